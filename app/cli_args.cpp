@@ -1,0 +1,68 @@
+#include "app/cli_args.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace app {
+
+std::optional<std::string> ParsedArgs::value(const std::string& name) const {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+}
+
+long long ParsedArgs::integer(const std::string& name, long long fallback, long long min, long long max) const {
+    auto text = value(name);
+    if (!text) return fallback;
+    errno = 0;
+    char* end = nullptr;
+    long long v = std::strtoll(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || errno == ERANGE || v < min || v > max)
+        throw UsageError("--" + name + " expects a whole number from " + std::to_string(min) + " to " +
+                         std::to_string(max) + ", got '" + *text + "'");
+    return v;
+}
+
+ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs) {
+    ParsedArgs parsed;
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg.rfind("--", 0) != 0 || arg.size() == 2)
+            throw UsageError("unexpected argument '" + arg + "' (options start with --)");
+        std::string name = arg.substr(2);
+        std::optional<std::string> inlineValue;
+        if (auto eq = name.find('='); eq != std::string::npos) {
+            inlineValue = name.substr(eq + 1);
+            name = name.substr(0, eq);
+        }
+        const OptionSpec* spec = nullptr;
+        for (const auto& s : specs)
+            if (s.name == name) spec = &s;
+        if (!spec) throw UsageError("unknown option --" + name);
+        if (parsed.has(name)) throw UsageError("--" + name + " given twice");
+        if (!spec->takesValue) {
+            if (inlineValue) throw UsageError("--" + name + " takes no value");
+            parsed.flags.insert(name);
+            continue;
+        }
+        if (inlineValue) {
+            parsed.values[name] = *inlineValue;
+        } else {
+            if (i + 1 >= args.size()) throw UsageError("--" + name + " needs a value");
+            parsed.values[name] = args[++i];
+        }
+    }
+    return parsed;
+}
+
+std::string describeOptions(const std::vector<OptionSpec>& specs) {
+    std::string out;
+    for (const auto& s : specs) {
+        std::string left = "  --" + s.name + (s.takesValue ? " VALUE" : "");
+        if (left.size() < 28) left.resize(28, ' ');
+        out += left + " " + s.help + "\n";
+    }
+    return out;
+}
+
+}  // namespace app

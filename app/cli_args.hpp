@@ -1,0 +1,40 @@
+// Command-line parsing for stage1ctl: one subcommand, then --options. Every mistake is a
+// UsageError whose text says what was wrong and what was expected.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace app {
+
+class UsageError : public std::invalid_argument {
+public:
+    using std::invalid_argument::invalid_argument;
+};
+
+struct OptionSpec {
+    std::string name;  // without the leading "--"
+    bool takesValue;
+    std::string help;
+};
+
+struct ParsedArgs {
+    std::map<std::string, std::string> values;
+    std::set<std::string> flags;
+
+    bool has(const std::string& name) const { return values.count(name) || flags.count(name); }
+    std::optional<std::string> value(const std::string& name) const;
+    // Integer option within [min, max]; throws UsageError otherwise.
+    long long integer(const std::string& name, long long fallback, long long min, long long max) const;
+};
+
+// argv after the subcommand. Accepts "--name value" and "--name=value".
+ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs);
+
+std::string describeOptions(const std::vector<OptionSpec>& specs);
+
+}  // namespace app

@@ -1,0 +1,16 @@
+// Generated at build time (db/embed_migrations.cmake) from db/migrations/*.sql.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace db::embedded {
+
+struct MigrationFile {
+    std::string_view fileName;
+    std::string_view sql;
+};
+
+const std::vector<MigrationFile>& migrationFiles();
+
+}  // namespace db::embedded

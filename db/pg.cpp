@@ -1,0 +1,203 @@
+#include "db/pg.hpp"
+
+#include <poll.h>
+
+#include <cstdlib>
+
+namespace db {
+
+namespace {
+
+std::string field(const PGresult* r, int code) {
+    const char* v = PQresultErrorField(r, code);
+    return v ? v : "";
+}
+
+std::string trimTrailingNewlines(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+}
+
+std::pair<std::vector<const char*>, std::vector<const char*>> keywordArrays(const ConnectParams& params) {
+    std::vector<const char*> keys, values;
+    for (const auto& [k, v] : params.entries()) {
+        keys.push_back(k.c_str());
+        values.push_back(v.c_str());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    return {keys, values};
+}
+
+}  // namespace
+
+std::string DbError::describe() const {
+    std::string out = message;
+    if (!detail.empty()) out += "\nDETAIL: " + detail;
+    if (!hint.empty()) out += "\nHINT: " + hint;
+    return out;
+}
+
+Error::Error(DbError error) : std::runtime_error(error.describe()), error_(std::move(error)) {}
+
+DbError errorFromResult(const PGresult* result, PGconn* conn) {
+    DbError e;
+    if (result) {
+        e.sqlstate = field(result, PG_DIAG_SQLSTATE);
+        e.message = field(result, PG_DIAG_MESSAGE_PRIMARY);
+        e.detail = field(result, PG_DIAG_MESSAGE_DETAIL);
+        e.hint = field(result, PG_DIAG_MESSAGE_HINT);
+    }
+    if (e.message.empty() && conn) e.message = trimTrailingNewlines(PQerrorMessage(conn));
+    if (e.message.empty()) e.message = "unknown libpq error";
+    return e;
+}
+
+std::string_view Result::text(int row, int column) const {
+    return std::string_view(PQgetvalue(raw_.get(), row, column),
+                            static_cast<size_t>(PQgetlength(raw_.get(), row, column)));
+}
+
+std::optional<std::string> Result::optionalText(int row, int column) const {
+    if (isNull(row, column)) return std::nullopt;
+    return std::string(text(row, column));
+}
+
+long long Result::integer(int row, int column) const {
+    return std::strtoll(PQgetvalue(raw_.get(), row, column), nullptr, 10);
+}
+
+int Result::columnIndex(const char* name) const {
+    int i = PQfnumber(raw_.get(), name);
+    if (i < 0) throw std::logic_error(std::string("result has no column ") + name);
+    return i;
+}
+
+void ConnectParams::set(const std::string& keyword, const std::string& value) {
+    for (auto& [k, v] : entries_) {
+        if (k == keyword) {
+            v = value;
+            return;
+        }
+    }
+    entries_.emplace_back(keyword, value);
+}
+
+const std::string* ConnectParams::find(const std::string& keyword) const {
+    for (const auto& [k, v] : entries_)
+        if (k == keyword) return &v;
+    return nullptr;
+}
+
+std::string ConnectParams::describe() const {
+    auto get = [&](const char* k, const char* fallback) {
+        const std::string* v = find(k);
+        return v && !v->empty() ? *v : std::string(fallback);
+    };
+    return get("user", "(default user)") + "@" + get("host", "(default host)") + ":" +
+           get("port", "(default port)") + "/" + get("dbname", "(default database)");
+}
+
+Connection::Connection(PGconn* raw) : conn_(raw) {}
+
+Connection Connection::open(const ConnectParams& params) {
+    auto [keys, values] = keywordArrays(params);
+    // expand_dbname=0: a "dbname" entry is a database name, never a connection string; callers
+    // expand DSNs explicitly so every source is layered in one place.
+    PGconn* raw = PQconnectdbParams(keys.data(), values.data(), 0);
+    Connection conn(raw);
+    if (!raw || PQstatus(raw) != CONNECTION_OK) {
+        DbError e;
+        e.message = raw ? trimTrailingNewlines(PQerrorMessage(raw)) : "out of memory creating a connection";
+        throw Error(std::move(e));
+    }
+    return conn;
+}
+
+Connection Connection::openCancellable(const ConnectParams& params, const std::atomic<bool>& cancelled) {
+    auto [keys, values] = keywordArrays(params);
+    PGconn* raw = PQconnectStartParams(keys.data(), values.data(), 0);
+    Connection conn(raw);
+    auto fail = [&](std::string message) {
+        DbError e;
+        e.message = std::move(message);
+        throw Error(std::move(e));
+    };
+    if (!raw) fail("out of memory creating a connection");
+    // libpq's state machine: wait for the socket in the direction it asks for, in short slices so
+    // a cancel is noticed quickly. connect_timeout is still enforced by libpq itself.
+    PostgresPollingStatusType state = PGRES_POLLING_WRITING;
+    while (PQstatus(raw) != CONNECTION_BAD) {
+        if (state == PGRES_POLLING_OK) return conn;
+        if (cancelled.load()) fail("cancelled");
+        pollfd fd{PQsocket(raw), static_cast<short>(state == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+        if (fd.fd < 0) break;
+        int ready = ::poll(&fd, 1, 50);
+        if (ready == 0) continue;
+        state = PQconnectPoll(raw);
+        if (state == PGRES_POLLING_FAILED) break;
+    }
+    fail(trimTrailingNewlines(PQerrorMessage(raw)));
+    return conn;  // not reached
+}
+
+Result Connection::check(PGresult* raw, ExecStatusType expected) {
+    Result result(raw);
+    if (!raw || PQresultStatus(raw) != expected) throw Error(errorFromResult(raw, conn_.get()));
+    return result;
+}
+
+Result Connection::exec(std::string_view sql) {
+    // PQexec returns only the last statement's result; an error in any statement stops there and
+    // is what we get back.
+    std::string text(sql);
+    PGresult* raw = PQexec(conn_.get(), text.c_str());
+    ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY)
+        return Result(raw);
+    return check(raw, PGRES_COMMAND_OK);
+}
+
+Result Connection::query(const std::string& sql, const Params& params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    PGresult* raw = PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                 values.data(), nullptr, nullptr, 0);
+    ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return Result(raw);
+    return check(raw, PGRES_TUPLES_OK);
+}
+
+void Connection::copyBegin(const std::string& copySql) { check(PQexec(conn_.get(), copySql.c_str()), PGRES_COPY_IN); }
+
+void Connection::copyWrite(std::string_view data) {
+    if (PQputCopyData(conn_.get(), data.data(), static_cast<int>(data.size())) != 1)
+        throw Error(errorFromResult(nullptr, conn_.get()));
+}
+
+long long Connection::copyEnd() {
+    if (PQputCopyEnd(conn_.get(), nullptr) != 1) throw Error(errorFromResult(nullptr, conn_.get()));
+    Result result = check(PQgetResult(conn_.get()), PGRES_COMMAND_OK);
+    long long copied = std::strtoll(PQcmdTuples(result.raw()), nullptr, 10);
+    while (PGresult* extra = PQgetResult(conn_.get())) PQclear(extra);
+    return copied;
+}
+
+void Connection::onNotice(std::function<void(const std::string&)> handler) {
+    notice_ = std::make_unique<std::function<void(const std::string&)>>(std::move(handler));
+    PQsetNoticeProcessor(
+        conn_.get(),
+        [](void* arg, const char* message) {
+            auto* fn = static_cast<std::function<void(const std::string&)>*>(arg);
+            (*fn)(trimTrailingNewlines(message));
+        },
+        notice_.get());
+}
+
+std::string Connection::serverVersion() const {
+    const char* v = PQparameterStatus(conn_.get(), "server_version");
+    return v ? v : "";
+}
+
+}  // namespace db

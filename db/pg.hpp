@@ -1,0 +1,119 @@
+// The one libpq wrapper: RAII handles, bound parameters, errors that keep their SQLSTATE.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace db {
+
+// What the server (or libpq) said, split into the fields callers branch on.
+struct DbError {
+    std::string sqlstate;  // empty when libpq failed before the server answered
+    std::string message;
+    std::string detail;
+    std::string hint;
+
+    // "message\nDETAIL: ...\nHINT: ..." for humans.
+    std::string describe() const;
+};
+
+class Error : public std::runtime_error {
+public:
+    explicit Error(DbError error);
+    const DbError& info() const { return error_; }
+
+private:
+    DbError error_;
+};
+
+// A bound parameter: a value in text form, or SQL NULL.
+using Param = std::optional<std::string>;
+using Params = std::vector<Param>;
+
+struct ResultDeleter {
+    void operator()(PGresult* r) const { PQclear(r); }
+};
+
+class Result {
+public:
+    explicit Result(PGresult* raw) : raw_(raw) {}
+
+    int rows() const { return PQntuples(raw_.get()); }
+    int columns() const { return PQnfields(raw_.get()); }
+    bool isNull(int row, int column) const { return PQgetisnull(raw_.get(), row, column) != 0; }
+    // Text value; "" for NULL (check isNull when that matters).
+    std::string_view text(int row, int column) const;
+    std::optional<std::string> optionalText(int row, int column) const;
+    long long integer(int row, int column) const;
+    bool boolean(int row, int column) const { return text(row, column) == "t"; }
+    int columnIndex(const char* name) const;  // throws when the column is missing
+    const char* columnName(int column) const { return PQfname(raw_.get(), column); }
+    PGresult* raw() const { return raw_.get(); }
+
+private:
+    std::unique_ptr<PGresult, ResultDeleter> raw_;
+};
+
+// Ordered libpq connection keywords. Passed to PQconnectdbParams as arrays, so values never need
+// quoting; a later set() of the same keyword replaces the earlier value.
+class ConnectParams {
+public:
+    void set(const std::string& keyword, const std::string& value);
+    const std::string* find(const std::string& keyword) const;
+    const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
+    // "user@host:port/dbname" for logs and titles; never includes the password.
+    std::string describe() const;
+
+private:
+    std::vector<std::pair<std::string, std::string>> entries_;
+};
+
+struct ConnDeleter {
+    void operator()(PGconn* c) const { PQfinish(c); }
+};
+
+class Connection {
+public:
+    // Blocking connect: call it from a worker thread or a CLI, never from the UI thread.
+    static Connection open(const ConnectParams& params);
+    // Same, but gives up (throws Error with message "cancelled") as soon as *cancelled turns true.
+    static Connection openCancellable(const ConnectParams& params, const std::atomic<bool>& cancelled);
+
+    // Simple query protocol; the text may hold several statements (migration files). Never pass
+    // user input here: use query() with parameters.
+    Result exec(std::string_view sql);
+    // Extended protocol with every value bound ($1, $2, ...).
+    Result query(const std::string& sql, const Params& params = {});
+
+    // COPY ... FROM STDIN: start, stream rows, finish (returns rows copied).
+    void copyBegin(const std::string& copySql);
+    void copyWrite(std::string_view data);
+    long long copyEnd();
+
+    // Server NOTICE/WARNING messages go here (default: dropped).
+    void onNotice(std::function<void(const std::string&)> handler);
+
+    PGconn* raw() const { return conn_.get(); }
+    std::string serverVersion() const;
+
+private:
+    explicit Connection(PGconn* raw);
+    Result check(PGresult* raw, ExecStatusType expected);
+
+    std::unique_ptr<PGconn, ConnDeleter> conn_;
+    std::unique_ptr<std::function<void(const std::string&)>> notice_;
+};
+
+// Errors from a failed PGresult (SQLSTATE, primary, detail, hint) or from the connection text.
+DbError errorFromResult(const PGresult* result, PGconn* conn);
+
+}  // namespace db

@@ -1,0 +1,97 @@
+#pragma once
+
+// The application window: GLFW + OpenGL 3 + Dear ImGui, and the frame loop that drives them.
+// Everything here runs on the thread that calls run(), except requestRedraw().
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <imgui.h>
+
+struct GLFWwindow;
+
+namespace ui {
+
+class WindowShell {
+public:
+    using FrameFn = std::function<void()>;
+
+    struct Options {
+        std::string title = "Stage1 Server Debugger";
+        int width = 1100;  // screen coordinates, scaled by the monitor's content scale
+        int height = 720;
+        std::string ini_path;  // where ImGui keeps imgui.ini; empty = ImGui saves no settings
+
+        // Scripted runs (tests, screenshots). frames == 0: run until the window is closed.
+        int frames = 0;                     // render at least this many frames, then capture and exit
+        std::function<bool()> ready;        // optional: also wait until this returns true (UI thread)
+        double ready_timeout_s = 30.0;      // hard cap on waiting for ready()
+        std::string screenshot_path;        // PNG of the last frame, when set
+        std::string text_snapshot_path;     // plain text of everything drawn in the last frame, when set
+
+        double idle_timeout_s = 0.25;  // longest sleep between frames when nothing happens
+    };
+
+    enum ExitCode : int {
+        kOk = 0,
+        kInitFailed = 1,       // no display, no OpenGL 3 context, backend init failure
+        kReadyTimeout = 2,     // ready() never returned true; the snapshots were still written
+        kSnapshotFailed = 3,   // the PNG or text snapshot could not be written
+    };
+
+    explicit WindowShell(Options options);
+    ~WindowShell();
+    WindowShell(const WindowShell&) = delete;
+    WindowShell& operator=(const WindowShell&) = delete;
+
+    // Opens the window, calls draw() once per frame between ImGui::NewFrame() and ImGui::Render(),
+    // and returns an ExitCode once the window closes (or the scripted run is done).
+    int run(const FrameFn& draw);
+
+    // Thread-safe: wakes the loop so the next frame is drawn now (e.g. a worker posted a result).
+    void requestRedraw();
+
+    // UI thread: ends run() after the current frame.
+    void requestClose();
+
+    // DejaVu Sans Mono when installed, else the default font; nullptr before run() starts.
+    ImFont* monoFont() const { return mono_font_; }
+
+private:
+    struct GlCalls;  // the few GL entry points the shell calls itself (resolved via glfwGetProcAddress)
+
+    bool open();
+    void close();
+    bool createWindow();
+    void loadFonts(float scale);
+    int runInteractive(const FrameFn& draw);
+    int runScripted(const FrameFn& draw);
+    bool renderFrame(const FrameFn& draw, bool capture);
+    bool writeScreenshot(const std::string& path) const;
+
+    static void installInputWatch(GLFWwindow* window);
+    static void onInput(GLFWwindow* window);
+
+    Options options_;
+    GLFWwindow* window_ = nullptr;
+    std::unique_ptr<GlCalls> gl_;
+    ImFont* mono_font_ = nullptr;
+    ImVector<ImWchar> glyph_ranges_;  // must outlive the font atlas
+    bool imgui_ready_ = false;
+    bool glfw_backend_ready_ = false;
+    bool gl_backend_ready_ = false;
+    unsigned input_events_ = 0;  // bumped by GLFW input callbacks (UI thread)
+
+    std::atomic<bool> redraw_requested_{false};
+    std::mutex glfw_mutex_;  // guards glfw_alive_ against glfwTerminate() racing requestRedraw()
+    bool glfw_alive_ = false;
+};
+
+// Call from a draw function while something animates (a spinner): the next frame follows at up
+// to 60 fps instead of waiting for input. UI thread only; applies to the frame being drawn.
+void RequestAnimationFrame();
+
+}  // namespace ui
