@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "ui/widgets.hpp"
+#include "ui/window_shell.hpp"
 
 namespace ui {
 
@@ -92,8 +93,9 @@ void DrawHeader(const StatusModel& model, StatusActions& actions) {
         if (ImGui::Button("Cancel")) actions.cancel_clicked = true;
         TooltipIfHovered("Abort the connection attempt");
     } else {
-        if (ButtonDisablable("Refresh", true)) actions.refresh_clicked = true;
-        TooltipIfHovered("Reconnect and re-read the schema status");
+        const bool has_target = !model.target.empty();
+        if (ButtonDisablable("Refresh", has_target)) actions.refresh_clicked = true;
+        TooltipIfHovered(has_target ? "Reconnect and re-read the schema status" : "No connection target configured");
     }
     ImGui::PopStyleVar();
 }
@@ -231,7 +233,9 @@ void DrawSchema(const StatusModel& model, ImFont* mono) {
 std::string StatusBarSummary(const StatusModel& model) {
     const std::string elapsed = FormatElapsed(model.elapsed_ms);
     switch (model.connection) {
-        case Connection::Idle: return "Idle \xE2\x80\x94 press Refresh to connect";
+        case Connection::Idle:
+            return model.target.empty() ? "Idle \xE2\x80\x94 no connection target configured"
+                                        : "Idle \xE2\x80\x94 press Refresh to connect";
         case Connection::Connecting: return "Connecting to " + model.target + "\xE2\x80\xA6";
         case Connection::Connected:
             return "Connected to " + model.target + (elapsed.empty() ? "" : " in " + elapsed);
@@ -265,7 +269,9 @@ StatusActions DrawStatusPanel(const StatusModel& model, ImFont* mono) {
     const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                                    ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoSavedSettings |
                                    ImGuiWindowFlags_NoBringToFrontOnFocus;
-    if (ImGui::Begin("Stage1 Server Debugger##status", nullptr, flags)) {
+    const bool open = ImGui::Begin("Stage1 Server Debugger##status", nullptr, flags);
+    IncludeWindowInTextSnapshot();
+    if (open) {
         DrawHeader(model, actions);
         DrawConnection(model, mono);
         DrawSchema(model, mono);

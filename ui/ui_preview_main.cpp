@@ -151,6 +151,7 @@ int main(int argc, char** argv) {
     if (delay_ms >= 0) options.ready = [&delivered] { return delivered.load(); };
 
     ui::WindowShell shell(options);
+    std::atomic<double> posted_at{0.0};
     std::atomic<int> request_id{0};  // Cancel bumps it, so a late result is dropped
     auto start_request = [&](int ms) {
         if (worker.joinable()) worker.join();
@@ -159,6 +160,7 @@ int main(int argc, char** argv) {
         worker = std::thread([&, ms, id] {
             std::this_thread::sleep_for(std::chrono::milliseconds(ms));
             if (id != request_id) return;
+            posted_at = glfwGetTime();
             mailbox.post(ModelFor(mode));
             delivered = true;
             shell.requestRedraw();
@@ -171,14 +173,20 @@ int main(int argc, char** argv) {
     const int rc = shell.run([&] {
         last_frame = glfwGetTime();
         if (frames++ == 0) first_frame = last_frame;
-        if (std::optional<StatusModel> result = mailbox.take()) model = std::move(*result);
+        if (std::optional<StatusModel> result = mailbox.take()) {
+            model = std::move(*result);
+            std::fprintf(stderr, "preview: result shown %.1f ms after it was posted\n",
+                         (glfwGetTime() - posted_at.load()) * 1000.0);
+        }
 
         const ui::StatusActions actions = ui::DrawStatusPanel(model, shell.monoFont());
         if (actions.refresh_clicked) {
+            std::fprintf(stderr, "preview: refresh clicked\n");
             model = ModelFor("connecting");
             start_request(1500);
         }
         if (actions.cancel_clicked) {
+            std::fprintf(stderr, "preview: cancel clicked\n");
             ++request_id;
             model = ModelFor("idle");
         }

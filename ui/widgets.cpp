@@ -1,7 +1,6 @@
 #include "ui/widgets.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "ui/window_shell.hpp"
 
@@ -53,7 +52,9 @@ bool ButtonDisablable(const char* label, bool enabled) {
 }
 
 void TooltipIfHovered(const char* text) {
-    if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", text);
+    if (!ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) return;
+    ImGui::SetTooltip("%s", text);
+    IncludeWindowInTextSnapshot();  // the tooltip's End() stopped the capture of this panel
 }
 
 }  // namespace ui

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,9 +23,12 @@ constexpr const char* kMonoPath = "/usr/share/fonts/truetype/dejavu/DejaVuSansMo
 constexpr float kBaseFontPx = 15.0f;
 constexpr int kSettleFrames = 3;           // ImGui needs a few frames after input to settle
 constexpr int kFramesAfterReady = 2;       // scripted runs: let layout settle before the capture
-constexpr double kMinFrameInterval = 1.0 / 60.0;
+constexpr double kMinFrameInterval = 1.0 / 60.0;      // cap while input is being handled
+constexpr double kAnimationFrameInterval = 1.0 / 30.0;  // spinners do not need more
+constexpr double kCoolDownS = 1.0;  // after activity, keep idle-rate frames so ImGui fades finish
 
 bool g_animation_requested = false;  // set by RequestAnimationFrame() during draw (UI thread)
+const char* g_text_snapshot_path = nullptr;  // set while the frame being drawn is snapshotted
 
 thread_local std::string g_last_glfw_error;
 
@@ -88,6 +92,11 @@ void ApplyTheme(ImGuiStyle& style) {
 }  // namespace
 
 void RequestAnimationFrame() { g_animation_requested = true; }
+
+void IncludeWindowInTextSnapshot() {
+    // LogToFile appends, and returns at once while logging is already on.
+    if (g_text_snapshot_path != nullptr) ImGui::LogToFile(-1, g_text_snapshot_path);
+}
 
 // glad is not packaged, and the OpenGL3 backend's embedded loader is private to it (its header
 // says so, and it lacks glReadBuffer). GLFW resolves the handful of entry points the shell needs.
@@ -282,10 +291,12 @@ int WindowShell::runInteractive(const FrameFn& draw) {
     bool animating = false;
     unsigned seen_events = input_events_;
     double last_frame = 0.0;
+    double last_activity = glfwGetTime();
     int rc = kOk;
     while (!glfwWindowShouldClose(window_)) {
         if (settle > 0 || animating) {
-            const double wait = last_frame + kMinFrameInterval - glfwGetTime();
+            const double interval = settle > 0 ? kMinFrameInterval : kAnimationFrameInterval;
+            const double wait = last_frame + interval - glfwGetTime();
             if (wait > 0.0)
                 glfwWaitEventsTimeout(wait);
             else
@@ -298,13 +309,22 @@ int WindowShell::runInteractive(const FrameFn& draw) {
             animating = false;
             continue;
         }
+
+        const double now = glfwGetTime();
+        const bool settling = settle > 0;
         const bool woken = redraw_requested_.exchange(false);
-        if (input_events_ != seen_events || woken) {
+        const bool active = input_events_ != seen_events || woken;
+        if (active) {
             seen_events = input_events_;
             settle = kSettleFrames;
+            last_activity = now;
         } else if (settle > 0) {
             --settle;
         }
+        // Idle means idle: with nothing new to show, a timeout wake-up costs no frame at all.
+        const bool cooling = now - last_activity < kCoolDownS;
+        if (!active && !settling && !animating && !cooling) continue;
+
         g_animation_requested = false;
         if (!renderFrame(draw, false)) rc = kSnapshotFailed;
         animating = g_animation_requested;
@@ -345,34 +365,58 @@ int WindowShell::runScripted(const FrameFn& draw) {
     return kOk;  // closed by the user before the capture
 }
 
+namespace {
+
+// The text snapshot of one frame; the file is complete once the object is gone.
+class TextSnapshot {
+public:
+    explicit TextSnapshot(const std::string& path) {
+        // LogToFile appends, and asserts on an unwritable path: create/truncate the file first.
+        std::FILE* f = std::fopen(path.c_str(), "wb");
+        if (f == nullptr) {
+            std::fprintf(stderr, "cannot write text snapshot %s\n", path.c_str());
+            return;
+        }
+        std::fclose(f);
+        path_ = &path;
+        // Started before any Begin(), logging covers the first window; ImGui then ends it at
+        // that window's End(), and IncludeWindowInTextSnapshot() resumes it for the others.
+        g_text_snapshot_path = path.c_str();
+        IncludeWindowInTextSnapshot();
+    }
+    ~TextSnapshot() {
+        if (path_ == nullptr) return;
+        ImGui::LogFinish();
+        g_text_snapshot_path = nullptr;
+        if (std::FILE* f = std::fopen(path_->c_str(), "ab")) {  // ImGui leaves the last line open
+            std::fputc('\n', f);
+            std::fclose(f);
+        }
+    }
+    TextSnapshot(const TextSnapshot&) = delete;
+    TextSnapshot& operator=(const TextSnapshot&) = delete;
+
+    bool ok() const { return path_ != nullptr; }
+
+private:
+    const std::string* path_ = nullptr;
+};
+
+}  // namespace
+
 bool WindowShell::renderFrame(const FrameFn& draw, bool capture) {
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
     ImGui::NewFrame();
 
     bool ok = true;
-    bool logging = false;
-    const std::string& text_path = options_.text_snapshot_path;
-    if (capture && !text_path.empty()) {
-        // LogToFile appends, and asserts on an unwritable path: create/truncate the file first.
-        if (std::FILE* f = std::fopen(text_path.c_str(), "wb")) {
-            std::fclose(f);
-            // Logging is global to the frame, not to a window: started before any Begin(), it
-            // records the text of every window drawn until LogFinish().
-            ImGui::LogToFile(-1, text_path.c_str());
-            logging = true;
-        } else {
-            std::fprintf(stderr, "cannot write text snapshot %s\n", text_path.c_str());
-            ok = false;
+    {
+        std::optional<TextSnapshot> text;
+        if (capture && !options_.text_snapshot_path.empty()) {
+            text.emplace(options_.text_snapshot_path);
+            ok = text->ok();
         }
-    }
-    draw();
-    if (logging) {
-        ImGui::LogFinish();
-        if (std::FILE* f = std::fopen(text_path.c_str(), "ab")) {  // ImGui leaves the last line open
-            std::fputc('\n', f);
-            std::fclose(f);
-        }
+        draw();
     }
     ImGui::Render();
 

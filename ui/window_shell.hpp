@@ -32,7 +32,9 @@ public:
         std::string screenshot_path;        // PNG of the last frame, when set
         std::string text_snapshot_path;     // plain text of everything drawn in the last frame, when set
 
-        double idle_timeout_s = 0.25;  // longest sleep between frames when nothing happens
+        // Longest sleep between event checks. A wake-up with nothing new (no input, no
+        // requestRedraw(), no animation, >1 s since the last activity) draws no frame.
+        double idle_timeout_s = 0.25;
     };
 
     enum ExitCode : int {
@@ -90,8 +92,14 @@ private:
     bool glfw_alive_ = false;
 };
 
+// Text snapshots: ImGui stops logging at every top-level End() (tooltips included), so only the
+// first window of a frame would be captured. Call this right after each top-level Begin() and
+// after anything that opens its own window mid-panel (SetTooltip): it resumes the capture in the
+// frame being snapshotted and does nothing otherwise. UI thread only.
+void IncludeWindowInTextSnapshot();
+
 // Call from a draw function while something animates (a spinner): the next frame follows at up
-// to 60 fps instead of waiting for input. UI thread only; applies to the frame being drawn.
+// to 30 fps instead of waiting for input. UI thread only; applies to the frame being drawn.
 void RequestAnimationFrame();
 
 }  // namespace ui

@@ -8,6 +8,8 @@
 -- Exit status: 0 created or already present; 3 on a bad/missing slug or any other error.
 
 \set ON_ERROR_STOP on
+-- The upsert must be committed even if a psqlrc turned autocommit off.
+\set AUTOCOMMIT on
 
 \if :{?slug}
 \else
@@ -32,7 +34,7 @@ FROM public.fn_upsert_placeholder_dataset(:'slug', nullif(:'uuid', '')::uuid, nu
 SELECT :'result_dataset_id'::uuid AS dataset_id, :'result_inserted'::boolean AS inserted, :'result_note' AS note;
 
 \if :result_inserted
-    \echo 'created:' :result_note
+    \echo 'created:' :slug '->' :result_dataset_id
 \else
-    \echo 'already present:' :result_note
+    \echo 'already present:' :slug '->' :result_dataset_id '(see note)'
 \endif

@@ -27,6 +27,9 @@
     \set apply 0
 \endif
 
+-- Hide "already exists, skipping" notices from the IF NOT EXISTS below.
+SET client_min_messages = warning;
+
 BEGIN;
 
 \if :apply

@@ -20,9 +20,13 @@ as_owner() {
 }
 
 free_port() {
-  # Ask the kernel for a free ephemeral port; a race with another process is possible but rare,
-  # and start retries on failure.
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  # A random high port nobody answers on; a race with another process is possible but rare, and
+  # start retries with another port when the server cannot bind.
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
 }
 
 start() {

@@ -1,0 +1,92 @@
+// The real GLFW/OpenGL window under Xvfb, against the real throwaway cluster.
+#include <doctest/doctest.h>
+
+#include <stb_image.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "db/migration_catalog.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "tests/support/test_database.hpp"
+
+namespace {
+
+struct WindowRun {
+    testsupport::ProcessResult process;
+    std::string text;
+    std::string png;
+};
+
+WindowRun runWindow(const std::string& dsn, const testsupport::ScratchDir& dir) {
+    std::string png = (dir.path() / "window.png").string();
+    std::string text = (dir.path() / "window.txt").string();
+    WindowRun run;
+    run.process = testsupport::runProcess(
+        {"/usr/bin/xvfb-run", "-a", "-s", "-screen 0 1280x800x24", testsupport::requiredEnv("STAGE1_DEBUGGER"), "--dsn",
+         dsn, "--screenshot", png, "--snapshot-text", text, "--frames", "5"},
+        {{"XDG_CONFIG_HOME", (dir.path() / "config").string()}});
+    run.text = testsupport::readFile(text);
+    run.png = png;
+    return run;
+}
+
+// The PNG decodes to the window size and is not one flat colour.
+void checkScreenshot(const std::string& path) {
+    int width = 0, height = 0, channels = 0;
+    unsigned char* pixels = stbi_load(path.c_str(), &width, &height, &channels, 3);
+    REQUIRE(pixels != nullptr);
+    CHECK(width >= 800);
+    CHECK(height >= 500);
+    long long distinct = 0;
+    for (int i = 3; i < width * height * 3; i += 3)
+        if (pixels[i] != pixels[0] || pixels[i + 1] != pixels[1] || pixels[i + 2] != pixels[2]) ++distinct;
+    CHECK(distinct > width * height / 100);
+    stbi_image_free(pixels);
+}
+
+std::string closedLoopbackPort() {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
+    close(s);
+    return std::to_string(ntohs(addr.sin_port));
+}
+
+}  // namespace
+
+TEST_CASE("the window connects on its worker and shows the server and every applied migration") {
+    testsupport::TestDatabase database;
+    database.migrate();
+    testsupport::ScratchDir dir;
+    WindowRun run = runWindow(database.dsn(), dir);
+    INFO(run.process.err);
+    INFO(run.text);
+    REQUIRE(run.process.exitCode == 0);
+    CHECK(run.text.find("Stage1 Server Debugger") != std::string::npos);
+    CHECK(run.text.find("Connected") != std::string::npos);
+    CHECK(run.text.find("postgres@" + testsupport::cluster().socketDir) != std::string::npos);
+    for (const auto& m : db::embeddedMigrations()) {
+        CAPTURE(m.name);
+        CHECK(run.text.find(m.name) != std::string::npos);
+    }
+    CHECK(run.text.find("up to date") != std::string::npos);
+    checkScreenshot(run.png);
+}
+
+TEST_CASE("the window shows a failed connection with libpq's text instead of hanging") {
+    testsupport::ScratchDir dir;
+    WindowRun run = runWindow("host=127.0.0.1 port=" + closedLoopbackPort() + " user=stage1_app dbname=stage1_trading "
+                              "connect_timeout=3", dir);
+    INFO(run.process.err);
+    INFO(run.text);
+    REQUIRE(run.process.exitCode == 0);
+    CHECK(run.text.find("Cannot connect") != std::string::npos);
+    CHECK(run.text.find("Connection refused") != std::string::npos);
+    checkScreenshot(run.png);
+}
