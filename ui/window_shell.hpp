@@ -30,7 +30,8 @@ public:
         std::function<bool()> ready;        // optional: also wait until this returns true (UI thread)
         double ready_timeout_s = 30.0;      // hard cap on waiting for ready()
         std::string screenshot_path;        // PNG of the last frame, when set
-        std::string text_snapshot_path;     // plain text of everything drawn in the last frame, when set
+        std::string text_snapshot_path;     // plain text of the last frame's windows (see
+                                            // IncludeWindowInTextSnapshot), when set
 
         // Longest sleep between event checks. A wake-up with nothing new (no input, no
         // requestRedraw(), no animation, >1 s since the last activity) draws no frame.

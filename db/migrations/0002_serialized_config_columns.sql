@@ -4,10 +4,8 @@
 -- started with. NULL means "not recorded yet" (0003 fills legacy rows). Adding a nullable column
 -- without a default only touches the catalog, so no table is rewritten.
 
--- ALTER TABLE needs an ACCESS EXCLUSIVE lock: give up rather than queue behind a long query while
--- blocking every reader behind us; the migrator can simply be run again.
-SET LOCAL lock_timeout = '5s';
-
+-- The ACCESS EXCLUSIVE lock these ALTERs take is bounded by the migrator's lock_timeout
+-- (stage1ctl migrate --ddl-lock-timeout), so it never queues for long behind a slow query.
 ALTER TABLE public.walkforward_runs ADD COLUMN IF NOT EXISTS serialized_config text;
 ALTER TABLE public.simulation_runs ADD COLUMN IF NOT EXISTS serialized_config text;
 

@@ -4,8 +4,6 @@
 -- Not CONCURRENTLY: that cannot run inside the migrator's transaction, so writes to the table wait
 -- while an index is built (seconds at Stage 1.3 sizes). IF NOT EXISTS adopts a same-named index.
 
-SET LOCAL lock_timeout = '5s';
-
 CREATE INDEX IF NOT EXISTS idx_walkforward_runs_measurement
     ON public.walkforward_runs (prediction_measurement);
 CREATE INDEX IF NOT EXISTS idx_simulation_runs_namespace

@@ -6,8 +6,6 @@
 -- Existing duplicates are never deleted or renamed here: the file stops with unique_violation
 -- listing every group; db/scripts/resolve_duplicate_pairs.sql is the documented fix.
 
-SET LOCAL lock_timeout = '5s';
-
 DO $$
 DECLARE
     v_pair          record;

@@ -13,8 +13,6 @@
 -- same indexable row comparison; `p IS NULL OR (...)` around it would defeat the index, above all
 -- in the generic plan plpgsql switches to after five calls.
 
-SET LOCAL lock_timeout = '5s';
-
 -- Each index starts with the equality column (if any), then the keyset order; a backward scan
 -- yields (created_at DESC, id DESC) directly, so no Sort node is needed.
 CREATE INDEX IF NOT EXISTS idx_indicator_datasets_created_id

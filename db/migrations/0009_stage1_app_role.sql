@@ -18,6 +18,11 @@ BEGIN
         -- (unique_violation) rather than with duplicate_object.
         WHEN duplicate_object OR unique_violation THEN
             RAISE NOTICE '0009: role stage1_app was created concurrently; using it';
+        WHEN insufficient_privilege THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'insufficient_privilege',
+                MESSAGE = format('0009_stage1_app_role: role stage1_app does not exist and %s may not create roles', current_user),
+                HINT    = 'An operator runs CREATE ROLE stage1_app NOLOGIN once per cluster, then run stage1ctl migrate again.';
     END;
 END
 $$;

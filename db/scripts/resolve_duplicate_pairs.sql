@@ -17,8 +17,9 @@
 --    WHERE r.table_name = 'walkforward_runs' AND r.row_id = t.run_id
 --      AND t.prediction_measurement = r.new_value AND r.resolved_at = '<batch resolved_at>';
 --   (the same with simulation_runs / simulation_id / questdb_namespace)
--- Renaming changes only this database: QuestDB data stays under the old name, which the kept row
--- still uses. Run as the tables' owner (the migration role), not as stage1_app.
+-- Renaming changes only this database: QuestDB data stays under the old name (now the kept row's
+-- alone); a renamed row's new name has no QuestDB data until someone moves or re-creates it.
+-- Run as the tables' owner (the migration role), not as stage1_app.
 
 \set ON_ERROR_STOP on
 \set QUIET on

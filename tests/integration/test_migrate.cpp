@@ -268,3 +268,21 @@ TEST_CASE("duplicates before the unique migration stop it with the list, data in
     INFO(retry.err);
     CHECK(retry.exitCode == 0);
 }
+
+TEST_CASE("adopting a Stage 1.3 database whose tables differ stops with every difference listed") {
+    TestDatabase database;
+    auto base = database.psqlFile(testsupport::sourcePath("tests/fixtures/stage13_base.sql"));
+    REQUIRE_MESSAGE(base.exitCode == 0, base.err);
+    auto conn = database.connect();
+    conn.exec("ALTER TABLE walkforward_runs DROP COLUMN walk_config;"
+              "ALTER TABLE simulation_runs ALTER COLUMN parameters TYPE json USING parameters::json");
+    auto failed = database.ctl({"migrate"});
+    CHECK(failed.exitCode == 1);
+    INFO(failed.err);
+    CHECK(failed.err.find("0001_stage13_base.sql failed") != std::string::npos);
+    CHECK(failed.err.find("walk_config is missing") != std::string::npos);
+    CHECK(failed.err.find("parameters is json (expected jsonb)") != std::string::npos);
+    CHECK(count(conn, "SELECT count(*) FROM stage1_schema_migrations") == 0);
+    CHECK(count(conn, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'walkforward_runs'::regclass "
+                      "AND attname = 'serialized_config'") == 0);
+}

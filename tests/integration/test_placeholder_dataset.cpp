@@ -32,6 +32,7 @@ TEST_CASE("a placeholder dataset is inserted once with a UUID derived from the s
     CHECK(first.inserted);
     // RFC 9562 v8 from sha256(namespace || slug); cross-checked with Python's hashlib when written.
     CHECK(first.id == conn.query("SELECT fn_placeholder_dataset_uuid('btc_2025_4h')::text").text(0, 0));
+    CHECK(first.id == "44744a70-d595-8a7e-90ab-1d7c7795b1f2");  // Python: hashlib.sha256(ns.bytes + slug)
     CHECK(first.id.substr(14, 1) == "8");
     db::Result row = conn.query("SELECT symbol, granularity, source, questdb_tag, row_count, first_bar_ts IS NOT NULL, "
                                 "last_bar_ts IS NOT NULL FROM indicator_datasets WHERE dataset_id = $1",

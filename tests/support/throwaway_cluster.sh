@@ -34,6 +34,10 @@ start() {
   dir=$(cd "$dir" && pwd)
   if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; fi
   chmod 700 "$dir"
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$dir"; then
+    echo "the postgres user cannot enter $dir: make its parent folders traversable (chmod o+x) or use another folder" >&2
+    exit 1
+  fi
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     as_owner "$pgbin/initdb" -D "$dir/data" -U postgres --auth-local=trust --auth-host=reject \
       -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 ||
