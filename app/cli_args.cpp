@@ -11,7 +11,8 @@ std::optional<std::string> ParsedArgs::value(const std::string& name) const {
     return it->second;
 }
 
-long long ParsedArgs::integer(const std::string& name, long long fallback, long long min, long long max) const {
+long long ParsedArgs::integer(const std::string& name, long long fallback, long long min,
+                              long long max) const {
     auto text = value(name);
     if (!text) return fallback;
     errno = 0;

@@ -12,7 +12,7 @@
 namespace app {
 
 class UsageError : public std::invalid_argument {
-public:
+  public:
     using std::invalid_argument::invalid_argument;
 };
 

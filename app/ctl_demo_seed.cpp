@@ -13,7 +13,8 @@ namespace {
 int runDemoSeed(const ParsedArgs& args, CtlIo& io) {
     db::DemoSeedOptions options;
     options.datasets = static_cast<int>(args.integer("datasets", options.datasets, 0, 100000));
-    options.runsPerDataset = static_cast<int>(args.integer("runs-per-dataset", options.runsPerDataset, 0, 10000000));
+    options.runsPerDataset =
+        static_cast<int>(args.integer("runs-per-dataset", options.runsPerDataset, 0, 10000000));
     options.simsPerRun = static_cast<int>(args.integer("sims-per-run", options.simsPerRun, 0, 1000));
     options.foldsPerRun = static_cast<int>(args.integer("folds-per-run", options.foldsPerRun, 0, 1000));
     options.nullConfigPercent =
@@ -26,7 +27,8 @@ int runDemoSeed(const ParsedArgs& args, CtlIo& io) {
     auto started = std::chrono::steady_clock::now();
     db::DemoSeedCounts counts = db::seedDemoData(*conn, options);
     long long ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+            .count();
 
     if (jsonOutput(args)) {
         io.out << nlohmann::json{{"ok", true},

@@ -38,13 +38,16 @@ void printUsage(std::ostream& out) {
 }
 
 void printCommandHelp(const CtlCommand& c, std::ostream& out) {
-    out << "usage: stage1ctl " << c.name << " [options]\n" << c.summary << "\n\noptions:\n"
+    out << "usage: stage1ctl " << c.name << " [options]\n"
+        << c.summary << "\n\noptions:\n"
         << describeOptions(optionsOf(c));
 }
 
 }  // namespace
 
-bool jsonOutput(const ParsedArgs& args) { return args.flags.count("json") > 0; }
+bool jsonOutput(const ParsedArgs& args) {
+    return args.flags.count("json") > 0;
+}
 
 std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& io) {
     ConnectionRequest request;
@@ -55,9 +58,10 @@ std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& i
     } catch (const db::Error& e) {
         std::string message = "cannot connect to " + params.describe() + ": " + e.info().message;
         if (jsonOutput(args)) {
-            nlohmann::json j = {{"ok", false},
-                                {"error", {{"kind", "connection"}, {"target", params.describe()},
-                                           {"message", e.info().message}}}};
+            nlohmann::json j = {
+                {"ok", false},
+                {"error",
+                 {{"kind", "connection"}, {"target", params.describe()}, {"message", e.info().message}}}};
             io.out << j.dump(2) << "\n";
         }
         io.err << "stage1ctl: " << message << "\n";

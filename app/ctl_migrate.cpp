@@ -23,15 +23,19 @@ std::string versionLabel(int version) {
 }
 
 json ledgerJson(const db::LedgerRow& row) {
-    return {{"version", row.version},     {"name", row.name},           {"sha256", row.sha256},
-            {"applied_at", row.appliedAt}, {"applied_by", row.appliedBy}, {"duration_ms", row.durationMs}};
+    return {{"version", row.version},      {"name", row.name},
+            {"sha256", row.sha256},        {"applied_at", row.appliedAt},
+            {"applied_by", row.appliedBy}, {"duration_ms", row.durationMs}};
 }
 
 const char* failureKind(db::MigrateFailure kind) {
     switch (kind) {
-        case db::MigrateFailure::LockBusy: return "lock_busy";
-        case db::MigrateFailure::ChecksumMismatch: return "checksum_mismatch";
-        case db::MigrateFailure::MigrationFailed: return "migration_failed";
+        case db::MigrateFailure::LockBusy:
+            return "lock_busy";
+        case db::MigrateFailure::ChecksumMismatch:
+            return "checksum_mismatch";
+        case db::MigrateFailure::MigrationFailed:
+            return "migration_failed";
     }
     return "unknown";
 }
@@ -55,20 +59,27 @@ int runMigrate(const ParsedArgs& args, CtlIo& io) {
         return reportFailure(args, io, failureKind(e.kind()), e.what(), e.cause());
     }
     long long ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-    int schemaVersion = report.applied.empty() ? report.before.schemaVersion() : report.applied.back().version;
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+            .count();
+    int schemaVersion =
+        report.applied.empty() ? report.before.schemaVersion() : report.applied.back().version;
 
     if (jsonOutput(args)) {
         json applied = json::array();
         for (const auto& a : report.applied)
             applied.push_back({{"version", a.version}, {"name", a.name}, {"duration_ms", a.durationMs}});
-        io.out << json{{"ok", true}, {"applied", applied}, {"schema_version", schemaVersion}, {"duration_ms", ms}}.dump(2)
+        io.out << json{{"ok", true},
+                       {"applied", applied},
+                       {"schema_version", schemaVersion},
+                       {"duration_ms", ms}}
+                      .dump(2)
                << "\n";
     } else if (report.applied.empty()) {
         io.out << "nothing to apply: schema version " << versionLabel(schemaVersion) << " is up to date\n";
     } else {
-        io.out << "applied " << report.applied.size() << " migration" << (report.applied.size() == 1 ? "" : "s")
-               << " in " << ms << " ms; schema version is now " << versionLabel(schemaVersion) << "\n";
+        io.out << "applied " << report.applied.size() << " migration"
+               << (report.applied.size() == 1 ? "" : "s") << " in " << ms << " ms; schema version is now "
+               << versionLabel(schemaVersion) << "\n";
     }
     return kExitOk;
 }
@@ -80,7 +91,8 @@ int runStatus(const ParsedArgs& args, CtlIo& io) {
     db::MigrationStatus status = db::inspectMigrations(*conn, catalog);
 
     if (jsonOutput(args)) {
-        json applied = json::array(), pending = json::array(), mismatched = json::array(), unknown = json::array();
+        json applied = json::array(), pending = json::array(), mismatched = json::array(),
+             unknown = json::array();
         for (const auto& row : status.applied) applied.push_back(ledgerJson(row));
         for (const auto& m : status.pending)
             pending.push_back({{"version", m.version}, {"name", m.name}, {"sha256", m.sha256}});
@@ -103,15 +115,17 @@ int runStatus(const ParsedArgs& args, CtlIo& io) {
     } else {
         io.out << "schema version " << versionLabel(status.schemaVersion()) << ": " << status.applied.size()
                << " applied, " << status.pending.size() << " pending, " << status.mismatched.size()
-               << " mismatched" << (status.unknown.empty() ? "" : ", " + std::to_string(status.unknown.size()) + " unknown")
+               << " mismatched"
+               << (status.unknown.empty() ? "" : ", " + std::to_string(status.unknown.size()) + " unknown")
                << "\n";
         for (const auto& row : status.applied)
-            io.out << "  " << versionLabel(row.version) << "  applied     " << row.name << "  (" << row.appliedAt
-                   << " by " << row.appliedBy << ", " << row.durationMs << " ms)\n";
+            io.out << "  " << versionLabel(row.version) << "  applied     " << row.name << "  ("
+                   << row.appliedAt << " by " << row.appliedBy << ", " << row.durationMs << " ms)\n";
         for (const auto& m : status.mismatched)
             io.out << "  " << versionLabel(m.ledger.version) << "  MISMATCHED  " << m.ledger.name
                    << "  (file changed after it was applied)\n";
-        for (const auto& m : status.pending) io.out << "  " << versionLabel(m.version) << "  pending     " << m.name << "\n";
+        for (const auto& m : status.pending)
+            io.out << "  " << versionLabel(m.version) << "  pending     " << m.name << "\n";
         for (const auto& row : status.unknown)
             io.out << "  " << versionLabel(row.version) << "  unknown     " << row.name
                    << "  (applied by a newer stage1ctl)\n";
@@ -122,17 +136,20 @@ int runStatus(const ParsedArgs& args, CtlIo& io) {
 }  // namespace
 
 CtlCommand migrateCommand() {
-    return {"migrate",
-            "apply pending schema migrations (each in its own transaction; safe to run twice or concurrently)",
-            {kMigrationsDir,
-             {"lock-wait", true, "seconds to wait for another migrate to finish (default 60)"},
-             {"ddl-lock-timeout", true, "seconds a migration may wait for a table lock (default 30)"}},
-            runMigrate};
+    return {
+        "migrate",
+        "apply pending schema migrations (each in its own transaction; safe to run twice or concurrently)",
+        {kMigrationsDir,
+         {"lock-wait", true, "seconds to wait for another migrate to finish (default 60)"},
+         {"ddl-lock-timeout", true, "seconds a migration may wait for a table lock (default 30)"}},
+        runMigrate};
 }
 
 CtlCommand statusCommand() {
-    return {"status", "list applied, pending and mismatched migrations (exit 1 when not up to date)",
-            {kMigrationsDir}, runStatus};
+    return {"status",
+            "list applied, pending and mismatched migrations (exit 1 when not up to date)",
+            {kMigrationsDir},
+            runStatus};
 }
 
 }  // namespace app

@@ -36,7 +36,8 @@ std::string layoutFile() {
     return (dir / "imgui.ini").string();
 }
 
-ui::MigrationRow rowOf(int version, const std::string& name, const std::string& state, const std::string& appliedAt) {
+ui::MigrationRow rowOf(int version, const std::string& name, const std::string& state,
+                       const std::string& appliedAt) {
     return ui::MigrationRow{version, name, state, appliedAt};
 }
 
@@ -57,11 +58,14 @@ void applyResult(const app::SchemaProbeResult& result, ui::StatusModel& model) {
     model.schema_version = m.schemaVersion();
     model.pending_count = static_cast<int>(m.pending.size());
     model.mismatched_count = static_cast<int>(m.mismatched.size());
-    for (const auto& row : m.applied) model.migrations.push_back(rowOf(row.version, row.name, "applied", row.appliedAt));
+    for (const auto& row : m.applied)
+        model.migrations.push_back(rowOf(row.version, row.name, "applied", row.appliedAt));
     for (const auto& mm : m.mismatched)
-        model.migrations.push_back(rowOf(mm.ledger.version, mm.ledger.name, "mismatched", mm.ledger.appliedAt));
+        model.migrations.push_back(
+            rowOf(mm.ledger.version, mm.ledger.name, "mismatched", mm.ledger.appliedAt));
     for (const auto& p : m.pending) model.migrations.push_back(rowOf(p.version, p.name, "pending", ""));
-    for (const auto& row : m.unknown) model.migrations.push_back(rowOf(row.version, row.name, "unknown", row.appliedAt));
+    for (const auto& row : m.unknown)
+        model.migrations.push_back(rowOf(row.version, row.name, "unknown", row.appliedAt));
 }
 
 }  // namespace

@@ -4,7 +4,8 @@
 
 namespace app {
 
-SchemaProbe::SchemaProbe(db::ConnectParams params, std::vector<db::Migration> catalog, std::function<void()> wake)
+SchemaProbe::SchemaProbe(db::ConnectParams params, std::vector<db::Migration> catalog,
+                         std::function<void()> wake)
     : params_(std::move(params)), catalog_(std::move(catalog)), wake_(std::move(wake)) {}
 
 SchemaProbe::~SchemaProbe() {
@@ -19,7 +20,9 @@ void SchemaProbe::start() {
     worker_ = std::thread([this] { work(); });
 }
 
-void SchemaProbe::cancel() { cancelled_ = true; }
+void SchemaProbe::cancel() {
+    cancelled_ = true;
+}
 
 std::optional<SchemaProbeResult> SchemaProbe::takeResult() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -34,7 +37,9 @@ void SchemaProbe::work() {
     result.target = params_.describe();
     try {
         db::Connection conn = db::Connection::openCancellable(params_, cancelled_);
-        db::Result facts = conn.query("SELECT current_user, coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)");
+        db::Result facts = conn.query(
+            "SELECT current_user, coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), "
+            "false)");
         result.currentUser = std::string(facts.text(0, 0));
         result.sslInUse = facts.boolean(0, 1);
         result.serverVersion = conn.serverVersion();

@@ -27,7 +27,7 @@ struct SchemaProbeResult {
 };
 
 class SchemaProbe {
-public:
+  public:
     // wake is called from the worker when the result is ready (e.g. to post an empty GLFW event).
     SchemaProbe(db::ConnectParams params, std::vector<db::Migration> catalog, std::function<void()> wake);
     ~SchemaProbe();
@@ -40,7 +40,7 @@ public:
     // Non-blocking: the result once, when the worker has finished.
     std::optional<SchemaProbeResult> takeResult();
 
-private:
+  private:
     void work();
 
     db::ConnectParams params_;

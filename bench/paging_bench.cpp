@@ -26,7 +26,8 @@ Timing measure(int repeat, Fn&& fn) {
     for (int i = 0; i < repeat; ++i) {
         auto start = std::chrono::steady_clock::now();
         fn();
-        samples.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        samples.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     }
     std::sort(samples.begin(), samples.end());
     return {samples[samples.size() / 2], samples[std::min(samples.size() - 1, samples.size() * 95 / 100)]};
@@ -59,20 +60,24 @@ int main(int argc, char** argv) {
         app::ConnectionRequest request;
         request.dsn = args.value("dsn");
         request.applicationName = "stage1-bench";
-        db::Connection conn = db::Connection::open(app::resolveConnection(request, app::processEnvironment()));
+        db::Connection conn =
+            db::Connection::open(app::resolveConnection(request, app::processEnvironment()));
 
         db::Result biggest = conn.query(
-            "SELECT dataset_id, count(*) FROM walkforward_runs GROUP BY dataset_id ORDER BY count(*) DESC LIMIT 1");
+            "SELECT dataset_id, count(*) FROM walkforward_runs GROUP BY dataset_id ORDER BY count(*) DESC "
+            "LIMIT 1");
         if (biggest.rows() == 0) {
-            std::fprintf(stderr, "no runs: seed first (stage1ctl demo-seed --datasets 1 --runs-per-dataset 1000000)\n");
+            std::fprintf(
+                stderr,
+                "no runs: seed first (stage1ctl demo-seed --datasets 1 --runs-per-dataset 1000000)\n");
             return 1;
         }
         std::string dataset(biggest.text(0, 0));
         long long total = biggest.integer(0, 1);
-        std::printf("dataset %s: %lld runs; page size %d; %d timed repetitions each\n\n", dataset.c_str(), total, limit,
-                    repeat);
-        std::printf("%-10s %16s %16s %16s %16s %10s\n", "depth", "keyset median", "keyset p95", "OFFSET median",
-                    "OFFSET p95", "OFFSET/keyset");
+        std::printf("dataset %s: %lld runs; page size %d; %d timed repetitions each\n\n", dataset.c_str(),
+                    total, limit, repeat);
+        std::printf("%-10s %16s %16s %16s %16s %10s\n", "depth", "keyset median", "keyset p95",
+                    "OFFSET median", "OFFSET p95", "OFFSET/keyset");
 
         double depth0Ms = 0, deepestKeysetMs = 0, deepestRatio = 0;
         bool sameRows = true;
@@ -83,9 +88,10 @@ int main(int argc, char** argv) {
             }
             db::Param cursorTs, cursorId;
             if (depth > 0) {  // the cursor a client holds after reading `depth` rows
-                db::Result c = conn.query("SELECT created_at, run_id FROM walkforward_runs WHERE dataset_id = $1 "
-                                          "ORDER BY created_at DESC, run_id DESC OFFSET $2 LIMIT 1",
-                                          {dataset, std::to_string(depth - 1)});
+                db::Result c = conn.query(
+                    "SELECT created_at, run_id FROM walkforward_runs WHERE dataset_id = $1 "
+                    "ORDER BY created_at DESC, run_id DESC OFFSET $2 LIMIT 1",
+                    {dataset, std::to_string(depth - 1)});
                 cursorTs = std::string(c.text(0, 0));
                 cursorId = std::string(c.text(0, 1));
             }
@@ -96,8 +102,8 @@ int main(int argc, char** argv) {
                                        firstColumn(conn.query(kOffsetPage, offsetParams));
             Timing keyset = measure(repeat, [&] { conn.query(keysetSql, keysetParams); });
             Timing offset = measure(repeat, [&] { conn.query(kOffsetPage, offsetParams); });
-            std::printf("%-10lld %13.3f ms %13.3f ms %13.3f ms %13.3f ms %9.1fx\n", depth, keyset.medianMs, keyset.p95Ms,
-                        offset.medianMs, offset.p95Ms, offset.medianMs / keyset.medianMs);
+            std::printf("%-10lld %13.3f ms %13.3f ms %13.3f ms %13.3f ms %9.1fx\n", depth, keyset.medianMs,
+                        keyset.p95Ms, offset.medianMs, offset.p95Ms, offset.medianMs / keyset.medianMs);
             if (depth == 0) depth0Ms = keyset.medianMs;
             deepestKeysetMs = keyset.medianMs;
             deepestRatio = offset.medianMs / keyset.medianMs;
@@ -106,8 +112,8 @@ int main(int argc, char** argv) {
         std::printf("\nsame rows from both methods at every depth: %s\n", sameRows ? "yes" : "NO");
         std::printf("deepest keyset page / depth-0 page: %.2fx (target <= 2x): %s\n", deepOverShallow,
                     deepOverShallow <= 2.0 ? "met" : "MISSED");
-        std::printf("OFFSET / keyset at the deepest depth: %.1fx (target >= 100x at 500k): %s\n", deepestRatio,
-                    deepestRatio >= 100.0 ? "met" : "MISSED");
+        std::printf("OFFSET / keyset at the deepest depth: %.1fx (target >= 100x at 500k): %s\n",
+                    deepestRatio, deepestRatio >= 100.0 ? "met" : "MISSED");
         return sameRows ? 0 : 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "stage1_bench_paging: %s\n", e.what());

@@ -1,8 +1,8 @@
 #include "db/demo_seed.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <random>
 #include <set>
 #include <utility>
@@ -12,15 +12,18 @@ namespace db {
 
 namespace {
 
-const char* const kSymbols[] = {"btc", "eth", "sol", "ada", "xrp", "doge", "avax", "link", "dot", "ltc", "bnb", "atom"};
+const char* const kSymbols[] = {"btc",  "eth",  "sol", "ada", "xrp", "doge",
+                                "avax", "link", "dot", "ltc", "bnb", "atom"};
 const char* const kGranularities[] = {"1m", "5m", "15m", "1h", "4h", "1d"};
-const char* const kTargets[] = {"ret_fwd_1", "ret_fwd_6", "ret_fwd_24", "vol_fwd_12", "dir_fwd_6", "drawdown_fwd_48"};
+const char* const kTargets[] = {"ret_fwd_1",  "ret_fwd_6", "ret_fwd_24",
+                                "vol_fwd_12", "dir_fwd_6", "drawdown_fwd_48"};
 const char* const kModels[] = {"lgbm", "xgb", "ridge", "mlp", "catboost"};
-const char* const kFeatures[] = {"rsi_14",       "rsi_28",       "macd_12_26_9", "atr_14",       "bb_width_20",
-                                 "ema_ratio_50", "ema_ratio_200", "obv_slope_20", "vwap_dev_24",  "roc_12",
-                                 "stoch_k_14",   "adx_14",        "funding_rate", "oi_change_24", "volume_z_48",
-                                 "realized_vol_24"};
-const char* const kRunStatuses[] = {"completed", "completed", "completed", "completed", "running", "failed", "pending"};
+const char* const kFeatures[] = {"rsi_14",       "rsi_28",       "macd_12_26_9",  "atr_14",
+                                 "bb_width_20",  "ema_ratio_50", "ema_ratio_200", "obv_slope_20",
+                                 "vwap_dev_24",  "roc_12",       "stoch_k_14",    "adx_14",
+                                 "funding_rate", "oi_change_24", "volume_z_48",   "realized_vol_24"};
+const char* const kRunStatuses[] = {"completed", "completed", "completed", "completed",
+                                    "running",   "failed",    "pending"};
 const char* const kSimStatuses[] = {"completed", "completed", "completed", "running", "failed", "pending"};
 
 template <size_t N>
@@ -34,19 +37,21 @@ std::string uuidV4(std::mt19937_64& rng) {
     lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
     char out[37];
     using ull = unsigned long long;
-    std::snprintf(out, sizeof out, "%08llx-%04llx-%04llx-%04llx-%012llx", ull(hi >> 32), ull((hi >> 16) & 0xFFFF),
-                  ull(hi & 0xFFFF), ull(lo >> 48), ull(lo & 0xFFFFFFFFFFFFULL));
+    std::snprintf(out, sizeof out, "%08llx-%04llx-%04llx-%04llx-%012llx", ull(hi >> 32),
+                  ull((hi >> 16) & 0xFFFF), ull(hi & 0xFFFF), ull(lo >> 48), ull(lo & 0xFFFFFFFFFFFFULL));
     return out;
 }
 
 // A JSON object in jsonb's output order: shorter keys first, then bytewise.
 class JsonbObject {
-public:
+  public:
     JsonbObject& raw(std::string key, std::string jsonValue) {
         members_.emplace_back(std::move(key), std::move(jsonValue));
         return *this;
     }
-    JsonbObject& str(std::string key, const std::string& value) { return raw(std::move(key), "\"" + value + "\""); }
+    JsonbObject& str(std::string key, const std::string& value) {
+        return raw(std::move(key), "\"" + value + "\"");
+    }
     std::string text() {
         std::sort(members_.begin(), members_.end(), [](const auto& a, const auto& b) {
             return a.first.size() != b.first.size() ? a.first.size() < b.first.size() : a.first < b.first;
@@ -59,7 +64,7 @@ public:
         return out + "}";
     }
 
-private:
+  private:
     std::vector<std::pair<std::string, std::string>> members_;
 };
 
@@ -85,11 +90,20 @@ void appendCopyField(std::string& line, const std::optional<std::string>& value,
     } else {
         for (char c : *value) {
             switch (c) {
-                case '\\': line += "\\\\"; break;
-                case '\t': line += "\\t"; break;
-                case '\n': line += "\\n"; break;
-                case '\r': line += "\\r"; break;
-                default: line += c;
+                case '\\':
+                    line += "\\\\";
+                    break;
+                case '\t':
+                    line += "\\t";
+                    break;
+                case '\n':
+                    line += "\\n";
+                    break;
+                case '\r':
+                    line += "\\r";
+                    break;
+                default:
+                    line += c;
             }
         }
     }
@@ -103,7 +117,7 @@ void appendCopyRow(std::string& buffer, std::initializer_list<std::optional<std:
 
 // Streams rows into one COPY, flushing every megabyte.
 class CopyStream {
-public:
+  public:
     CopyStream(Connection& conn, const std::string& copySql) : conn_(conn) {
         conn_.copyBegin(copySql);
         buffer_.reserve(kFlushBytes + 4096);
@@ -117,7 +131,7 @@ public:
         return conn_.copyEnd();
     }
 
-private:
+  private:
     static constexpr size_t kFlushBytes = 1 << 20;
     void flush() {
         if (!buffer_.empty()) conn_.copyWrite(buffer_);
@@ -176,15 +190,17 @@ DemoSeedCounts seedDemoData(Connection& conn, const DemoSeedOptions& options) {
         auto leaveNull = [&] { return static_cast<int>(rng() % 100) < options.nullConfigPercent; };
         std::vector<DatasetRow> datasets;
         {
-            CopyStream copy(conn,
-                            "COPY public.indicator_datasets (dataset_id, symbol, granularity, source, questdb_tag, "
-                            "row_count, first_bar_ts, last_bar_ts, created_at) FROM STDIN");
+            CopyStream copy(
+                conn,
+                "COPY public.indicator_datasets (dataset_id, symbol, granularity, source, questdb_tag, "
+                "row_count, first_bar_ts, last_bar_ts, created_at) FROM STDIN");
             for (int d = 0; d < options.datasets; ++d) {
                 std::string symbol = pick(rng, kSymbols);
                 std::string granularity = pick(rng, kGranularities);
                 std::string year = std::to_string(2022 + static_cast<int>(rng() % 5));
                 std::string slug = symbol + "_" + year + "_" + granularity;
-                for (int n = 2; slugs.count(slug); ++n) slug = symbol + "_" + year + "_" + granularity + "_" + std::to_string(n);
+                for (int n = 2; slugs.count(slug); ++n)
+                    slug = symbol + "_" + year + "_" + granularity + "_" + std::to_string(n);
                 slugs.insert(slug);
                 long long created = baseEpoch - 86400LL * (options.datasets - d);
                 long long firstBar = created - 86400LL * 365;
@@ -200,9 +216,10 @@ DemoSeedCounts seedDemoData(Connection& conn, const DemoSeedOptions& options) {
         }
         say("datasets: " + std::to_string(counts.datasets));
 
-        CopyStream runs(conn,
-                        "COPY public.walkforward_runs (run_id, dataset_id, prediction_measurement, feature_columns, "
-                        "hyperparameters, walk_config, status, created_at, serialized_config) FROM STDIN");
+        CopyStream runs(
+            conn,
+            "COPY public.walkforward_runs (run_id, dataset_id, prediction_measurement, feature_columns, "
+            "hyperparameters, walk_config, status, created_at, serialized_config) FROM STDIN");
         // Folds and simulations need the run rows to exist first (foreign keys), so they are
         // generated into memory-light second passes from the same per-run seeds.
         struct RunRef {
@@ -252,9 +269,10 @@ DemoSeedCounts seedDemoData(Connection& conn, const DemoSeedOptions& options) {
         say("walk-forward runs: " + std::to_string(counts.runs));
 
         if (options.foldsPerRun > 0) {
-            CopyStream folds(conn,
-                             "COPY public.walkforward_folds (run_id, fold_index, train_start, train_end, test_start, "
-                             "test_end, metrics) FROM STDIN");
+            CopyStream folds(
+                conn,
+                "COPY public.walkforward_folds (run_id, fold_index, train_start, train_end, test_start, "
+                "test_end, metrics) FROM STDIN");
             for (const auto& run : runRefs) {
                 long long start = run.createdAt - 86400LL * 300;
                 for (int f = 0; f < options.foldsPerRun; ++f) {
@@ -266,8 +284,9 @@ DemoSeedCounts seedDemoData(Connection& conn, const DemoSeedOptions& options) {
                                               .raw("sharpe", fixed(((rng() % 400) / 100.0) - 1.0, 2))
                                               .raw("hit_rate", fixed(0.45 + (rng() % 150) / 1000.0, 3))
                                               .text();
-                    appendCopyRow(folds.buffer(), {run.id, std::to_string(f), isoUtc(trainStart), isoUtc(trainEnd),
-                                                   isoUtc(trainEnd), isoUtc(testEnd), metrics});
+                    appendCopyRow(folds.buffer(),
+                                  {run.id, std::to_string(f), isoUtc(trainStart), isoUtc(trainEnd),
+                                   isoUtc(trainEnd), isoUtc(testEnd), metrics});
                     folds.maybeFlush();
                 }
             }
@@ -276,25 +295,29 @@ DemoSeedCounts seedDemoData(Connection& conn, const DemoSeedOptions& options) {
         }
 
         if (options.simsPerRun > 0) {
-            CopyStream sims(conn,
-                            "COPY public.simulation_runs (simulation_id, run_id, questdb_namespace, parameters, "
-                            "status, created_at, serialized_config) FROM STDIN");
+            CopyStream sims(
+                conn,
+                "COPY public.simulation_runs (simulation_id, run_id, questdb_namespace, parameters, "
+                "status, created_at, serialized_config) FROM STDIN");
             for (const auto& run : runRefs) {
                 for (int s = 0; s < options.simsPerRun; ++s) {
                     std::string id = uuidV4(rng);
                     std::string parameters =
-                        rng() % 4 == 0 ? "{}"
-                                       : JsonbObject()
-                                             .raw("fee_bps", std::to_string(1 + rng() % 10))
-                                             .raw("fraction", fixed(0.05 * (1 + rng() % 6), 2))
-                                             .str("sizing", rng() % 2 ? "fixed_fraction" : "volatility_target")
-                                             .raw("slippage_bps", std::to_string(rng() % 8))
-                                             .text();
+                        rng() % 4 == 0
+                            ? "{}"
+                            : JsonbObject()
+                                  .raw("fee_bps", std::to_string(1 + rng() % 10))
+                                  .raw("fraction", fixed(0.05 * (1 + rng() % 6), 2))
+                                  .str("sizing", rng() % 2 ? "fixed_fraction" : "volatility_target")
+                                  .raw("slippage_bps", std::to_string(rng() % 8))
+                                  .text();
                     std::string ns = "sim_" + id.substr(0, 8) + "_" + std::to_string(s);
                     std::optional<std::string> config;
-                    if (!leaveNull()) config = legacyConfigText(run.features, run.hyper, run.walk, parameters);
-                    appendCopyRow(sims.buffer(), {id, run.id, ns, parameters, std::string(pick(rng, kSimStatuses)),
-                                                  isoUtc(run.createdAt + 600 + s), config});
+                    if (!leaveNull())
+                        config = legacyConfigText(run.features, run.hyper, run.walk, parameters);
+                    appendCopyRow(sims.buffer(),
+                                  {id, run.id, ns, parameters, std::string(pick(rng, kSimStatuses)),
+                                   isoUtc(run.createdAt + 600 + s), config});
                     sims.maybeFlush();
                 }
             }

@@ -28,7 +28,8 @@ constexpr const char* kReadLedger =
     "applied_by, duration_ms FROM public.stage1_schema_migrations ORDER BY version";
 
 constexpr const char* kInsertLedger =
-    "INSERT INTO public.stage1_schema_migrations (version, name, sha256, duration_ms) VALUES ($1, $2, $3, $4)";
+    "INSERT INTO public.stage1_schema_migrations (version, name, sha256, duration_ms) VALUES ($1, $2, $3, "
+    "$4)";
 
 std::vector<LedgerRow> readLedger(Connection& conn) {
     Result r = conn.query(kReadLedger);
@@ -56,14 +57,16 @@ void takeMigrateLock(Connection& conn, const MigrateOptions& options) {
         if (!announced) {
             Result holder = conn.query(
                 "SELECT string_agg(a.pid::text || ' (' || coalesce(a.usename::text, '?') || '@' || "
-                "coalesce(a.client_addr::text, 'local') || ', ' || coalesce(a.application_name, '') || ')', ', ') "
+                "coalesce(a.client_addr::text, 'local') || ', ' || coalesce(a.application_name, '') || ')', "
+                "', ') "
                 "FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
                 "WHERE l.locktype = 'advisory' AND l.granted "
                 "AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint",
                 key);
-            say(options, "another migrate is running (held by " +
-                             (holder.isNull(0, 0) ? std::string("unknown session") : std::string(holder.text(0, 0))) +
-                             "); waiting up to " + std::to_string(options.lockWait.count() / 1000) + " s");
+            say(options,
+                "another migrate is running (held by " +
+                    (holder.isNull(0, 0) ? std::string("unknown session") : std::string(holder.text(0, 0))) +
+                    "); waiting up to " + std::to_string(options.lockWait.count() / 1000) + " s");
             announced = true;
         }
         if (std::chrono::steady_clock::now() >= deadline)
@@ -98,17 +101,18 @@ AppliedMigration applyOne(Connection& conn, const Migration& m, const MigrateOpt
         conn.query("SELECT set_config('lock_timeout', $1, true)",
                    {std::to_string(options.ddlLockTimeout.count()) + "ms"});
         conn.exec(m.sql);
-        long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-                           .count();
+        long long ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+                .count();
         conn.query(kInsertLedger, {std::to_string(m.version), m.name, m.sha256, std::to_string(ms)});
         conn.exec("COMMIT");
         return AppliedMigration{m.version, m.name, ms};
     } catch (const Error& e) {
         rollbackQuietly(conn);
-        throw MigrateError(MigrateFailure::MigrationFailed,
-                           m.fileName() + " failed and was rolled back; nothing of it was applied:\n" +
-                               e.info().describe(),
-                           e.info());
+        throw MigrateError(
+            MigrateFailure::MigrationFailed,
+            m.fileName() + " failed and was rolled back; nothing of it was applied:\n" + e.info().describe(),
+            e.info());
     }
 }
 
@@ -148,14 +152,16 @@ MigrationStatus inspectMigrations(Connection& conn, const std::vector<Migration>
 MigrateError::MigrateError(MigrateFailure kind, std::string message, std::optional<DbError> cause)
     : std::runtime_error(std::move(message)), kind_(kind), cause_(std::move(cause)) {}
 
-MigrateReport migrate(Connection& conn, const std::vector<Migration>& catalog, const MigrateOptions& options) {
+MigrateReport migrate(Connection& conn, const std::vector<Migration>& catalog,
+                      const MigrateOptions& options) {
     takeMigrateLock(conn, options);
     MigrateReport report;
     try {
         conn.exec(kCreateLedger);
         report.before = inspectMigrations(conn, catalog);
         if (!report.before.mismatched.empty()) {
-            std::string text = "refusing to migrate: applied migrations were changed after they were applied:";
+            std::string text =
+                "refusing to migrate: applied migrations were changed after they were applied:";
             for (const auto& m : report.before.mismatched)
                 text += "\n  " + Migration{m.ledger.version, m.ledger.name, "", ""}.fileName() +
                         ": ledger sha256 " + m.ledger.sha256 + ", file sha256 " + m.fileSha256;

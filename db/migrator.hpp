@@ -30,20 +30,20 @@ struct MismatchedMigration {
 // What the database has against what this binary knows.
 struct MigrationStatus {
     bool ledgerExists = false;
-    std::vector<LedgerRow> applied;                // in the ledger, checksum matches a known file
-    std::vector<Migration> pending;                // known, not in the ledger
-    std::vector<MismatchedMigration> mismatched;   // in the ledger, the file changed since
-    std::vector<LedgerRow> unknown;                // in the ledger, this binary has no such file
-    int schemaVersion() const;                     // highest version in the ledger, 0 if none
+    std::vector<LedgerRow> applied;               // in the ledger, checksum matches a known file
+    std::vector<Migration> pending;               // known, not in the ledger
+    std::vector<MismatchedMigration> mismatched;  // in the ledger, the file changed since
+    std::vector<LedgerRow> unknown;               // in the ledger, this binary has no such file
+    int schemaVersion() const;                    // highest version in the ledger, 0 if none
     bool upToDate() const { return pending.empty() && mismatched.empty(); }
 };
 
 MigrationStatus inspectMigrations(Connection& conn, const std::vector<Migration>& catalog);
 
 struct MigrateOptions {
-    std::chrono::milliseconds lockWait{60000};      // how long to wait for another migrate to finish
+    std::chrono::milliseconds lockWait{60000};  // how long to wait for another migrate to finish
     std::chrono::milliseconds lockPoll{200};
-    std::chrono::milliseconds ddlLockTimeout{30000};  // SET LOCAL lock_timeout for each file
+    std::chrono::milliseconds ddlLockTimeout{30000};   // SET LOCAL lock_timeout for each file
     std::function<void(const std::string&)> progress;  // human-readable steps
 };
 
@@ -61,12 +61,12 @@ struct MigrateReport {
 enum class MigrateFailure { LockBusy, ChecksumMismatch, MigrationFailed };
 
 class MigrateError : public std::runtime_error {
-public:
+  public:
     MigrateError(MigrateFailure kind, std::string message, std::optional<DbError> cause = std::nullopt);
     MigrateFailure kind() const { return kind_; }
     const std::optional<DbError>& cause() const { return cause_; }
 
-private:
+  private:
     MigrateFailure kind_;
     std::optional<DbError> cause_;
 };

@@ -169,7 +169,9 @@ Result Connection::query(const std::string& sql, const Params& params) {
     return check(raw, PGRES_TUPLES_OK);
 }
 
-void Connection::copyBegin(const std::string& copySql) { check(PQexec(conn_.get(), copySql.c_str()), PGRES_COPY_IN); }
+void Connection::copyBegin(const std::string& copySql) {
+    check(PQexec(conn_.get(), copySql.c_str()), PGRES_COPY_IN);
+}
 
 void Connection::copyWrite(std::string_view data) {
     if (PQputCopyData(conn_.get(), data.data(), static_cast<int>(data.size())) != 1)

@@ -27,11 +27,11 @@ struct DbError {
 };
 
 class Error : public std::runtime_error {
-public:
+  public:
     explicit Error(DbError error);
     const DbError& info() const { return error_; }
 
-private:
+  private:
     DbError error_;
 };
 
@@ -44,7 +44,7 @@ struct ResultDeleter {
 };
 
 class Result {
-public:
+  public:
     explicit Result(PGresult* raw) : raw_(raw) {}
 
     int rows() const { return PQntuples(raw_.get()); }
@@ -59,21 +59,21 @@ public:
     const char* columnName(int column) const { return PQfname(raw_.get(), column); }
     PGresult* raw() const { return raw_.get(); }
 
-private:
+  private:
     std::unique_ptr<PGresult, ResultDeleter> raw_;
 };
 
 // Ordered libpq connection keywords. Passed to PQconnectdbParams as arrays, so values never need
 // quoting; a later set() of the same keyword replaces the earlier value.
 class ConnectParams {
-public:
+  public:
     void set(const std::string& keyword, const std::string& value);
     const std::string* find(const std::string& keyword) const;
     const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
     // "user@host:port/dbname" for logs and titles; never includes the password.
     std::string describe() const;
 
-private:
+  private:
     std::vector<std::pair<std::string, std::string>> entries_;
 };
 
@@ -82,7 +82,7 @@ struct ConnDeleter {
 };
 
 class Connection {
-public:
+  public:
     // Blocking connect: call it from a worker thread or a CLI, never from the UI thread.
     static Connection open(const ConnectParams& params);
     // Same, but gives up (throws Error with message "cancelled") as soon as *cancelled turns true.
@@ -105,7 +105,7 @@ public:
     PGconn* raw() const { return conn_.get(); }
     std::string serverVersion() const;
 
-private:
+  private:
     explicit Connection(PGconn* raw);
     Result check(PGresult* raw, ExecStatusType expected);
 

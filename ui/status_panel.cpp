@@ -18,10 +18,14 @@ const ImVec4 kTitleColor(0.62f, 0.78f, 1.00f, 1.0f);
 
 Status ConnectionStatus(Connection connection) {
     switch (connection) {
-        case Connection::Connected: return Status::Ok;
-        case Connection::Connecting: return Status::Warn;
-        case Connection::Failed: return Status::Error;
-        case Connection::Idle: break;
+        case Connection::Connected:
+            return Status::Ok;
+        case Connection::Connecting:
+            return Status::Warn;
+        case Connection::Failed:
+            return Status::Error;
+        case Connection::Idle:
+            break;
     }
     return Status::Idle;
 }
@@ -87,7 +91,8 @@ void DrawHeader(const StatusModel& model, StatusActions& actions) {
     // One button slot: Cancel while a request runs, Refresh otherwise.
     const bool busy = model.connection == Connection::Connecting;
     const char* label = busy ? "Cancel" : "Refresh";
-    ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(em(0.9f), ImGui::GetStyle().FramePadding.y * 0.5f));
+    ImGui::PushStyleVar(ImGuiStyleVar_FramePadding,
+                        ImVec2(em(0.9f), ImGui::GetStyle().FramePadding.y * 0.5f));
     SameLineRightAligned(ButtonWidth(label));
     if (busy) {
         if (ImGui::Button("Cancel")) actions.cancel_clicked = true;
@@ -95,7 +100,8 @@ void DrawHeader(const StatusModel& model, StatusActions& actions) {
     } else {
         const bool has_target = !model.target.empty();
         if (ButtonDisablable("Refresh", has_target)) actions.refresh_clicked = true;
-        TooltipIfHovered(has_target ? "Reconnect and re-read the schema status" : "No connection target configured");
+        TooltipIfHovered(has_target ? "Reconnect and re-read the schema status"
+                                    : "No connection target configured");
     }
     ImGui::PopStyleVar();
 }
@@ -105,9 +111,15 @@ void DrawConnectionState(const StatusModel& model) {
     TextMuted("State");
     ImGui::SameLine(x0 + em(kLabelWidthEm));
     switch (model.connection) {
-        case Connection::Idle: StatusDot(Status::Idle, "not connected"); break;
-        case Connection::Connected: StatusDot(Status::Ok, "connected"); break;
-        case Connection::Failed: StatusDot(Status::Error, "failed"); break;
+        case Connection::Idle:
+            StatusDot(Status::Idle, "not connected");
+            break;
+        case Connection::Connected:
+            StatusDot(Status::Ok, "connected");
+            break;
+        case Connection::Failed:
+            StatusDot(Status::Error, "failed");
+            break;
         case Connection::Connecting:
             Spinner();
             ImGui::SameLine(0.0f, em(0.3f));
@@ -126,14 +138,17 @@ void DrawError(const StatusModel& model, ImFont* mono) {
     std::string_view text = model.error_text;
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
     const ImVec2 padding(em(0.7f), em(0.5f));
-    const float wrap_width = ImGui::GetContentRegionAvail().x - padding.x * 2.0f - ImGui::GetStyle().ScrollbarSize;
+    const float wrap_width =
+        ImGui::GetContentRegionAvail().x - padding.x * 2.0f - ImGui::GetStyle().ScrollbarSize;
     if (mono != nullptr) ImGui::PushFont(mono);
-    const float text_height = ImGui::CalcTextSize(text.data(), text.data() + text.size(), false, wrap_width).y;
+    const float text_height =
+        ImGui::CalcTextSize(text.data(), text.data() + text.size(), false, wrap_width).y;
     const float max_height = ImGui::GetTextLineHeight() * 10.0f;
     if (mono != nullptr) ImGui::PopFont();
 
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, padding);
-    ImGui::BeginChild("##error_text", ImVec2(0.0f, std::min(text_height, max_height) + padding.y * 2.0f), true);
+    ImGui::BeginChild("##error_text", ImVec2(0.0f, std::min(text_height, max_height) + padding.y * 2.0f),
+                      true);
     if (mono != nullptr) ImGui::PushFont(mono);
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextUnformatted(text.data(), text.data() + text.size());
@@ -218,8 +233,9 @@ void DrawMigrationTable(const std::vector<MigrationRow>& rows, ImFont* mono) {
 void DrawSchema(const StatusModel& model, ImFont* mono) {
     SectionHeading("Schema");
     if (model.connection != Connection::Connected && model.migrations.empty()) {
-        TextMuted(model.connection == Connection::Connecting ? "Reading the schema status\xE2\x80\xA6"
-                                                             : "No schema information \xE2\x80\x94 not connected.");
+        TextMuted(model.connection == Connection::Connecting
+                      ? "Reading the schema status\xE2\x80\xA6"
+                      : "No schema information \xE2\x80\x94 not connected.");
         return;
     }
     DrawSchemaSummary(model);
@@ -236,10 +252,12 @@ std::string StatusBarSummary(const StatusModel& model) {
         case Connection::Idle:
             return model.target.empty() ? "Idle \xE2\x80\x94 no connection target configured"
                                         : "Idle \xE2\x80\x94 press Refresh to connect";
-        case Connection::Connecting: return "Connecting to " + model.target + "\xE2\x80\xA6";
+        case Connection::Connecting:
+            return "Connecting to " + model.target + "\xE2\x80\xA6";
         case Connection::Connected:
             return "Connected to " + model.target + (elapsed.empty() ? "" : " in " + elapsed);
-        case Connection::Failed: return "Connection failed" + (elapsed.empty() ? "" : " after " + elapsed);
+        case Connection::Failed:
+            return "Connection failed" + (elapsed.empty() ? "" : " after " + elapsed);
     }
     return {};
 }
@@ -253,8 +271,8 @@ void DrawStatusBar(const StatusModel& model) {
 
     if (model.migrations.empty()) return;
     char buf[96];
-    std::snprintf(buf, sizeof buf, "%zu migrations \xC2\xB7 %d pending \xC2\xB7 %d mismatched", model.migrations.size(),
-                  model.pending_count, model.mismatched_count);
+    std::snprintf(buf, sizeof buf, "%zu migrations \xC2\xB7 %d pending \xC2\xB7 %d mismatched",
+                  model.migrations.size(), model.pending_count, model.mismatched_count);
     SameLineRightAligned(ImGui::CalcTextSize(buf).x);
     TextMuted(buf);
 }

@@ -25,10 +25,9 @@ using ui::MigrationRow;
 using ui::StatusModel;
 
 const char* const kMigrationNames[] = {
-    "create_accounts",   "create_instruments",    "create_orders",
-    "create_fills",      "order_status_enum",     "positions_view",
-    "audit_log",         "app_role_grants",       "orders_created_at_idx",
-    "fills_by_account",  "risk_limits",           "settlement_batches",
+    "create_accounts",       "create_instruments", "create_orders", "create_fills",
+    "order_status_enum",     "positions_view",     "audit_log",     "app_role_grants",
+    "orders_created_at_idx", "fills_by_account",   "risk_limits",   "settlement_batches",
 };
 
 StatusModel ConnectedModel(int applied, int pending, int mismatched) {
@@ -91,7 +90,7 @@ StatusModel ModelFor(const std::string& mode) {
 
 // Results from the simulated worker, drained once per frame on the UI thread.
 class Mailbox {
-public:
+  public:
     void post(StatusModel model) {
         std::lock_guard<std::mutex> lock(mutex_);
         pending_ = std::move(model);
@@ -103,7 +102,7 @@ public:
         return out;
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::optional<StatusModel> pending_;
 };
@@ -121,13 +120,20 @@ bool ParseArgs(int argc, char** argv, ui::WindowShell::Options& options, std::st
             ++i;
             return true;
         };
-        if (takes("--mode")) mode = value;
-        else if (takes("--frames")) options.frames = std::atoi(value);
-        else if (takes("--screenshot")) options.screenshot_path = value;
-        else if (takes("--text")) options.text_snapshot_path = value;
-        else if (takes("--ini")) options.ini_path = value;
-        else if (takes("--delay-ms")) delay_ms = std::atoi(value);
-        else if (takes("--size")) std::sscanf(value, "%dx%d", &options.width, &options.height);
+        if (takes("--mode"))
+            mode = value;
+        else if (takes("--frames"))
+            options.frames = std::atoi(value);
+        else if (takes("--screenshot"))
+            options.screenshot_path = value;
+        else if (takes("--text"))
+            options.text_snapshot_path = value;
+        else if (takes("--ini"))
+            options.ini_path = value;
+        else if (takes("--delay-ms"))
+            delay_ms = std::atoi(value);
+        else if (takes("--size"))
+            std::sscanf(value, "%dx%d", &options.width, &options.height);
         else {
             std::fprintf(stderr, "unknown argument %s\n", arg);
             return false;

@@ -6,26 +6,34 @@
 
 namespace ui {
 
-float em(float n) { return n * ImGui::GetFontSize(); }
+float em(float n) {
+    return n * ImGui::GetFontSize();
+}
 
 ImVec4 StatusColor(Status status) {
     switch (status) {
-        case Status::Ok: return ImVec4(0.30f, 0.78f, 0.47f, 1.0f);
-        case Status::Warn: return ImVec4(0.96f, 0.70f, 0.26f, 1.0f);
-        case Status::Error: return ImVec4(0.94f, 0.36f, 0.36f, 1.0f);
-        case Status::Idle: break;
+        case Status::Ok:
+            return ImVec4(0.30f, 0.78f, 0.47f, 1.0f);
+        case Status::Warn:
+            return ImVec4(0.96f, 0.70f, 0.26f, 1.0f);
+        case Status::Error:
+            return ImVec4(0.94f, 0.36f, 0.36f, 1.0f);
+        case Status::Idle:
+            break;
     }
     return ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
 }
 
-void TextMuted(const char* text) { ImGui::TextDisabled("%s", text); }
+void TextMuted(const char* text) {
+    ImGui::TextDisabled("%s", text);
+}
 
 void StatusDot(Status status, const char* label) {
     const float line = ImGui::GetTextLineHeight();
     const ImVec2 pos = ImGui::GetCursorScreenPos();
     const ImVec2 center(pos.x + line * 0.5f, pos.y + line * 0.5f);
-    ImGui::GetWindowDrawList()->AddCircleFilled(center, line * 0.28f,
-                                                ImGui::GetColorU32(StatusColor(status)), 16);
+    ImGui::GetWindowDrawList()->AddCircleFilled(center, line * 0.28f, ImGui::GetColorU32(StatusColor(status)),
+                                                16);
     ImGui::Dummy(ImVec2(line, line));
     ImGui::SameLine(0.0f, em(0.3f));
     ImGui::TextUnformatted(label);

@@ -21,13 +21,13 @@ namespace {
 constexpr const char* kSansPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 constexpr const char* kMonoPath = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
 constexpr float kBaseFontPx = 15.0f;
-constexpr int kSettleFrames = 3;           // ImGui needs a few frames after input to settle
-constexpr int kFramesAfterReady = 2;       // scripted runs: let layout settle before the capture
-constexpr double kMinFrameInterval = 1.0 / 60.0;      // cap while input is being handled
+constexpr int kSettleFrames = 3;                        // ImGui needs a few frames after input to settle
+constexpr int kFramesAfterReady = 2;                    // scripted runs: let layout settle before the capture
+constexpr double kMinFrameInterval = 1.0 / 60.0;        // cap while input is being handled
 constexpr double kAnimationFrameInterval = 1.0 / 30.0;  // spinners do not need more
 constexpr double kCoolDownS = 1.0;  // after activity, keep idle-rate frames so ImGui fades finish
 
-bool g_animation_requested = false;  // set by RequestAnimationFrame() during draw (UI thread)
+bool g_animation_requested = false;          // set by RequestAnimationFrame() during draw (UI thread)
 const char* g_text_snapshot_path = nullptr;  // set while the frame being drawn is snapshotted
 
 thread_local std::string g_last_glfw_error;
@@ -91,7 +91,9 @@ void ApplyTheme(ImGuiStyle& style) {
 
 }  // namespace
 
-void RequestAnimationFrame() { g_animation_requested = true; }
+void RequestAnimationFrame() {
+    g_animation_requested = true;
+}
 
 void IncludeWindowInTextSnapshot() {
     // LogToFile appends, and returns at once while logging is already on.
@@ -115,7 +117,7 @@ struct WindowShell::GlCalls {
                resolve(readBuffer, "glReadBuffer") && resolve(readPixels, "glReadPixels");
     }
 
-private:
+  private:
     template <typename Fn>
     static bool resolve(Fn& fn, const char* name) {
         fn = reinterpret_cast<Fn>(glfwGetProcAddress(name));
@@ -126,7 +128,9 @@ private:
 
 WindowShell::WindowShell(Options options) : options_(std::move(options)) {}
 
-WindowShell::~WindowShell() { close(); }
+WindowShell::~WindowShell() {
+    close();
+}
 
 int WindowShell::run(const FrameFn& draw) {
     if (!open()) {
@@ -237,7 +241,8 @@ void WindowShell::loadFonts(float scale) {
 
     const float size = std::round(kBaseFontPx * scale);
     ImFont* sans = nullptr;
-    if (FileReadable(kSansPath)) sans = io.Fonts->AddFontFromFileTTF(kSansPath, size, nullptr, glyph_ranges_.Data);
+    if (FileReadable(kSansPath))
+        sans = io.Fonts->AddFontFromFileTTF(kSansPath, size, nullptr, glyph_ranges_.Data);
     if (sans == nullptr) {
         ImFontConfig config;
         config.SizePixels = std::round(13.0f * scale);
@@ -369,7 +374,7 @@ namespace {
 
 // The text snapshot of one frame; the file is complete once the object is gone.
 class TextSnapshot {
-public:
+  public:
     explicit TextSnapshot(const std::string& path) {
         // LogToFile appends, and asserts on an unwritable path: create/truncate the file first.
         std::FILE* f = std::fopen(path.c_str(), "wb");
@@ -398,7 +403,7 @@ public:
 
     bool ok() const { return path_ != nullptr; }
 
-private:
+  private:
     const std::string* path_ = nullptr;
 };
 

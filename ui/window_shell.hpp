@@ -16,7 +16,7 @@ struct GLFWwindow;
 namespace ui {
 
 class WindowShell {
-public:
+  public:
     using FrameFn = std::function<void()>;
 
     struct Options {
@@ -26,12 +26,12 @@ public:
         std::string ini_path;  // where ImGui keeps imgui.ini; empty = ImGui saves no settings
 
         // Scripted runs (tests, screenshots). frames == 0: run until the window is closed.
-        int frames = 0;                     // render at least this many frames, then capture and exit
-        std::function<bool()> ready;        // optional: also wait until this returns true (UI thread)
-        double ready_timeout_s = 30.0;      // hard cap on waiting for ready()
-        std::string screenshot_path;        // PNG of the last frame, when set
-        std::string text_snapshot_path;     // plain text of the last frame's windows (see
-                                            // IncludeWindowInTextSnapshot), when set
+        int frames = 0;                  // render at least this many frames, then capture and exit
+        std::function<bool()> ready;     // optional: also wait until this returns true (UI thread)
+        double ready_timeout_s = 30.0;   // hard cap on waiting for ready()
+        std::string screenshot_path;     // PNG of the last frame, when set
+        std::string text_snapshot_path;  // plain text of the last frame's windows (see
+                                         // IncludeWindowInTextSnapshot), when set
 
         // Longest sleep between event checks. A wake-up with nothing new (no input, no
         // requestRedraw(), no animation, >1 s since the last activity) draws no frame.
@@ -40,9 +40,9 @@ public:
 
     enum ExitCode : int {
         kOk = 0,
-        kInitFailed = 1,       // no display, no OpenGL 3 context, backend init failure
-        kReadyTimeout = 2,     // ready() never returned true; the snapshots were still written
-        kSnapshotFailed = 3,   // the PNG or text snapshot could not be written
+        kInitFailed = 1,      // no display, no OpenGL 3 context, backend init failure
+        kReadyTimeout = 2,    // ready() never returned true; the snapshots were still written
+        kSnapshotFailed = 3,  // the PNG or text snapshot could not be written
     };
 
     explicit WindowShell(Options options);
@@ -63,7 +63,7 @@ public:
     // DejaVu Sans Mono when installed, else the default font; nullptr before run() starts.
     ImFont* monoFont() const { return mono_font_; }
 
-private:
+  private:
     struct GlCalls;  // the few GL entry points the shell calls itself (resolved via glfwGetProcAddress)
 
     bool open();

@@ -2,34 +2,19 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "db/demo_seed.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/test_database.hpp"
 
 using testsupport::TestDatabase;
 
 namespace {
 
-testsupport::ProcessResult ctl(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
+testsupport::ProcessResult ctl(const std::vector<std::string>& args,
+                               const std::map<std::string, std::string>& env = {}) {
     std::vector<std::string> argv = {testsupport::requiredEnv("STAGE1CTL")};
     argv.insert(argv.end(), args.begin(), args.end());
     return testsupport::runProcess(argv, env);
-}
-
-// A loopback port nobody listens on: bind, read the port, close.
-std::string closedLoopbackPort() {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
-    close(s);
-    return std::to_string(ntohs(addr.sin_port));
 }
 
 }  // namespace
@@ -56,7 +41,7 @@ TEST_CASE("usage errors exit 2 and say what was wrong") {
 }
 
 TEST_CASE("an unreachable server exits 3 with libpq's reason and no password in the output") {
-    std::string port = closedLoopbackPort();
+    std::string port = testsupport::closedLoopbackPort();
     auto refused = ctl({"status", "--json"}, {{"STAGE1_POSTGRES_HOST", "127.0.0.1"},
                                               {"STAGE1_POSTGRES_PORT", port},
                                               {"STAGE1_POSTGRES_USER", "stage1_app"},
@@ -86,8 +71,8 @@ TEST_CASE("STAGE1_POSTGRES_* variables reach the server when no --dsn is given")
 TEST_CASE("demo-seed fills every table, leaves some configs NULL, and writes the legacy form exactly") {
     TestDatabase database;
     database.migrate();
-    auto seeded = database.ctl({"demo-seed", "--datasets", "3", "--runs-per-dataset", "40", "--sims-per-run", "2",
-                                "--folds-per-run", "3", "--null-config-percent", "20", "--json"});
+    auto seeded = database.ctl({"demo-seed", "--datasets", "3", "--runs-per-dataset", "40", "--sims-per-run",
+                                "2", "--folds-per-run", "3", "--null-config-percent", "20", "--json"});
     INFO(seeded.err);
     REQUIRE(seeded.exitCode == 0);
     auto j = nlohmann::json::parse(seeded.out);
@@ -101,16 +86,20 @@ TEST_CASE("demo-seed fills every table, leaves some configs NULL, and writes the
     CHECK(count("SELECT count(*) FROM walkforward_runs WHERE serialized_config IS NULL") > 0);
     CHECK(count("SELECT count(*) FROM simulation_runs WHERE serialized_config IS NULL") > 0);
     // The seed writes what migration 0003 would have: compare with jsonb's own text form.
-    CHECK(count("SELECT count(*) FROM walkforward_runs WHERE serialized_config IS NOT NULL AND serialized_config <> "
-                "feature_columns::text || E'\\n' || hyperparameters::text || E'\\n' || walk_config::text") == 0);
+    CHECK(count("SELECT count(*) FROM walkforward_runs WHERE serialized_config IS NOT NULL AND "
+                "serialized_config <> "
+                "feature_columns::text || E'\\n' || hyperparameters::text || E'\\n' || walk_config::text") ==
+          0);
     CHECK(count("SELECT count(*) FROM simulation_runs s JOIN walkforward_runs r USING (run_id) "
-                "WHERE s.serialized_config IS NOT NULL AND s.serialized_config <> r.feature_columns::text || E'\\n' || "
+                "WHERE s.serialized_config IS NOT NULL AND s.serialized_config <> r.feature_columns::text || "
+                "E'\\n' || "
                 "r.hyperparameters::text || E'\\n' || r.walk_config::text || "
                 "CASE WHEN s.parameters::text <> '{}' THEN E'\\n' || s.parameters::text ELSE '' END") == 0);
     CHECK(count("SELECT count(DISTINCT created_at) FROM walkforward_runs") < 120);  // ties on purpose
 
     // Seeding again never collides with the slugs already there.
-    auto again = database.ctl({"demo-seed", "--datasets", "3", "--runs-per-dataset", "2", "--sims-per-run", "0"});
+    auto again =
+        database.ctl({"demo-seed", "--datasets", "3", "--runs-per-dataset", "2", "--sims-per-run", "0"});
     INFO(again.err);
     CHECK(again.exitCode == 0);
     CHECK(count("SELECT count(*) FROM indicator_datasets") == 6);

@@ -15,9 +15,13 @@ using testsupport::TestDatabase;
 
 namespace {
 
-int catalogSize() { return static_cast<int>(db::embeddedMigrations().size()); }
+int catalogSize() {
+    return static_cast<int>(db::embeddedMigrations().size());
+}
 
-long long count(db::Connection& conn, const std::string& sql) { return conn.query(sql).integer(0, 0); }
+long long count(db::Connection& conn, const std::string& sql) {
+    return conn.query(sql).integer(0, 0);
+}
 
 // Copies db/migrations files with version <= upTo into dir, so a test can stop part-way.
 void copyMigrations(const std::filesystem::path& dir, int upTo) {
@@ -76,16 +80,20 @@ TEST_CASE("an empty database gets every migration, and a second run applies noth
 
     auto conn = database.connect();
     CHECK(count(conn, "SELECT count(*) FROM stage1_schema_migrations") == catalogSize());
-    CHECK(count(conn, "SELECT count(*) FROM stage1_schema_migrations WHERE applied_by = 'postgres' AND duration_ms >= 0") ==
-          catalogSize());
-    std::string ledgerBefore(conn.query("SELECT string_agg(version || applied_at::text, ',' ORDER BY version) "
-                                        "FROM stage1_schema_migrations").text(0, 0));
+    CHECK(count(conn,
+                "SELECT count(*) FROM stage1_schema_migrations WHERE applied_by = 'postgres' AND duration_ms "
+                ">= 0") == catalogSize());
+    std::string ledgerBefore(
+        conn.query("SELECT string_agg(version || applied_at::text, ',' ORDER BY version) "
+                   "FROM stage1_schema_migrations")
+            .text(0, 0));
 
     auto second = database.ctl({"migrate"});
     REQUIRE(second.exitCode == 0);
     CHECK(second.out.find("nothing to apply") != std::string::npos);
     std::string ledgerAfter(conn.query("SELECT string_agg(version || applied_at::text, ',' ORDER BY version) "
-                                       "FROM stage1_schema_migrations").text(0, 0));
+                                       "FROM stage1_schema_migrations")
+                                .text(0, 0));
     CHECK(ledgerAfter == ledgerBefore);
 
     auto status = database.ctl({"status", "--json"});
@@ -125,15 +133,21 @@ TEST_CASE("an existing Stage 1.3 database is adopted: legacy configs backfilled 
     CHECK(count(conn, "SELECT count(*) FROM simulation_runs") == 2);
 
     // jsonb's own text form, one document per line, as the issue specifies.
-    CHECK(configOf(conn, "SELECT serialized_config FROM walkforward_runs WHERE prediction_measurement = 'btc_ret_fwd_6'") ==
-          "[\"rsi_14\", \"atr_14\"]\n{\"lr\": 0.05, \"num_leaves\": 31}\n{\"folds\": 4, \"train_bars\": 2000}");
-    CHECK(configOf(conn, "SELECT serialized_config FROM walkforward_runs WHERE prediction_measurement = 'btc_vol_fwd_12'") ==
-          "[]\n{}\n{\"folds\": 1}");
-    CHECK(configOf(conn, "SELECT serialized_config FROM simulation_runs WHERE questdb_namespace = 'sim_a'") ==
-          "[\"rsi_14\", \"atr_14\"]\n{\"lr\": 0.05, \"num_leaves\": 31}\n{\"folds\": 4, \"train_bars\": 2000}\n"
-          "{\"fee_bps\": 4}");
-    CHECK(configOf(conn, "SELECT serialized_config FROM simulation_runs WHERE questdb_namespace = 'sim_b'") ==
-          "[\"rsi_14\", \"atr_14\"]\n{\"lr\": 0.05, \"num_leaves\": 31}\n{\"folds\": 4, \"train_bars\": 2000}");
+    CHECK(
+        configOf(conn,
+                 "SELECT serialized_config FROM walkforward_runs WHERE prediction_measurement = "
+                 "'btc_ret_fwd_6'") ==
+        "[\"rsi_14\", \"atr_14\"]\n{\"lr\": 0.05, \"num_leaves\": 31}\n{\"folds\": 4, \"train_bars\": 2000}");
+    CHECK(configOf(conn,
+                   "SELECT serialized_config FROM walkforward_runs WHERE prediction_measurement = "
+                   "'btc_vol_fwd_12'") == "[]\n{}\n{\"folds\": 1}");
+    CHECK(
+        configOf(conn, "SELECT serialized_config FROM simulation_runs WHERE questdb_namespace = 'sim_a'") ==
+        "[\"rsi_14\", \"atr_14\"]\n{\"lr\": 0.05, \"num_leaves\": 31}\n{\"folds\": 4, \"train_bars\": 2000}\n"
+        "{\"fee_bps\": 4}");
+    CHECK(
+        configOf(conn, "SELECT serialized_config FROM simulation_runs WHERE questdb_namespace = 'sim_b'") ==
+        "[\"rsi_14\", \"atr_14\"]\n{\"lr\": 0.05, \"num_leaves\": 31}\n{\"folds\": 4, \"train_bars\": 2000}");
 }
 
 TEST_CASE("the legacy backfill never overwrites a serialized_config that is already set") {
@@ -143,12 +157,15 @@ TEST_CASE("the legacy backfill never overwrites a serialized_config that is alre
     REQUIRE(database.ctl({"migrate", "--migrations-dir", dir.path().string()}).exitCode == 0);
     auto conn = database.connect();
     conn.exec(kLegacyRows);
-    conn.exec("UPDATE walkforward_runs SET serialized_config = 'kept as written' WHERE prediction_measurement = 'btc_vol_fwd_12';"
-              "UPDATE simulation_runs SET serialized_config = E'kept\\r\\nsim' WHERE questdb_namespace = 'sim_b'");
+    conn.exec(
+        "UPDATE walkforward_runs SET serialized_config = 'kept as written' WHERE prediction_measurement = "
+        "'btc_vol_fwd_12';"
+        "UPDATE simulation_runs SET serialized_config = E'kept\\r\\nsim' WHERE questdb_namespace = 'sim_b'");
 
     REQUIRE(database.ctl({"migrate"}).exitCode == 0);
-    CHECK(configOf(conn, "SELECT serialized_config FROM walkforward_runs WHERE prediction_measurement = 'btc_vol_fwd_12'") ==
-          "kept as written");
+    CHECK(configOf(conn,
+                   "SELECT serialized_config FROM walkforward_runs WHERE prediction_measurement = "
+                   "'btc_vol_fwd_12'") == "kept as written");
     CHECK(configOf(conn, "SELECT serialized_config FROM simulation_runs WHERE questdb_namespace = 'sim_b'") ==
           "kept\r\nsim");
     CHECK(count(conn, "SELECT count(*) FROM walkforward_runs WHERE serialized_config IS NULL") == 0);
@@ -256,14 +273,16 @@ TEST_CASE("duplicates before the unique migration stop it with the list, data in
     auto report = database.psqlFile(testsupport::sourcePath("db/scripts/resolve_duplicate_pairs.sql"));
     REQUIRE_MESSAGE(report.exitCode == 0, report.err);
     CHECK(contentFingerprint(conn) == before);
-    auto apply = database.psqlFile(testsupport::sourcePath("db/scripts/resolve_duplicate_pairs.sql"), {"apply=1"});
+    auto apply =
+        database.psqlFile(testsupport::sourcePath("db/scripts/resolve_duplicate_pairs.sql"), {"apply=1"});
     REQUIRE_MESSAGE(apply.exitCode == 0, apply.err);
     CHECK(count(conn, "SELECT count(*) FROM walkforward_runs") == 3);
     CHECK(count(conn, "SELECT count(*) FROM simulation_runs") == 3);
     CHECK(count(conn, "SELECT count(*) FROM stage1_duplicate_resolutions") == 2);
     // The oldest row of each group keeps its name.
-    CHECK(count(conn, "SELECT count(*) FROM walkforward_runs WHERE run_id = '22222222-2222-4222-8222-222222222222' "
-                      "AND prediction_measurement = 'btc_ret_fwd_6'") == 1);
+    CHECK(count(conn,
+                "SELECT count(*) FROM walkforward_runs WHERE run_id = '22222222-2222-4222-8222-222222222222' "
+                "AND prediction_measurement = 'btc_ret_fwd_6'") == 1);
     auto retry = database.ctl({"migrate"});
     INFO(retry.err);
     CHECK(retry.exitCode == 0);
@@ -274,8 +293,9 @@ TEST_CASE("adopting a Stage 1.3 database whose tables differ stops with every di
     auto base = database.psqlFile(testsupport::sourcePath("tests/fixtures/stage13_base.sql"));
     REQUIRE_MESSAGE(base.exitCode == 0, base.err);
     auto conn = database.connect();
-    conn.exec("ALTER TABLE walkforward_runs DROP COLUMN walk_config;"
-              "ALTER TABLE simulation_runs ALTER COLUMN parameters TYPE json USING parameters::json");
+    conn.exec(
+        "ALTER TABLE walkforward_runs DROP COLUMN walk_config;"
+        "ALTER TABLE simulation_runs ALTER COLUMN parameters TYPE json USING parameters::json");
     auto failed = database.ctl({"migrate"});
     CHECK(failed.exitCode == 1);
     INFO(failed.err);
@@ -283,6 +303,7 @@ TEST_CASE("adopting a Stage 1.3 database whose tables differ stops with every di
     CHECK(failed.err.find("walk_config is missing") != std::string::npos);
     CHECK(failed.err.find("parameters is json (expected jsonb)") != std::string::npos);
     CHECK(count(conn, "SELECT count(*) FROM stage1_schema_migrations") == 0);
-    CHECK(count(conn, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'walkforward_runs'::regclass "
-                      "AND attname = 'serialized_config'") == 0);
+    CHECK(count(conn,
+                "SELECT count(*) FROM pg_attribute WHERE attrelid = 'walkforward_runs'::regclass "
+                "AND attname = 'serialized_config'") == 0);
 }

@@ -6,15 +6,18 @@
 using testsupport::TestDatabase;
 
 namespace {
-std::string checks() { return testsupport::sourcePath("db/checks/postgres_checks.sql"); }
+std::string checks() {
+    return testsupport::sourcePath("db/checks/postgres_checks.sql");
+}
 }  // namespace
 
 TEST_CASE("postgres_checks.sql passes on a freshly migrated and seeded database") {
     TestDatabase database;
     database.migrate();
     auto conn = database.connect();
-    conn.exec("INSERT INTO indicator_datasets (dataset_id, symbol, granularity, source, questdb_tag) "
-              "VALUES (gen_random_uuid(), 'BTC', '4h', 'x', 'btc_2025_4h')");
+    conn.exec(
+        "INSERT INTO indicator_datasets (dataset_id, symbol, granularity, source, questdb_tag) "
+        "VALUES (gen_random_uuid(), 'BTC', '4h', 'x', 'btc_2025_4h')");
     auto run = database.psqlFile(checks());
     INFO(run.out << run.err);
     CHECK(run.exitCode == 0);

@@ -29,7 +29,8 @@ std::string requiredEnv(const char* name) {
     const char* v = std::getenv(name);
     if (v && *v) return v;
     std::string fallback = builtInDefault(name);
-    if (fallback.empty()) throw std::runtime_error(std::string(name) + " is not set and has no built-in default");
+    if (fallback.empty())
+        throw std::runtime_error(std::string(name) + " is not set and has no built-in default");
     return fallback;
 }
 

@@ -14,7 +14,8 @@ struct ProcessResult {
 };
 
 // env entries are added to (or replace in) the current environment; an empty value removes it.
-ProcessResult runProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+ProcessResult runProcess(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env = {},
                          const std::string& stdinData = "");
 
 // Paths handed over by CTest (tests/CMakeLists.txt); fail loudly when missing.

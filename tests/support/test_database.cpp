@@ -18,7 +18,8 @@ const ClusterAddress& cluster() {
         std::ifstream portFile(dir + "/port");
         std::string port;
         if (!(portFile >> port))
-            throw std::runtime_error("no test cluster is running in " + dir + " (run through ctest: ./dev test)");
+            throw std::runtime_error("no test cluster is running in " + dir +
+                                     " (run through ctest: ./dev test)");
         return ClusterAddress{dir, port};
     }();
     return address;
@@ -34,12 +35,15 @@ db::ConnectParams adminParams(const std::string& dbname) {
     return p;
 }
 
-std::string sourcePath(const std::string& relative) { return requiredEnv("STAGE1_SOURCE_DIR") + "/" + relative; }
+std::string sourcePath(const std::string& relative) {
+    return requiredEnv("STAGE1_SOURCE_DIR") + "/" + relative;
+}
 
 TestDatabase::TestDatabase() {
     static std::atomic<int> counter{0};
     std::random_device random;
-    name_ = "t_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(random() % 100000);
+    name_ = "t_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" +
+            std::to_string(random() % 100000);
     db::Connection admin = db::Connection::open(adminParams());
     // Identifiers cannot be bound as parameters; the name is ours (digits and underscores only).
     admin.exec("CREATE DATABASE " + name_);
@@ -64,7 +68,8 @@ void TestDatabase::migrate() const {
     db::migrate(conn, db::embeddedMigrations(), options);
 }
 
-ProcessResult TestDatabase::psqlFile(const std::string& file, const std::vector<std::string>& variables) const {
+ProcessResult TestDatabase::psqlFile(const std::string& file,
+                                     const std::vector<std::string>& variables) const {
     std::vector<std::string> argv = {"/usr/bin/psql", "-X", "-q", "-d", dsn(), "-v", "ON_ERROR_STOP=1"};
     for (const auto& v : variables) {
         argv.push_back("-v");

@@ -20,7 +20,7 @@ db::ConnectParams adminParams(const std::string& dbname = "postgres");
 std::string sourcePath(const std::string& relative);  // a file of the repository
 
 class TestDatabase {
-public:
+  public:
     TestDatabase();
     ~TestDatabase();
     TestDatabase(const TestDatabase&) = delete;
@@ -39,7 +39,7 @@ public:
     // stage1ctl <command> <args...> --dsn <this database>.
     ProcessResult ctl(const std::vector<std::string>& args, const std::string& stdinData = "") const;
 
-private:
+  private:
     std::string name_;
 };
 

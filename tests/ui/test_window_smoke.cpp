@@ -3,11 +3,8 @@
 
 #include <stb_image.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include "db/migration_catalog.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -23,10 +20,10 @@ WindowRun runWindow(const std::string& dsn, const testsupport::ScratchDir& dir) 
     std::string png = (dir.path() / "window.png").string();
     std::string text = (dir.path() / "window.txt").string();
     WindowRun run;
-    run.process = testsupport::runProcess(
-        {"/usr/bin/xvfb-run", "-a", "-s", "-screen 0 1280x800x24", testsupport::requiredEnv("STAGE1_DEBUGGER"), "--dsn",
-         dsn, "--screenshot", png, "--snapshot-text", text, "--frames", "5"},
-        {{"XDG_CONFIG_HOME", (dir.path() / "config").string()}});
+    run.process = testsupport::runProcess({"/usr/bin/xvfb-run", "-a", "-s", "-screen 0 1280x800x24",
+                                           testsupport::requiredEnv("STAGE1_DEBUGGER"), "--dsn", dsn,
+                                           "--screenshot", png, "--snapshot-text", text, "--frames", "5"},
+                                          {{"XDG_CONFIG_HOME", (dir.path() / "config").string()}});
     run.text = testsupport::readFile(text);
     run.png = png;
     return run;
@@ -44,18 +41,6 @@ void checkScreenshot(const std::string& path) {
         if (pixels[i] != pixels[0] || pixels[i + 1] != pixels[1] || pixels[i + 2] != pixels[2]) ++distinct;
     CHECK(distinct > width * height / 100);
     stbi_image_free(pixels);
-}
-
-std::string closedLoopbackPort() {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
-    close(s);
-    return std::to_string(ntohs(addr.sin_port));
 }
 
 }  // namespace
@@ -81,8 +66,10 @@ TEST_CASE("the window connects on its worker and shows the server and every appl
 
 TEST_CASE("the window shows a failed connection with libpq's text instead of hanging") {
     testsupport::ScratchDir dir;
-    WindowRun run = runWindow("host=127.0.0.1 port=" + closedLoopbackPort() + " user=stage1_app dbname=stage1_trading "
-                              "connect_timeout=3", dir);
+    WindowRun run = runWindow("host=127.0.0.1 port=" + testsupport::closedLoopbackPort() +
+                                  " user=stage1_app dbname=stage1_trading "
+                                  "connect_timeout=3",
+                              dir);
     INFO(run.process.err);
     INFO(run.text);
     REQUIRE(run.process.exitCode == 0);

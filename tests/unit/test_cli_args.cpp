@@ -19,8 +19,8 @@ TEST_CASE("every wrong flag is a usage error that says what was wrong") {
     CHECK_THROWS_WITH_AS(app::parseOptions({"--nope"}, kSpecs), "unknown option --nope", UsageError);
     CHECK_THROWS_WITH_AS(app::parseOptions({"--dsn"}, kSpecs), "--dsn needs a value", UsageError);
     CHECK_THROWS_WITH_AS(app::parseOptions({"--json=1"}, kSpecs), "--json takes no value", UsageError);
-    CHECK_THROWS_WITH_AS(app::parseOptions({"stray"}, kSpecs), doctest::Contains("unexpected argument 'stray'"),
-                         UsageError);
+    CHECK_THROWS_WITH_AS(app::parseOptions({"stray"}, kSpecs),
+                         doctest::Contains("unexpected argument 'stray'"), UsageError);
     CHECK_THROWS_WITH_AS(app::parseOptions({"--json", "--json"}, kSpecs), "--json given twice", UsageError);
     auto parsed = app::parseOptions({"--limit", "12x"}, kSpecs);
     CHECK_THROWS_WITH_AS(parsed.integer("limit", 50, 1, 1000), doctest::Contains("got '12x'"), UsageError);

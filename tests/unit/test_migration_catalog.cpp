@@ -37,7 +37,8 @@ TEST_CASE("the catalog is ordered and refuses repeated versions and bad names") 
 
 TEST_CASE("the embedded migrations are the files of db/migrations, byte for byte") {
     auto embedded = db::embeddedMigrations();
-    auto onDisk = db::loadMigrationsFromDirectory(std::filesystem::path(STAGE1_SOURCE_DIR_FOR_UNIT) / "db/migrations");
+    auto onDisk =
+        db::loadMigrationsFromDirectory(std::filesystem::path(STAGE1_SOURCE_DIR_FOR_UNIT) / "db/migrations");
     REQUIRE(embedded.size() == onDisk.size());
     REQUIRE(embedded.size() >= 9);
     for (size_t i = 0; i < embedded.size(); ++i) {
