@@ -2,13 +2,14 @@
 #pragma once
 
 #include <functional>
+#include <istream>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "app/cli_args.hpp"
-#include "app/connection_options.hpp"
+#include "app/connection_settings.hpp"
 #include "db/migration_catalog.hpp"
 #include "db/pg.hpp"
 
@@ -17,15 +18,19 @@ namespace app {
 enum ExitCode : int { kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitConnection = 3 };
 
 struct CtlIo {
+    std::istream& in;   // configs for `config check` / `config find`
     std::ostream& out;  // results (text or JSON)
     std::ostream& err;  // progress, notices, errors
     EnvLookup env;
+    // Asks for a password when the server wants one and none was given; empty = never ask
+    // (not a terminal). The answer stays in memory only.
+    std::function<std::optional<std::string>(const std::string& prompt)> askPassword;
 };
 
 struct CtlCommand {
     std::string name;
     std::string summary;
-    std::vector<OptionSpec> options;  // command-specific; --dsn, --json and --help are added
+    std::vector<OptionSpec> options;  // command-specific; connection options, --json and --help are added
     std::function<int(const ParsedArgs&, CtlIo&)> run;
 };
 
@@ -33,9 +38,13 @@ int runStage1ctl(const std::vector<std::string>& args, CtlIo io);
 
 // Shared by the commands.
 bool jsonOutput(const ParsedArgs& args);
-// Connects with --dsn / STAGE1_POSTGRES_* / libpq defaults; on failure prints why and returns
-// nullopt (the caller exits with kExitConnection).
+// Flags, --dsn, STAGE1_* variables and --profile / STAGE1_PROFILE, resolved (ctl_connection.cpp).
+// Throws UsageError for a malformed value or an unknown profile.
+ResolvedConnection resolveForCommand(const ParsedArgs& args, CtlIo& io);
+// Connects; on failure prints the diagnosis (text or JSON) and returns nullopt (the caller exits
+// with kExitConnection). Asks for a password once when the server wants one and io allows it.
 std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& io);
+const std::vector<OptionSpec>& connectionOptions();
 // Embedded migrations, or the files of --migrations-dir.
 std::vector<db::Migration> migrationCatalog(const ParsedArgs& args);
 // Prints a failed request (text or JSON) and returns kExitFailed.
@@ -46,5 +55,13 @@ int reportFailure(const ParsedArgs& args, CtlIo& io, const std::string& kind, co
 CtlCommand migrateCommand();
 CtlCommand statusCommand();
 CtlCommand demoSeedCommand();
+CtlCommand datasetsCommand();
+CtlCommand runsCommand();
+CtlCommand simsCommand();
+CtlCommand configShowCommand();
+CtlCommand configCheckCommand();
+CtlCommand configFindCommand();
+CtlCommand backfillDatasetCommand();
+CtlCommand doctorCommand();
 
 }  // namespace app

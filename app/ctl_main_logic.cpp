@@ -7,16 +7,21 @@ namespace app {
 namespace {
 
 const std::vector<OptionSpec>& commonOptions() {
-    static const std::vector<OptionSpec> options = {
-        {"dsn", true, "libpq connection string or postgresql:// URI (else STAGE1_POSTGRES_*, else PG*)"},
-        {"json", false, "machine-readable output"},
-        {"help", false, "show this help"},
-    };
+    static const std::vector<OptionSpec> options = [] {
+        std::vector<OptionSpec> o = connectionOptions();
+        o.push_back({"json", false, "machine-readable output"});
+        o.push_back({"help", false, "show this help"});
+        return o;
+    }();
     return options;
 }
 
 const std::vector<CtlCommand>& commands() {
-    static const std::vector<CtlCommand> all = {migrateCommand(), statusCommand(), demoSeedCommand()};
+    static const std::vector<CtlCommand> all = {
+        migrateCommand(),     statusCommand(),     datasetsCommand(),
+        runsCommand(),        simsCommand(),       configShowCommand(),
+        configCheckCommand(), configFindCommand(), backfillDatasetCommand(),
+        doctorCommand(),      demoSeedCommand()};
     return all;
 }
 
@@ -34,7 +39,12 @@ void printUsage(std::ostream& out) {
         out << name << c.summary << "\n";
     }
     out << "\nRun 'stage1ctl <command> --help' for a command's options.\n"
-           "Exit codes: 0 ok, 1 failed, 2 usage error, 3 cannot connect.\n";
+           "Exit codes: 0 ok, 1 failed, 2 usage error, 3 cannot connect.\n\nEnvironment:\n";
+    for (const auto& v : stage1EnvironmentVariables()) {
+        std::string name = std::string("  ") + v.name;
+        name.resize(34, ' ');
+        out << name << v.meaning << "\n";
+    }
 }
 
 void printCommandHelp(const CtlCommand& c, std::ostream& out) {
@@ -47,26 +57,6 @@ void printCommandHelp(const CtlCommand& c, std::ostream& out) {
 
 bool jsonOutput(const ParsedArgs& args) {
     return args.flags.count("json") > 0;
-}
-
-std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& io) {
-    ConnectionRequest request;
-    request.dsn = args.value("dsn");
-    db::ConnectParams params = resolveConnection(request, io.env);  // UsageError-like invalid_argument
-    try {
-        return db::Connection::open(params);
-    } catch (const db::Error& e) {
-        std::string message = "cannot connect to " + params.describe() + ": " + e.info().message;
-        if (jsonOutput(args)) {
-            nlohmann::json j = {
-                {"ok", false},
-                {"error",
-                 {{"kind", "connection"}, {"target", params.describe()}, {"message", e.info().message}}}};
-            io.out << j.dump(2) << "\n";
-        }
-        io.err << "stage1ctl: " << message << "\n";
-        return std::nullopt;
-    }
 }
 
 std::vector<db::Migration> migrationCatalog(const ParsedArgs& args) {
@@ -95,16 +85,24 @@ int runStage1ctl(const std::vector<std::string>& args, CtlIo io) {
         printUsage(args.empty() ? io.err : io.out);
         return args.empty() ? kExitUsage : kExitOk;
     }
+    // Two-word commands ("config show") take their second word from the next argument.
+    size_t consumed = 1;
+    std::string name = args[0];
+    if (name == "config" && args.size() > 1 && args[1].rfind("--", 0) != 0) {
+        name += " " + args[1];
+        consumed = 2;
+    }
     const CtlCommand* command = nullptr;
     for (const auto& c : commands())
-        if (c.name == args[0]) command = &c;
+        if (c.name == name) command = &c;
     if (!command) {
-        io.err << "stage1ctl: unknown command '" << args[0] << "'\n\n";
+        io.err << "stage1ctl: unknown command '" << name << "'\n\n";
         printUsage(io.err);
         return kExitUsage;
     }
     try {
-        ParsedArgs parsed = parseOptions({args.begin() + 1, args.end()}, optionsOf(*command));
+        ParsedArgs parsed =
+            parseOptions({args.begin() + static_cast<long>(consumed), args.end()}, optionsOf(*command));
         if (parsed.flags.count("help")) {
             printCommandHelp(*command, io.out);
             return kExitOk;

@@ -1,14 +1,15 @@
-// stage1-debugger: the analysts' window. This first cut connects (on a worker thread) and shows
-// the connection and the schema status; the browser, configs and diagnosis come next.
+// stage1-debugger: the analysts' window. This cut connects through the async Session and shows
+// the connection and the schema status; the browser, configs and diagnosis card come next.
 #include <sys/stat.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <iostream>
 
 #include "app/cli_args.hpp"
-#include "app/connection_options.hpp"
-#include "app/schema_probe.hpp"
+#include "app/connection_settings.hpp"
+#include "app/profiles.hpp"
+#include "db/mailbox.hpp"
+#include "db/migrator.hpp"
+#include "db/session.hpp"
 #include "ui/status_panel.hpp"
 #include "ui/window_shell.hpp"
 
@@ -22,13 +23,10 @@ const std::vector<app::OptionSpec> kOptions = {
     {"help", false, "show this help"},
 };
 
-// $XDG_CONFIG_HOME/stage1-debugger (0700): window layout only, never a password.
+// Layout only, never a password; the folder is private to the user.
 std::string layoutFile() {
-    const char* xdg = std::getenv("XDG_CONFIG_HOME");
-    const char* home = std::getenv("HOME");
-    std::filesystem::path base = xdg && *xdg ? xdg : (home ? std::filesystem::path(home) / ".config" : "");
-    if (base.empty()) return "";
-    std::filesystem::path dir = base / "stage1-debugger";
+    auto dir = app::configDirectory(app::processEnvironment());
+    if (dir.empty()) return "";
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return "";
@@ -36,43 +34,31 @@ std::string layoutFile() {
     return (dir / "imgui.ini").string();
 }
 
-ui::MigrationRow rowOf(int version, const std::string& name, const std::string& state,
-                       const std::string& appliedAt) {
-    return ui::MigrationRow{version, name, state, appliedAt};
-}
-
-void applyResult(const app::SchemaProbeResult& result, ui::StatusModel& model) {
-    model.elapsed_ms = result.elapsedMs;
-    model.migrations.clear();
-    if (!result.ok) {
-        model.connection = ui::StatusModel::Connection::Failed;
-        model.error_title = result.cancelled ? "Connection attempt cancelled" : "Cannot connect";
-        model.error_text = result.errorText;
-        return;
-    }
-    const db::MigrationStatus& m = result.migrations;
-    model.connection = ui::StatusModel::Connection::Connected;
-    model.server_version = result.serverVersion;
-    model.current_user = result.currentUser;
-    model.ssl_in_use = result.sslInUse;
+void showMigrations(const db::MigrationStatus& m, ui::StatusModel& model) {
     model.schema_version = m.schemaVersion();
     model.pending_count = static_cast<int>(m.pending.size());
     model.mismatched_count = static_cast<int>(m.mismatched.size());
+    model.migrations.clear();
     for (const auto& row : m.applied)
-        model.migrations.push_back(rowOf(row.version, row.name, "applied", row.appliedAt));
+        model.migrations.push_back({row.version, row.name, "applied", row.appliedAt});
     for (const auto& mm : m.mismatched)
-        model.migrations.push_back(
-            rowOf(mm.ledger.version, mm.ledger.name, "mismatched", mm.ledger.appliedAt));
-    for (const auto& p : m.pending) model.migrations.push_back(rowOf(p.version, p.name, "pending", ""));
+        model.migrations.push_back({mm.ledger.version, mm.ledger.name, "mismatched", mm.ledger.appliedAt});
+    for (const auto& p : m.pending) model.migrations.push_back({p.version, p.name, "pending", ""});
     for (const auto& row : m.unknown)
-        model.migrations.push_back(rowOf(row.version, row.name, "unknown", row.appliedAt));
+        model.migrations.push_back({row.version, row.name, "unknown", row.appliedAt});
+}
+
+void showFailure(const db::DbError& error, bool cancelled, ui::StatusModel& model) {
+    model.connection = ui::StatusModel::Connection::Failed;
+    model.error_title = cancelled ? "Connection attempt cancelled" : "Cannot connect";
+    model.error_text = error.describe();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     app::ParsedArgs args;
-    db::ConnectParams params;
+    app::ResolvedConnection connection;
     int frames = 0;
     try {
         args = app::parseOptions(std::vector<std::string>(argv + 1, argv + argc), kOptions);
@@ -80,10 +66,9 @@ int main(int argc, char** argv) {
             std::cout << "usage: stage1-debugger [options]\n\n" << app::describeOptions(kOptions);
             return 0;
         }
-        app::ConnectionRequest request;
-        request.dsn = args.value("dsn");
-        request.applicationName = "stage1-debugger";
-        params = app::resolveConnection(request, app::processEnvironment());
+        app::ConnectionSettings flags;
+        if (auto dsn = args.value("dsn")) flags = app::settingsFromDsn(*dsn);
+        connection = app::resolveConnection(flags, {}, app::processEnvironment(), "stage1-debugger");
         frames = static_cast<int>(args.integer("frames", 0, 0, 100000));
     } catch (const std::invalid_argument& e) {
         std::cerr << "stage1-debugger: " << e.what() << "\n";
@@ -91,7 +76,7 @@ int main(int argc, char** argv) {
     }
 
     ui::StatusModel model;
-    model.target = params.describe();
+    model.target = connection.describe();
 
     ui::WindowShell::Options options;
     options.ini_path = layoutFile();
@@ -104,16 +89,40 @@ int main(int argc, char** argv) {
     options.ready = [&model] { return model.connection != ui::StatusModel::Connection::Connecting; };
     ui::WindowShell window(options);
 
-    app::SchemaProbe probe(params, db::embeddedMigrations(), [&window] { window.requestRedraw(); });
+    db::Mailbox mailbox;
+    mailbox.onPost([&window] { window.requestRedraw(); });
+    db::Session session({connection.connectParams(), connection.statementTimeoutMs}, mailbox);
+    db::RequestId running = 0;
+
+    auto readSchema = [&] {
+        running = session.submit<db::MigrationStatus>(
+            [](db::Connection& conn) { return db::inspectMigrations(conn, db::embeddedMigrations()); },
+            [&](db::Outcome<db::MigrationStatus> outcome) {
+                running = 0;
+                model.elapsed_ms += outcome.elapsedMs;
+                if (!outcome.ok()) return showFailure(*outcome.error, outcome.cancelled, model);
+                model.connection = ui::StatusModel::Connection::Connected;
+                showMigrations(*outcome.value, model);
+            });
+    };
     auto connect = [&] {
         model.connection = ui::StatusModel::Connection::Connecting;
-        probe.start();
+        running = session.connect([&](db::Outcome<db::ServerFacts> outcome) {
+            running = 0;
+            model.elapsed_ms = outcome.elapsedMs;
+            if (!outcome.ok()) return showFailure(*outcome.error, outcome.cancelled, model);
+            model.server_version = outcome.value->serverVersion;
+            model.current_user = outcome.value->currentUser;
+            model.ssl_in_use = outcome.value->sslInUse;
+            readSchema();
+        });
     };
+
     connect();
     return window.run([&] {
-        if (auto result = probe.takeResult()) applyResult(*result, model);
+        mailbox.drain();
         ui::StatusActions actions = ui::DrawStatusPanel(model, window.monoFont());
-        if (actions.cancel_clicked) probe.cancel();
-        if (actions.refresh_clicked && !probe.running()) connect();
+        if (actions.cancel_clicked && running) session.cancel(running);
+        if (actions.refresh_clicked && !running) connect();
     });
 }

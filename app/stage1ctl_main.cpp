@@ -1,9 +1,18 @@
 // stage1ctl: the operator CLI. Everything lives in runStage1ctl so tests exercise the same code.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "app/ctl_commands.hpp"
+#include "app/password_prompt.hpp"
 
 int main(int argc, char** argv) {
+    std::ios::sync_with_stdio(false);
     std::vector<std::string> args(argv + 1, argv + argc);
-    return app::runStage1ctl(args, app::CtlIo{std::cout, std::cerr, app::processEnvironment()});
+    app::CtlIo io{std::cin, std::cout, std::cerr, app::processEnvironment(), nullptr};
+    // Only an interactive user can answer a prompt; cron and pipes get the diagnosis instead.
+    if (isatty(STDIN_FILENO)) io.askPassword = app::askPasswordOnTerminal;
+    int code = app::runStage1ctl(args, io);
+    std::cout.flush();
+    return code;
 }

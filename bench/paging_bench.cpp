@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "app/cli_args.hpp"
-#include "app/connection_options.hpp"
+#include "app/connection_settings.hpp"
 #include "db/pg.hpp"
 
 namespace {
@@ -57,11 +57,10 @@ int main(int argc, char** argv) {
                                       {{"dsn", true, ""}, {"repeat", true, ""}, {"limit", true, ""}});
         int repeat = static_cast<int>(args.integer("repeat", 25, 3, 10000));
         int limit = static_cast<int>(args.integer("limit", 50, 1, 1000));
-        app::ConnectionRequest request;
-        request.dsn = args.value("dsn");
-        request.applicationName = "stage1-bench";
-        db::Connection conn =
-            db::Connection::open(app::resolveConnection(request, app::processEnvironment()));
+        app::ConnectionSettings flags;
+        if (auto dsn = args.value("dsn")) flags = app::settingsFromDsn(*dsn);
+        db::Connection conn = db::Connection::open(
+            app::resolveConnection(flags, {}, app::processEnvironment(), "stage1-bench").connectParams());
 
         db::Result biggest = conn.query(
             "SELECT dataset_id, count(*) FROM walkforward_runs GROUP BY dataset_id ORDER BY count(*) DESC "

@@ -1,0 +1,253 @@
+#include "app/connection_settings.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+
+namespace app {
+
+namespace {
+
+template <typename T>
+void fill(std::optional<T>& field, const std::optional<T>& lower) {
+    if (!field && lower) field = lower;
+}
+
+int parseInt(const std::string& text, const std::string& what, int min, int max) {
+    errno = 0;
+    char* end = nullptr;
+    long v = std::strtol(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || errno == ERANGE || v < min || v > max)
+        throw std::invalid_argument(what + " must be a whole number from " + std::to_string(min) + " to " +
+                                    std::to_string(max) + ", got '" + text + "'");
+    return static_cast<int>(v);
+}
+
+struct ConninfoOptionsDeleter {
+    void operator()(PQconninfoOption* o) const { PQconninfoFree(o); }
+};
+
+bool envSet(const EnvLookup& env, const char* name) {
+    const char* v = env(name);
+    return v && *v;
+}
+
+}  // namespace
+
+EnvLookup processEnvironment() {
+    return [](const char* name) -> const char* { return std::getenv(name); };
+}
+
+const std::vector<EnvVariable>& stage1EnvironmentVariables() {
+    static const std::vector<EnvVariable> variables = {
+        {"STAGE1_POSTGRES_HOST", "server host name, address or unix socket folder (libpq host)"},
+        {"STAGE1_POSTGRES_PORT", "server port (libpq port)"},
+        {"STAGE1_POSTGRES_DB", "database (default stage1_trading)"},
+        {"STAGE1_POSTGRES_USER", "role (default stage1_app)"},
+        {"STAGE1_POSTGRES_PASSWORD", "password, kept in memory only (prefer ~/.pgpass)"},
+        {"STAGE1_POSTGRES_SSLMODE", "disable | allow | prefer (default) | require | verify-ca | verify-full"},
+        {"STAGE1_POSTGRES_SSLROOTCERT", "CA certificate file for verify-ca / verify-full"},
+        {"STAGE1_POSTGRES_CONNECT_TIMEOUT", "seconds before a connection attempt gives up (default 5)"},
+        {"STAGE1_STATEMENT_TIMEOUT_MS", "statement_timeout set on every session (default 15000)"},
+        {"STAGE1_CONNECTION_MODE", "direct (default) | tunnel"},
+        {"STAGE1_TUNNEL_LOCAL_PORT", "tunnel mode: local end of the ssh -L tunnel (default 5433)"},
+        {"STAGE1_SSH_TARGET", "tunnel mode: user@host[:port] of the ssh server"},
+        {"STAGE1_TUNNEL_REMOTE_HOST",
+         "tunnel mode: PostgreSQL as seen from the ssh server (default 127.0.0.1)"},
+        {"STAGE1_TUNNEL_REMOTE_PORT", "tunnel mode: its port (default 5432)"},
+        {"STAGE1_PROFILE", "saved profile to use when --profile is not given"},
+    };
+    return variables;
+}
+
+ConnectionSettings ConnectionSettings::over(const ConnectionSettings& lower) const {
+    ConnectionSettings out = *this;
+    fill(out.host, lower.host);
+    fill(out.port, lower.port);
+    fill(out.dbname, lower.dbname);
+    fill(out.user, lower.user);
+    fill(out.sslmode, lower.sslmode);
+    fill(out.sslrootcert, lower.sslrootcert);
+    fill(out.connectTimeoutS, lower.connectTimeoutS);
+    fill(out.applicationName, lower.applicationName);
+    fill(out.statementTimeoutMs, lower.statementTimeoutMs);
+    fill(out.mode, lower.mode);
+    fill(out.tunnelLocalPort, lower.tunnelLocalPort);
+    fill(out.sshTarget, lower.sshTarget);
+    fill(out.remoteHost, lower.remoteHost);
+    fill(out.remotePort, lower.remotePort);
+    fill(out.password, lower.password);
+    for (const auto& [k, v] : lower.extraKeywords) out.extraKeywords.emplace(k, v);  // emplace keeps ours
+    return out;
+}
+
+ConnectionSettings settingsFromDsn(const std::string& dsn) {
+    char* error = nullptr;
+    std::unique_ptr<PQconninfoOption, ConninfoOptionsDeleter> options(PQconninfoParse(dsn.c_str(), &error));
+    if (!options) {
+        std::string message = error ? error : "out of memory";
+        PQfreemem(error);
+        while (!message.empty() && message.back() == '\n') message.pop_back();
+        throw std::invalid_argument("--dsn is not a valid libpq connection string or URI: " + message);
+    }
+    ConnectionSettings s;
+    for (PQconninfoOption* o = options.get(); o->keyword; ++o) {
+        if (!o->val) continue;
+        std::string k = o->keyword, v = o->val;
+        if (k == "host")
+            s.host = v;
+        else if (k == "port")
+            s.port = v;
+        else if (k == "dbname")
+            s.dbname = v;
+        else if (k == "user")
+            s.user = v;
+        else if (k == "password")
+            s.password = v;
+        else if (k == "sslmode")
+            s.sslmode = v;
+        else if (k == "sslrootcert")
+            s.sslrootcert = v;
+        else if (k == "connect_timeout")
+            s.connectTimeoutS = parseInt(v, "connect_timeout in --dsn", 0, 3600);
+        else if (k == "application_name")
+            s.applicationName = v;
+        else
+            s.extraKeywords[k] = v;
+    }
+    return s;
+}
+
+ConnectionSettings settingsFromEnvironment(const EnvLookup& env) {
+    ConnectionSettings s;
+    auto text = [&](const char* name) -> std::optional<std::string> {
+        const char* v = env(name);
+        if (v && *v) return std::string(v);
+        return std::nullopt;
+    };
+    auto number = [&](const char* name, int min, int max) -> std::optional<int> {
+        auto v = text(name);
+        if (!v) return std::nullopt;
+        return parseInt(*v, name, min, max);
+    };
+    s.host = text("STAGE1_POSTGRES_HOST");
+    s.port = text("STAGE1_POSTGRES_PORT");
+    s.dbname = text("STAGE1_POSTGRES_DB");
+    s.user = text("STAGE1_POSTGRES_USER");
+    s.password = text("STAGE1_POSTGRES_PASSWORD");
+    s.sslmode = text("STAGE1_POSTGRES_SSLMODE");
+    s.sslrootcert = text("STAGE1_POSTGRES_SSLROOTCERT");
+    s.connectTimeoutS = number("STAGE1_POSTGRES_CONNECT_TIMEOUT", 0, 3600);
+    s.statementTimeoutMs = number("STAGE1_STATEMENT_TIMEOUT_MS", 0, 86400000);
+    if (auto mode = text("STAGE1_CONNECTION_MODE")) {
+        if (*mode == "direct")
+            s.mode = ConnectionMode::Direct;
+        else if (*mode == "tunnel")
+            s.mode = ConnectionMode::Tunnel;
+        else
+            throw std::invalid_argument("STAGE1_CONNECTION_MODE must be 'direct' or 'tunnel', got '" + *mode +
+                                        "'");
+    }
+    s.tunnelLocalPort = number("STAGE1_TUNNEL_LOCAL_PORT", 1, 65535);
+    s.sshTarget = text("STAGE1_SSH_TARGET");
+    s.remoteHost = text("STAGE1_TUNNEL_REMOTE_HOST");
+    s.remotePort = number("STAGE1_TUNNEL_REMOTE_PORT", 1, 65535);
+    return s;
+}
+
+ResolvedConnection resolveConnection(const ConnectionSettings& flags, const ConnectionSettings& profile,
+                                     const EnvLookup& env, const std::string& applicationName) {
+    ResolvedConnection r;
+    r.settings = flags.over(settingsFromEnvironment(env)).over(profile);
+    ConnectionSettings& s = r.settings;
+    // Product defaults only where libpq's own environment would not decide either.
+    const bool service = envSet(env, "PGSERVICE") || s.extraKeywords.count("service");
+    if (!s.dbname && !service && !envSet(env, "PGDATABASE")) s.dbname = "stage1_trading";
+    if (!s.user && !service && !envSet(env, "PGUSER")) s.user = "stage1_app";
+    if (!s.connectTimeoutS && !envSet(env, "PGCONNECT_TIMEOUT")) s.connectTimeoutS = 5;
+    if (!s.applicationName) s.applicationName = applicationName;
+    r.mode = s.mode.value_or(ConnectionMode::Direct);
+    r.tunnelLocalPort = s.tunnelLocalPort.value_or(5433);
+    r.remoteHost = s.remoteHost.value_or("127.0.0.1");
+    r.remotePort = s.remotePort.value_or(5432);
+    r.statementTimeoutMs = s.statementTimeoutMs.value_or(15000);
+    return r;
+}
+
+db::ConnectParams ResolvedConnection::connectParams() const {
+    db::ConnectParams p;
+    const ConnectionSettings& s = settings;
+    auto put = [&](const char* keyword, const std::optional<std::string>& value) {
+        if (value) p.set(keyword, *value);
+    };
+    if (mode == ConnectionMode::Tunnel) {
+        p.set("host", s.host.value_or("127.0.0.1"));
+        p.set("hostaddr", "127.0.0.1");
+        p.set("port", std::to_string(tunnelLocalPort));
+    } else {
+        put("host", s.host);
+        put("port", s.port);
+    }
+    put("dbname", s.dbname);
+    put("user", s.user);
+    put("password", s.password);
+    put("sslmode", s.sslmode);
+    put("sslrootcert", s.sslrootcert);
+    if (s.connectTimeoutS) p.set("connect_timeout", std::to_string(*s.connectTimeoutS));
+    put("application_name", s.applicationName);
+    for (const auto& [k, v] : s.extraKeywords) {
+        if (mode == ConnectionMode::Tunnel && k == "hostaddr") continue;  // the tunnel decides
+        p.set(k, v);
+    }
+    return p;
+}
+
+std::string ResolvedConnection::describe() const {
+    const ConnectionSettings& s = settings;
+    std::string user = s.user.value_or("(default user)");
+    std::string db = s.dbname.value_or("(default database)");
+    if (mode == ConnectionMode::Tunnel)
+        return user + "@" + s.host.value_or("127.0.0.1") + "/" + db +
+               " via tunnel 127.0.0.1:" + std::to_string(tunnelLocalPort);
+    return user + "@" + s.host.value_or("(default host)") + ":" + s.port.value_or("(default port)") + "/" +
+           db;
+}
+
+std::optional<SshTarget> parseSshTarget(const std::string& text) {
+    auto at = text.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 >= text.size()) return std::nullopt;
+    SshTarget target;
+    std::string host = text.substr(at + 1);
+    // [v6]:port or host:port; a bare IPv6 address without brackets has several colons.
+    if (host.front() == '[') {
+        auto close = host.find(']');
+        if (close == std::string::npos) return std::nullopt;
+        std::string rest = host.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest[0] != ':') return std::nullopt;
+            try {
+                target.port = parseInt(rest.substr(1), "ssh port", 1, 65535);
+            } catch (const std::invalid_argument&) {
+                return std::nullopt;
+            }
+        }
+        host = host.substr(1, close - 1);
+    } else if (auto colon = host.find(':');
+               colon != std::string::npos && host.find(':', colon + 1) == std::string::npos) {
+        try {
+            target.port = parseInt(host.substr(colon + 1), "ssh port", 1, 65535);
+        } catch (const std::invalid_argument&) {
+            return std::nullopt;
+        }
+        host = host.substr(0, colon);
+    }
+    if (host.empty()) return std::nullopt;
+    for (char c : text)
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\'' || c == '"' || c == ';' || c == '`' || c == '$')
+            return std::nullopt;  // becomes an ssh argument; keep it to a plain destination
+    target.destination = text.substr(0, at) + "@" + host;
+    return target;
+}
+
+}  // namespace app

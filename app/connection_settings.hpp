@@ -1,0 +1,85 @@
+// Which server to talk to and how, decided in one place. Sources, highest first:
+//   1. command-line flags and --dsn (a libpq conninfo string or URI),
+//   2. STAGE1_POSTGRES_* environment variables,
+//   3. a saved profile,
+//   4. libpq's own defaults (PG* variables, the service file, .pgpass),
+// and only then the product defaults (stage1_trading, stage1_app, sslmode=prefer, 5 s) for what
+// libpq would not decide either. Every field is optional so "unset" can fall through a layer.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/pg.hpp"
+
+namespace app {
+
+using EnvLookup = std::function<const char*(const char*)>;
+EnvLookup processEnvironment();
+
+enum class ConnectionMode { Direct, Tunnel };
+
+struct ConnectionSettings {
+    std::optional<std::string> host;  // may be a multi-host list "a,b"; passed to libpq untouched
+    std::optional<std::string> port;
+    std::optional<std::string> dbname;
+    std::optional<std::string> user;
+    std::optional<std::string> sslmode;
+    std::optional<std::string> sslrootcert;
+    std::optional<int> connectTimeoutS;
+    std::optional<std::string> applicationName;
+    std::optional<int> statementTimeoutMs;
+    std::optional<ConnectionMode> mode;
+    std::optional<int> tunnelLocalPort;
+    std::optional<std::string> sshTarget;  // user@host[:port]
+    std::optional<std::string> remoteHost;
+    std::optional<int> remotePort;
+    // Any other libpq keyword from --dsn (target_session_attrs, hostaddr, sslcert, ...), untouched.
+    std::map<std::string, std::string> extraKeywords;
+    // Only from --dsn or STAGE1_POSTGRES_PASSWORD or a prompt; never saved, never printed.
+    std::optional<std::string> password;
+
+    // Fields set here win over the ones in `lower`.
+    ConnectionSettings over(const ConnectionSettings& lower) const;
+};
+
+// The settings once every layer and default has been applied.
+struct ResolvedConnection {
+    ConnectionSettings settings;  // with product defaults filled where libpq would not decide
+    ConnectionMode mode = ConnectionMode::Direct;
+    int tunnelLocalPort = 5433;
+    std::string remoteHost = "127.0.0.1";
+    int remotePort = 5432;
+    int statementTimeoutMs = 15000;
+
+    // libpq keywords. In tunnel mode host stays the real server name and hostaddr=127.0.0.1 with
+    // the local port, so .pgpass lookup and verify-full still see the real name.
+    db::ConnectParams connectParams() const;
+    // "user@host:port/db" (tunnel: "user@host/db via 127.0.0.1:5433"); never a password.
+    std::string describe() const;
+};
+
+// Parses --dsn into settings; throws std::invalid_argument with libpq's reason.
+ConnectionSettings settingsFromDsn(const std::string& dsn);
+ConnectionSettings settingsFromEnvironment(const EnvLookup& env);
+ResolvedConnection resolveConnection(const ConnectionSettings& flags, const ConnectionSettings& profile,
+                                     const EnvLookup& env, const std::string& applicationName);
+
+// The STAGE1_* variables this program reads, for --help and the docs.
+struct EnvVariable {
+    const char* name;
+    const char* meaning;
+};
+const std::vector<EnvVariable>& stage1EnvironmentVariables();
+
+// "user@host[:port]" -> {destination for ssh, port}; nullopt when malformed.
+struct SshTarget {
+    std::string destination;  // user@host
+    std::optional<int> port;
+};
+std::optional<SshTarget> parseSshTarget(const std::string& text);
+
+}  // namespace app

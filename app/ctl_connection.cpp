@@ -1,0 +1,122 @@
+// How every stage1ctl command finds and reaches the server.
+#include <nlohmann/json.hpp>
+
+#include "app/connect_failure.hpp"
+#include "app/ctl_commands.hpp"
+#include "app/profiles.hpp"
+
+namespace app {
+
+const std::vector<OptionSpec>& connectionOptions() {
+    static const std::vector<OptionSpec> options = {
+        {"dsn", true, "libpq connection string or postgresql:// URI"},
+        {"host", true, "server host (overrides --dsn and STAGE1_POSTGRES_HOST)"},
+        {"port", true, "server port"},
+        {"db", true, "database (default stage1_trading)"},
+        {"user", true, "role (default stage1_app)"},
+        {"sslmode", true, "disable|allow|prefer|require|verify-ca|verify-full"},
+        {"profile", true, "saved profile (else STAGE1_PROFILE)"},
+        {"tunnel-port", true, "connect through an SSH tunnel listening on this local port"},
+        {"statement-timeout", true, "milliseconds (default 15000)"},
+    };
+    return options;
+}
+
+namespace {
+
+ConnectionSettings settingsFromFlags(const ParsedArgs& args) {
+    ConnectionSettings s;
+    if (auto dsn = args.value("dsn")) s = settingsFromDsn(*dsn);
+    if (auto v = args.value("host")) s.host = *v;
+    if (auto v = args.value("port")) s.port = std::to_string(args.integer("port", 0, 1, 65535));
+    if (auto v = args.value("db")) s.dbname = *v;
+    if (auto v = args.value("user")) s.user = *v;
+    if (auto v = args.value("sslmode")) {
+        static const std::vector<std::string> modes = {"disable", "allow",     "prefer",
+                                                       "require", "verify-ca", "verify-full"};
+        if (std::find(modes.begin(), modes.end(), *v) == modes.end())
+            throw UsageError(
+                "--sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full; got '" +
+                *v + "'");
+        s.sslmode = *v;
+    }
+    if (args.value("tunnel-port")) {
+        s.mode = ConnectionMode::Tunnel;
+        s.tunnelLocalPort = static_cast<int>(args.integer("tunnel-port", 5433, 1, 65535));
+    }
+    if (args.value("statement-timeout"))
+        s.statementTimeoutMs = static_cast<int>(args.integer("statement-timeout", 15000, 0, 86400000));
+    return s;
+}
+
+ConnectionSettings profileSettings(const ParsedArgs& args, CtlIo& io) {
+    std::optional<std::string> name = args.value("profile");
+    if (!name) {
+        const char* fromEnv = io.env("STAGE1_PROFILE");
+        if (fromEnv && *fromEnv) name = fromEnv;
+    }
+    if (!name) return {};
+    auto path = profilesPath(io.env);
+    ProfileFile file;
+    try {
+        file = loadProfiles(path);
+    } catch (const std::runtime_error& e) {
+        throw UsageError(e.what());
+    }
+    for (const auto& w : file.warnings) io.err << "stage1ctl: " << w << "\n";
+    const Profile* profile = file.find(*name);
+    if (!profile) {
+        std::string known;
+        for (const auto& p : file.profiles) known += (known.empty() ? "" : ", ") + p.name;
+        throw UsageError("no profile named '" + *name + "' in " + path.string() +
+                         (known.empty() ? " (the file has none)" : " (known: " + known + ")"));
+    }
+    return profile->settings;
+}
+
+bool wantsPassword(const std::string& message) {
+    return message.find("no password supplied") != std::string::npos;
+}
+
+}  // namespace
+
+ResolvedConnection resolveForCommand(const ParsedArgs& args, CtlIo& io) {
+    try {
+        return resolveConnection(settingsFromFlags(args), profileSettings(args, io), io.env, "stage1ctl");
+    } catch (const UsageError&) {
+        throw;
+    } catch (const std::invalid_argument& e) {  // malformed --dsn or STAGE1_* value
+        throw UsageError(e.what());
+    }
+}
+
+std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& io) {
+    ResolvedConnection connection = resolveForCommand(args, io);
+    try {
+        try {
+            return db::Connection::open(connection.connectParams());
+        } catch (const db::Error& e) {
+            if (!wantsPassword(e.info().message) || !io.askPassword || connection.settings.password) throw;
+            auto password = io.askPassword("Password for " + connection.describe() + ": ");
+            if (!password) throw;
+            connection.settings.password = *password;
+            return db::Connection::open(connection.connectParams());
+        }
+    } catch (const db::Error& e) {
+        Diagnosis diagnosis = diagnoseFailure(e.info(), connection);
+        if (jsonOutput(args)) {
+            nlohmann::json j = {
+                {"ok", false},
+                {"error",
+                 {{"kind", "connection"}, {"target", connection.describe()}, {"message", e.info().message}}},
+                {"diagnosis", diagnosisJson(diagnosis)}};
+            io.out << j.dump(2) << "\n";
+        }
+        io.err << "stage1ctl: cannot connect to " << connection.describe() << ":\n"
+               << e.info().message << "\n\n"
+               << diagnosisText(diagnosis);
+        return std::nullopt;
+    }
+}
+
+}  // namespace app

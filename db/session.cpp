@@ -1,0 +1,147 @@
+#include "db/session.hpp"
+
+namespace db {
+
+Session::Session(SessionOptions options, Mailbox& mailbox)
+    : options_(std::move(options)), mailbox_(mailbox), worker_([this] { workerLoop(); }) {}
+
+Session::~Session() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+    }
+    cancelAll();
+    wake_.notify_all();
+    worker_.join();
+    for (auto& t : cancellers_) t.join();
+}
+
+RequestId Session::enqueue(Job job) {
+    RequestId id;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        id = job.id = nextId_++;
+        queue_.push_back(std::move(job));
+    }
+    wake_.notify_all();
+    return id;
+}
+
+Connection& Session::requireConnection() {
+    if (!conn_ || PQstatus(conn_->raw()) != CONNECTION_OK) {
+        connected_ = false;
+        throw Error(DbError{"", "not connected", "", ""});
+    }
+    return *conn_;
+}
+
+RequestId Session::connect(std::function<void(Outcome<ServerFacts>)> done) {
+    auto shared = std::make_shared<std::function<void(Outcome<ServerFacts>)>>(std::move(done));
+    Job job;
+    job.run = [this, shared](RequestId id, const std::atomic<bool>& cancelled) {
+        Outcome<ServerFacts> outcome;
+        outcome.id = id;
+        auto started = std::chrono::steady_clock::now();
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            cancelHandle_.reset();
+        }
+        conn_.reset();
+        connected_ = false;
+        try {
+            auto conn = std::make_unique<Connection>(Connection::openCancellable(options_.params, cancelled));
+            if (options_.statementTimeoutMs > 0)
+                conn->query("SELECT set_config('statement_timeout', $1, false)",
+                            {std::to_string(options_.statementTimeoutMs) + "ms"});
+            Result r = conn->query(
+                "SELECT current_user, current_setting('server_version_num')::int, "
+                "coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false), "
+                "coalesce(host(inet_client_addr()), '')");
+            ServerFacts facts;
+            facts.serverVersion = conn->serverVersion();
+            facts.currentUser = std::string(r.text(0, 0));
+            facts.serverVersionNum = static_cast<int>(r.integer(0, 1));
+            facts.sslInUse = r.boolean(0, 2);
+            facts.clientAddress = std::string(r.text(0, 3));
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                cancelHandle_ = std::shared_ptr<PGcancel>(PQgetCancel(conn->raw()), PQfreeCancel);
+            }
+            conn_ = std::move(conn);
+            connected_ = true;
+            outcome.value = facts;
+        } catch (const Error& e) {
+            outcome.error = e.info();
+        }
+        outcome.cancelled = !outcome.value && cancelled.load();
+        outcome.elapsedMs =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        return deliver<ServerFacts>(*shared, std::move(outcome));
+    };
+    job.dropped = [shared](RequestId id) {
+        Outcome<ServerFacts> outcome;
+        outcome.id = id;
+        outcome.cancelled = true;
+        outcome.error = DbError{"", "cancelled before it started", "", ""};
+        return deliver<ServerFacts>(*shared, std::move(outcome));
+    };
+    return enqueue(std::move(job));
+}
+
+RequestId Session::ping(std::function<void(Outcome<bool>)> done) {
+    return submit<bool>([](Connection& conn) { return conn.query("SELECT 1").rows() == 1; }, std::move(done));
+}
+
+void Session::cancel(RequestId id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+        if (it->id == id) {
+            mailbox_.post(it->dropped(id));
+            queue_.erase(it);
+            return;
+        }
+    }
+    if (runningId_ != id) return;
+    runningCancelled_ = true;  // a connect in progress polls this flag
+    if (cancelHandle_) {
+        std::shared_ptr<PGcancel> handle = cancelHandle_;
+        cancellers_.emplace_back([handle] {
+            char error[256];
+            PQcancel(handle.get(), error, sizeof error);  // a failed cancel leaves the query to finish
+        });
+    }
+}
+
+void Session::cancelAll() {
+    std::vector<RequestId> ids;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (const auto& job : queue_) ids.push_back(job.id);
+        if (runningId_) ids.push_back(runningId_);
+    }
+    for (RequestId id : ids) cancel(id);
+}
+
+void Session::workerLoop() {
+    while (true) {
+        Job job;
+        {
+            std::unique_lock<std::mutex> lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (stopping_ && queue_.empty()) break;
+            job = std::move(queue_.front());
+            queue_.pop_front();
+            runningId_ = job.id;
+            runningCancelled_ = false;
+        }
+        std::function<void()> delivery = job.run(job.id, runningCancelled_);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            runningId_ = 0;
+        }
+        mailbox_.post(std::move(delivery));
+    }
+    conn_.reset();
+}
+
+}  // namespace db

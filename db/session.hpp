@@ -1,0 +1,135 @@
+// One worker thread owns one PGconn. Callers submit requests and get each outcome through a
+// Mailbox; nothing here ever blocks the caller on the network. Every request can be cancelled:
+// a queued one is dropped, a running query gets PQcancel, a connect in progress is abandoned.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "db/mailbox.hpp"
+#include "db/pg.hpp"
+
+namespace db {
+
+using RequestId = std::uint64_t;
+
+template <typename T>
+struct Outcome {
+    RequestId id = 0;
+    std::optional<T> value;        // set on success
+    std::optional<DbError> error;  // set on failure (also when cancelled: SQLSTATE 57014 or "cancelled")
+    bool cancelled = false;
+    double elapsedMs = 0;  // from start of execution on the worker to the result
+    bool ok() const { return value.has_value(); }
+};
+
+struct ServerFacts {
+    std::string serverVersion;  // server_version parameter, e.g. "15.18 (Debian ...)"
+    int serverVersionNum = 0;   // e.g. 150018
+    std::string currentUser;
+    bool sslInUse = false;
+    std::string clientAddress;  // inet_client_addr(); "" over a unix socket
+};
+
+struct SessionOptions {
+    ConnectParams params;
+    int statementTimeoutMs = 15000;  // set on the session right after connecting; 0 = none
+};
+
+class Session {
+  public:
+    Session(SessionOptions options, Mailbox& mailbox);
+    ~Session();  // cancels everything and joins the worker
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    // Opens (or reopens) the connection, sets statement_timeout, reads the server facts.
+    RequestId connect(std::function<void(Outcome<ServerFacts>)> done);
+    // Runs work on the worker with the connection; done() runs wherever the mailbox is drained.
+    template <typename T>
+    RequestId submit(std::function<T(Connection&)> work, std::function<void(Outcome<T>)> done);
+    // A cheap round trip (SELECT 1); the outcome's elapsedMs is the latency.
+    RequestId ping(std::function<void(Outcome<bool>)> done);
+
+    void cancel(RequestId id);  // any thread
+    void cancelAll();
+    bool connected() const { return connected_.load(); }
+
+  private:
+    struct Job {
+        RequestId id;
+        // Runs on the worker; returns the delivery to post. `cancelled` tells it a cancel arrived.
+        std::function<std::function<void()>(RequestId, const std::atomic<bool>& cancelled)> run;
+        std::function<std::function<void()>(RequestId)> dropped;  // a job cancelled while queued
+    };
+
+    RequestId enqueue(Job job);
+    void workerLoop();
+    template <typename T>
+    static std::function<void()> deliver(std::function<void(Outcome<T>)> done, Outcome<T> outcome);
+    Connection& requireConnection();
+
+    SessionOptions options_;
+    Mailbox& mailbox_;
+    std::unique_ptr<Connection> conn_;  // worker thread only
+    std::atomic<bool> connected_{false};
+
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Job> queue_;
+    bool stopping_ = false;
+    RequestId nextId_ = 1;
+    RequestId runningId_ = 0;
+    std::atomic<bool> runningCancelled_{false};
+    std::shared_ptr<PGcancel> cancelHandle_;  // guarded by mutex_; for the current connection
+    std::vector<std::thread> cancellers_;     // PQcancel blocks on the network, so never on the caller
+
+    std::thread worker_;
+};
+
+template <typename T>
+std::function<void()> Session::deliver(std::function<void(Outcome<T>)> done, Outcome<T> outcome) {
+    return [done = std::move(done), outcome = std::move(outcome)]() mutable { done(std::move(outcome)); };
+}
+
+template <typename T>
+RequestId Session::submit(std::function<T(Connection&)> work, std::function<void(Outcome<T>)> done) {
+    auto shared = std::make_shared<std::function<void(Outcome<T>)>>(std::move(done));
+    Job job;
+    job.run = [this, work = std::move(work), shared](RequestId id, const std::atomic<bool>& cancelled) {
+        Outcome<T> outcome;
+        outcome.id = id;
+        auto started = std::chrono::steady_clock::now();
+        try {
+            outcome.value = work(requireConnection());
+        } catch (const Error& e) {
+            outcome.error = e.info();
+        } catch (const std::exception& e) {
+            outcome.error = DbError{"", e.what(), "", ""};
+        }
+        outcome.cancelled = !outcome.value && cancelled.load();
+        outcome.elapsedMs =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        return deliver<T>(*shared, std::move(outcome));
+    };
+    job.dropped = [shared](RequestId id) {
+        Outcome<T> outcome;
+        outcome.id = id;
+        outcome.cancelled = true;
+        outcome.error = DbError{"", "cancelled before it started", "", ""};
+        return deliver<T>(*shared, std::move(outcome));
+    };
+    return enqueue(std::move(job));
+}
+
+}  // namespace db

@@ -1,0 +1,98 @@
+// The typed queries both programs use: paging through fn_list_*, loading configs, finding
+// identical ones, and the placeholder backfill. Every value is bound; nothing is spliced.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/pg.hpp"
+
+namespace db {
+
+// Keyset cursor: the last row's (created_at, id). Text form "<created_at>/<uuid>" with created_at
+// in UTC ISO 8601 with microseconds, so it is shell-safe and exact.
+struct PageCursor {
+    std::string createdAt;
+    std::string id;
+    std::string encode() const;
+    static std::optional<PageCursor> decode(const std::string& text);
+};
+
+struct PageRequest {
+    int limit = 50;
+    std::optional<PageCursor> after;
+    std::optional<std::string> search;  // server-side, case-insensitive substring
+    std::optional<std::string> status;  // runs and simulations only
+};
+
+template <typename Row>
+struct Page {
+    std::vector<Row> rows;
+    std::optional<PageCursor> next;  // set when the page was full (there may be more)
+};
+
+struct DatasetRow {
+    std::string datasetId, slug, symbol, granularity, source;
+    long long rowCount = 0;
+    std::optional<std::string> firstBarTs, lastBarTs;
+    std::string createdAt;
+    long long runCount = 0;
+};
+
+struct RunRow {
+    std::string runId, datasetId, measurement, status, createdAt;
+    long long foldCount = 0, simulationCount = 0;
+    bool hasSerializedConfig = false;
+};
+
+struct SimulationRow {
+    std::string simulationId, runId, namespaceName, status, createdAt;
+    bool hasSerializedConfig = false;
+};
+
+Page<DatasetRow> listDatasets(Connection& conn, const PageRequest& request);
+Page<RunRow> listRuns(Connection& conn, const std::string& datasetId, const PageRequest& request);
+Page<SimulationRow> listSimulations(Connection& conn, const std::string& runId, const PageRequest& request);
+
+// A dataset named by slug or by UUID; nullopt when there is none.
+std::optional<std::string> findDatasetId(Connection& conn, const std::string& slugOrUuid);
+
+// What a run or simulation stores. When serialized_config is NULL, legacyText holds the form
+// migration 0003 would write, derived from the JSONB columns on the server.
+struct StoredConfig {
+    std::optional<std::string> serializedConfig;
+    std::string legacyText;
+    std::string featureColumns, hyperparameters, walkConfig;  // jsonb text
+    std::optional<std::string> simulationParameters;          // jsonb text, simulations only
+};
+std::optional<StoredConfig> loadRunConfig(Connection& conn, const std::string& runId);
+std::optional<StoredConfig> loadSimulationConfig(Connection& conn, const std::string& simulationId);
+
+// Runs (and, with parameters, simulations) whose JSONB content equals the given documents.
+// jsonb equality ignores key order and whitespace, so any text form of the same config matches.
+struct ConfigMatch {
+    std::string kind;  // "run" | "simulation"
+    std::string id, runId, datasetSlug, name, createdAt;
+};
+std::vector<ConfigMatch> findIdenticalConfigs(Connection& conn, const std::string& featureColumnsJson,
+                                              const std::string& hyperparametersJson,
+                                              const std::string& walkConfigJson,
+                                              const std::optional<std::string>& simulationParametersJson,
+                                              int limit);
+
+struct PlaceholderResult {
+    std::string datasetId;
+    bool inserted = false;
+    std::string note;
+};
+PlaceholderResult upsertPlaceholderDataset(Connection& conn, const std::string& slug,
+                                           const std::optional<std::string>& datasetId,
+                                           const std::optional<std::string>& symbol);
+
+// The rule fn_upsert_placeholder_dataset enforces, checked before anything is sent.
+constexpr const char* kDatasetSlugRule = "^[a-z0-9][a-z0-9_-]{0,62}$";
+std::optional<std::string> datasetSlugProblem(const std::string& slug);  // nullopt when valid
+bool looksLikeUuid(const std::string& text);
+
+}  // namespace db

@@ -1,0 +1,61 @@
+// A private throwaway cluster for tests that change server-wide settings (pg_hba.conf, ssl,
+// max_connections, listen_addresses), so tests running in parallel against the shared cluster never
+// see them. Started with tests/support/throwaway_cluster.sh like the shared one (~1.5 s), destroyed
+// with the object. Local socket logins are trusted; TCP logins are rejected until a test adds lines.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "db/pg.hpp"
+
+namespace testsupport {
+
+class PrivateCluster {
+  public:
+    PrivateCluster();
+    ~PrivateCluster();
+    PrivateCluster(const PrivateCluster&) = delete;
+    PrivateCluster& operator=(const PrivateCluster&) = delete;
+
+    const std::string& port() const { return port_; }
+    std::string dataDir() const { return dir_ + "/data"; }
+
+    // Superuser over the unix socket: always admitted, whatever pg_hba.conf says about TCP.
+    db::ConnectParams adminParams(const std::string& dbname = "postgres") const;
+    db::Connection admin() const { return db::Connection::open(adminParams()); }
+    // TCP to 127.0.0.1 (or `host`), as a laptop would connect. No password, ~/.pgpass disabled, TLS and
+    // GSS left to the caller (sslmode=prefer unless set), connect_timeout 5 s.
+    db::ConnectParams tcpParams(const std::string& user, const std::string& dbname,
+                                const std::string& host = "127.0.0.1") const;
+
+    // Appends a line to pg_hba.conf, then checks pg_hba_file_rules and reloads (throws on an error in the
+    // file).
+    void appendHba(const std::string& line);
+    void reload();
+    // The exact pg_hba.conf text, for messages.
+    std::string hbaText() const;
+
+    // A self-signed certificate for localhost/127.0.0.1 in the data directory, then ssl = on and a
+    // reload (no restart). Returns the certificate's path (a client can trust it as its root).
+    std::string enableSsl();
+
+    // ALTER SYSTEM SET name = value for each, then stop and start again (the port changes).
+    void restartWith(const std::vector<std::pair<std::string, std::string>>& settings);
+
+  private:
+    void run(const std::string& command);
+
+    std::string parent_;  // a folder under /tmp the postgres user can traverse
+    std::string dir_;
+    std::string port_;
+};
+
+// A self-signed certificate and its key (EC P-256, valid two days) as <dir>/<name>.crt and .key;
+// returns the .crt path.
+std::string makeSelfSignedCertificate(const std::string& dir, const std::string& name,
+                                      const std::string& commonName,
+                                      const std::string& subjectAltName = "DNS:localhost,IP:127.0.0.1");
+
+}  // namespace testsupport

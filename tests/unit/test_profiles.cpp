@@ -1,0 +1,57 @@
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include "app/profiles.hpp"
+#include "tests/support/scratch_dir.hpp"
+
+TEST_CASE("profiles round-trip through a 0600 file and never store a password") {
+    testsupport::ScratchDir dir;
+    auto path = dir.path() / "stage1-debugger" / "profiles.json";
+    app::Profile office;
+    office.name = "office";
+    office.settings.host = "db.example.internal";
+    office.settings.sslmode = "verify-full";
+    office.settings.password = "must-not-be-saved";
+    app::Profile tunnel;
+    tunnel.name = "home";
+    tunnel.settings.mode = app::ConnectionMode::Tunnel;
+    tunnel.settings.sshTarget = "analyst@203.0.113.7:2222";
+    tunnel.settings.tunnelLocalPort = 6543;
+    app::saveProfiles(path, {office, tunnel});
+
+    struct stat st {};
+    REQUIRE(stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    REQUIRE(stat(path.parent_path().c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0700);
+    CHECK(testsupport::readFile(path).find("must-not-be-saved") == std::string::npos);
+
+    auto loaded = app::loadProfiles(path);
+    REQUIRE(loaded.profiles.size() == 2);
+    CHECK(loaded.find("office")->settings.host == std::optional<std::string>("db.example.internal"));
+    CHECK_FALSE(loaded.find("office")->settings.password);
+    CHECK(loaded.find("home")->settings.mode ==
+          std::optional<app::ConnectionMode>(app::ConnectionMode::Tunnel));
+    CHECK(loaded.find("home")->settings.tunnelLocalPort == std::optional<int>(6543));
+    CHECK(loaded.warnings.empty());
+}
+
+TEST_CASE("a password in a hand-edited profile is ignored with a warning; broken files are reported") {
+    testsupport::ScratchDir dir;
+    auto path = dir.path() / "profiles.json";
+    testsupport::writeFile(path, R"({"profiles": [{"name": "x", "host": "h", "password": "oops"}]})");
+    auto loaded = app::loadProfiles(path);
+    REQUIRE(loaded.profiles.size() == 1);
+    CHECK_FALSE(loaded.profiles[0].settings.password);
+    REQUIRE(loaded.warnings.size() == 1);
+    CHECK(loaded.warnings[0].find("password") != std::string::npos);
+
+    testsupport::writeFile(path, "{\"profiles\": [");
+    CHECK_THROWS_WITH_AS(app::loadProfiles(path), doctest::Contains("is not valid JSON"), std::runtime_error);
+    testsupport::writeFile(path, R"({"profiles": [{"name": "a"}, {"name": "a"}]})");
+    CHECK_THROWS_WITH_AS(app::loadProfiles(path), doctest::Contains("used twice"), std::runtime_error);
+    testsupport::writeFile(path, R"({"profiles": [{"name": "a", "port": 5432}]})");
+    CHECK_THROWS_WITH_AS(app::loadProfiles(path), doctest::Contains("'port' has the wrong type"),
+                         std::runtime_error);
+    CHECK(app::loadProfiles(dir.path() / "missing.json").profiles.empty());
+}
