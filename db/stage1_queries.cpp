@@ -175,13 +175,9 @@ std::vector<ConfigMatch> findIdenticalConfigs(Connection& conn, const std::strin
                                               const std::string& walkConfigJson,
                                               const std::optional<std::string>& simulationParametersJson,
                                               int limit) {
-    // The md5 term matches idx_walkforward_runs_config_identity (migration 0010); the jsonb
-    // equalities make the match exact.
+    // The array equality is what idx_walkforward_runs_config_identity (migration 0010) serves.
     const std::string runMatch =
-        "md5(r.feature_columns::text || E'\\n' || r.hyperparameters::text || E'\\n' || r.walk_config::text) "
-        "= "
-        "md5($1::jsonb::text || E'\\n' || $2::jsonb::text || E'\\n' || $3::jsonb::text) "
-        "AND r.feature_columns = $1::jsonb AND r.hyperparameters = $2::jsonb AND r.walk_config = $3::jsonb";
+        "ARRAY[r.feature_columns, r.hyperparameters, r.walk_config] = ARRAY[$1::jsonb, $2::jsonb, $3::jsonb]";
     Result r =
         simulationParametersJson
             ? conn.query(std::string("SELECT 'simulation', s.simulation_id, s.run_id, d.questdb_tag, "

@@ -86,7 +86,8 @@ expected_index(name) AS (
     VALUES ('idx_indicator_datasets_symbol_granularity'), ('idx_walkforward_runs_dataset_created'),
            ('idx_simulation_runs_run_created'), ('idx_walkforward_runs_measurement'),
            ('idx_simulation_runs_namespace'), ('idx_indicator_datasets_created_id'),
-           ('idx_walkforward_runs_dataset_created_id'), ('idx_simulation_runs_run_created_id')
+           ('idx_walkforward_runs_dataset_created_id'), ('idx_simulation_runs_run_created_id'),
+           ('idx_walkforward_runs_config_identity')
 ),
 expected_constraint(tbl, name) AS (
     VALUES ('public.walkforward_runs', 'uq_walkforward_runs_dataset_measurement'),
@@ -141,10 +142,10 @@ upsert_fn AS (
 ),
 checks(n, name, ok, detail) AS (
     SELECT 1, 'migrations ledger',
-           nullif(:'ledger_max', '')::int >= 9 AND nullif(:'ledger_count', '')::int = nullif(:'ledger_max', '')::int,
+           nullif(:'ledger_max', '')::int >= 10 AND nullif(:'ledger_count', '')::int = nullif(:'ledger_max', '')::int,
            CASE WHEN NOT :'have_ledger'::boolean THEN 'public.stage1_schema_migrations is missing'
                 WHEN :'ledger_max' = '' THEN 'ledger is empty'
-                ELSE format('latest version %s (%s), %s applied, expected >= 9 without gaps',
+                ELSE format('latest version %s (%s), %s applied, expected >= 10 without gaps',
                             :'ledger_max', :'ledger_last', :'ledger_count') END
     UNION ALL
     SELECT 2, 'base tables', count(*) = 0,
@@ -158,7 +159,7 @@ checks(n, name, ok, detail) AS (
       AND a.attname = 'serialized_config' AND NOT a.attisdropped AND a.atttypid = 'text'::regtype
     UNION ALL
     SELECT 4, 'indexes', count(*) = 0,
-           coalesce('missing: ' || string_agg(i.name, ', '), 'all 8 present')
+           coalesce('missing: ' || string_agg(i.name, ', '), 'all 9 present')
     FROM expected_index i WHERE to_regclass('public.' || i.name) IS NULL
     UNION ALL
     SELECT 5, 'unique constraints', count(*) = 0,

@@ -63,7 +63,7 @@ TEST_CASE("runs pages through every run of a dataset with --after, in order, eac
     CHECK(badCursor.exitCode == 2);
 }
 
-TEST_CASE("sims lists a run's simulations; a bad --run is a usage error") {
+TEST_CASE("sims lists a run's simulations, a bad --run is a usage error") {
     TestDatabase database;
     database.migrate();
     seed(database, 1, 2, 4);
@@ -115,7 +115,7 @@ TEST_CASE("config show prints serialized_config byte for byte, or the derived le
     CHECK(database.ctl({"config", "show", "--run", "00000000-0000-4000-8000-000000000000"}).exitCode == 1);
 }
 
-TEST_CASE("config check needs no server; config find lists every run with the identical config") {
+TEST_CASE("config check needs no server, config find lists every run with the identical config") {
     TestDatabase database;
     database.migrate();
     seed(database, 2, 5, 0);
@@ -140,7 +140,7 @@ TEST_CASE("config check needs no server; config find lists every run with the id
     CHECK(check.exitCode == 0);
     CHECK(check.out.find("valid legacy run config") != std::string::npos);
 
-    auto broken = database.ctl({"config", "check", "--json"}, "[\"rsi_14\"\n{\"lr\": }\n{}\n");
+    auto broken = database.ctl({"config", "check", "--json"}, "[\"rsi_14\"]\n{\"lr\": }\n{}\n");
     CHECK(broken.exitCode == 1);
     auto error = json::parse(broken.out)["error"];
     CHECK(error["line"] == 2);
@@ -149,9 +149,11 @@ TEST_CASE("config check needs no server; config find lists every run with the id
 
     auto found = database.ctl({"config", "find", "--json"}, legacy);
     INFO(found.err);
+
     REQUIRE(found.exitCode == 0);
     std::set<std::string> ids;
-    for (const auto& m : json::parse(found.out)["matches"]) ids.insert(m["id"]);
+    const json matches = json::parse(found.out)["matches"];
+    for (const auto& m : matches) ids.insert(m["id"].get<std::string>());
     CHECK(ids.count(run) == 1);
     CHECK(ids.count("99999999-0000-4000-8000-000000000001") == 1);
 
@@ -160,7 +162,7 @@ TEST_CASE("config check needs no server; config find lists every run with the id
     CHECK(none.out.find("(0 matches)") != std::string::npos);
 }
 
-TEST_CASE("backfill-dataset says created, then already present; a bad slug is refused before sending") {
+TEST_CASE("backfill-dataset says created, then already present, a bad slug is refused before sending") {
     TestDatabase database;
     database.migrate();
     auto conn = database.connect();

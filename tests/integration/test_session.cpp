@@ -117,7 +117,7 @@ TEST_CASE("cancelling pg_sleep(30) returns within a second and the session stays
     CHECK(*after.value == 42);
 }
 
-TEST_CASE("a queued request can be cancelled before it runs; the one ahead of it completes") {
+TEST_CASE("a queued request can be cancelled before it runs, the one ahead of it completes") {
     TestDatabase database;
     db::Mailbox mailbox;
     db::Session session({database.params(), 0}, mailbox);

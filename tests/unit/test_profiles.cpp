@@ -36,7 +36,7 @@ TEST_CASE("profiles round-trip through a 0600 file and never store a password") 
     CHECK(loaded.warnings.empty());
 }
 
-TEST_CASE("a password in a hand-edited profile is ignored with a warning; broken files are reported") {
+TEST_CASE("a password in a hand-edited profile is ignored with a warning, broken files are reported") {
     testsupport::ScratchDir dir;
     auto path = dir.path() / "profiles.json";
     testsupport::writeFile(path, R"({"profiles": [{"name": "x", "host": "h", "password": "oops"}]})");

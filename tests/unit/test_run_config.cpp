@@ -342,7 +342,7 @@ TEST_CASE("the v1 format, byte for byte") {
     CHECK(std::string(app::describe(ConfigForm::Legacy)) == "legacy (JSON lines)");
 }
 
-TEST_CASE("names are bare only when unambiguous; any key or string survives") {
+TEST_CASE("names are bare only when unambiguous, any key or string survives") {
     RunConfig config =
         makeConfig({"rsi_14", "true", "42", "-x", "my feature", "#x", "\u00e9", "a.b:c/d@e+f-g"},
                    {{"", 1}, {" a", 2}, {"a=b", 3}, {"lr", 4}, {"q\"", 5}, {"true", 6}, {"\u00e9", 7}},
@@ -497,7 +497,7 @@ TEST_CASE("legacyText follows jsonb: key order, escapes and numeric's plain deci
     CHECK(pgNumbers.hyperparameters["big"].dump() == "1e+20");
 }
 
-TEST_CASE("the hash: missing and {} simulation parameters are one; 2.0 is 2; anything else counts") {
+TEST_CASE("the hash: missing and {} simulation parameters are one, 2.0 is 2, anything else counts") {
     RunConfig run = btcRun();
     RunConfig emptySimulation = btcRun();
     emptySimulation.simulationParameters = json::object();
