@@ -43,7 +43,11 @@ bool jsonOutput(const ParsedArgs& args);
 ResolvedConnection resolveForCommand(const ParsedArgs& args, CtlIo& io);
 // Connects; on failure prints the diagnosis (text or JSON) and returns nullopt (the caller exits
 // with kExitConnection). Asks for a password once when the server wants one and io allows it.
-std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& io);
+// Sets the session's statement_timeout (15 s unless configured); long maintenance commands
+// (migrate, demo-seed) pass Timeout::None. Ctrl-C cancels the running statement.
+enum class StatementTimeout { Configured, None };
+std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& io,
+                                                StatementTimeout timeout = StatementTimeout::Configured);
 const std::vector<OptionSpec>& connectionOptions();
 // Embedded migrations, or the files of --migrations-dir.
 std::vector<db::Migration> migrationCatalog(const ParsedArgs& args);

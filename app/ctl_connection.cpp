@@ -3,6 +3,7 @@
 
 #include "app/connect_failure.hpp"
 #include "app/ctl_commands.hpp"
+#include "app/interrupt.hpp"
 #include "app/profiles.hpp"
 
 namespace app {
@@ -90,18 +91,30 @@ ResolvedConnection resolveForCommand(const ParsedArgs& args, CtlIo& io) {
     }
 }
 
-std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& io) {
+namespace {
+
+db::Connection openAsking(ResolvedConnection& connection, CtlIo& io) {
+    try {
+        return db::Connection::open(connection.connectParams());
+    } catch (const db::Error& e) {
+        if (!wantsPassword(e.info().message) || !io.askPassword || connection.settings.password) throw;
+        auto password = io.askPassword("Password for " + connection.describe() + ": ");
+        if (!password) throw;
+        connection.settings.password = *password;
+        return db::Connection::open(connection.connectParams());
+    }
+}
+
+}  // namespace
+
+std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& io, StatementTimeout timeout) {
     ResolvedConnection connection = resolveForCommand(args, io);
     try {
-        try {
-            return db::Connection::open(connection.connectParams());
-        } catch (const db::Error& e) {
-            if (!wantsPassword(e.info().message) || !io.askPassword || connection.settings.password) throw;
-            auto password = io.askPassword("Password for " + connection.describe() + ": ");
-            if (!password) throw;
-            connection.settings.password = *password;
-            return db::Connection::open(connection.connectParams());
-        }
+        db::Connection conn = openAsking(connection, io);
+        const int ms = timeout == StatementTimeout::Configured ? connection.statementTimeoutMs : 0;
+        conn.query("SELECT set_config('statement_timeout', $1, false)", {std::to_string(ms) + "ms"});
+        cancelOnInterrupt(conn.raw());
+        return conn;
     } catch (const db::Error& e) {
         Diagnosis diagnosis = diagnoseFailure(e.info(), connection);
         if (jsonOutput(args)) {

@@ -22,7 +22,7 @@ int runDemoSeed(const ParsedArgs& args, CtlIo& io) {
     options.seed = static_cast<std::uint64_t>(args.integer("seed", 1, 0, (1LL << 62)));
     options.progress = [&](const std::string& line) { io.err << line << "\n"; };
 
-    auto conn = connectForCommand(args, io);
+    auto conn = connectForCommand(args, io, StatementTimeout::None);
     if (!conn) return kExitConnection;
     auto started = std::chrono::steady_clock::now();
     db::DemoSeedCounts counts = db::seedDemoData(*conn, options);

@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "app/connect_failure.hpp"
 #include "app/ctl_commands.hpp"
 
 namespace app {
@@ -113,7 +114,10 @@ int runStage1ctl(const std::vector<std::string>& args, CtlIo io) {
                << " --help')\n";
         return kExitUsage;
     } catch (const db::Error& e) {
+        // A statement that failed after connecting: cancelled, timed out, refused by privileges...
+        Diagnosis diagnosis = diagnose(e.info(), DiagnosisContext{});
         io.err << "stage1ctl " << command->name << ": " << e.info().describe() << "\n";
+        if (diagnosis.kind != "unknown") io.err << "\n" << diagnosisText(diagnosis);
         return kExitFailed;
     } catch (const std::exception& e) {
         io.err << "stage1ctl " << command->name << ": " << e.what() << "\n";

@@ -47,7 +47,7 @@ int runMigrate(const ParsedArgs& args, CtlIo& io) {
     options.progress = [&](const std::string& line) { io.err << line << "\n"; };
     auto catalog = migrationCatalog(args);
 
-    auto conn = connectForCommand(args, io);
+    auto conn = connectForCommand(args, io, StatementTimeout::None);
     if (!conn) return kExitConnection;
     conn->onNotice([&](const std::string& notice) { io.err << notice << "\n"; });
 

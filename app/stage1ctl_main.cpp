@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/ctl_commands.hpp"
+#include "app/interrupt.hpp"
 #include "app/password_prompt.hpp"
 
 int main(int argc, char** argv) {
@@ -12,7 +13,9 @@ int main(int argc, char** argv) {
     app::CtlIo io{std::cin, std::cout, std::cerr, app::processEnvironment(), nullptr};
     // Only an interactive user can answer a prompt; cron and pipes get the diagnosis instead.
     if (isatty(STDIN_FILENO)) io.askPassword = app::askPasswordOnTerminal;
+    app::installInterruptHandler();
     int code = app::runStage1ctl(args, io);
+    app::cancelOnInterrupt(nullptr);
     std::cout.flush();
     return code;
 }

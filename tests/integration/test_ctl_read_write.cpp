@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <set>
 
 #include "tests/support/loopback.hpp"
@@ -229,4 +230,41 @@ TEST_CASE("doctor exits 1 when the schema is behind and 3 with a diagnosis when 
 
     CHECK(testsupport::runProcess({testsupport::requiredEnv("STAGE1CTL"), "doctor", "--sslmode", "maybe"})
               .exitCode == 2);
+}
+
+TEST_CASE("read commands run under statement_timeout and say so when a statement hits it") {
+    TestDatabase database;
+    database.migrate();
+    seed(database, 1, 3, 0);
+    auto conn = database.connect();
+    // Hold a lock the listing needs, so its statement waits until the timeout stops it.
+    conn.exec("BEGIN; LOCK TABLE walkforward_runs IN ACCESS EXCLUSIVE MODE");
+    auto r = database.ctl({"datasets", "--statement-timeout", "300"});
+    conn.exec("ROLLBACK");
+    CHECK(r.exitCode == 1);
+    CHECK(r.err.find("canceling statement due to statement timeout") != std::string::npos);
+    CHECK(r.err.find("statement_timeout") != std::string::npos);  // the diagnosis names the setting
+}
+
+TEST_CASE("Ctrl-C cancels the running statement on the server instead of leaving it behind") {
+    TestDatabase database;
+    database.migrate();
+    auto conn = database.connect();
+    conn.exec("BEGIN; LOCK TABLE indicator_datasets IN ACCESS EXCLUSIVE MODE");
+    auto started = std::chrono::steady_clock::now();
+    // The shell starts stage1ctl, lets its statement block on the lock, then sends SIGINT.
+    auto r = testsupport::runProcess({"/bin/sh", "-c",
+                                      "\"$0\" datasets --statement-timeout 60000 --dsn \"$1\" & pid=$!; "
+                                      "sleep 1; kill -INT $pid; wait $pid",
+                                      testsupport::requiredEnv("STAGE1CTL"), database.dsn()});
+    auto took = std::chrono::steady_clock::now() - started;
+    CHECK(r.exitCode == 1);
+    CHECK(r.err.find("canceling statement due to user request") != std::string::npos);
+    CHECK(took < std::chrono::seconds(10));
+    CHECK(
+        conn.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'stage1ctl' AND datname = $1",
+                {database.name()})
+            .integer(0, 0) == 0);
+    conn.exec("ROLLBACK");
 }
