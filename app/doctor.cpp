@@ -1,0 +1,131 @@
+#include "app/doctor.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "app/connect_failure.hpp"
+#include "app/network_probe.hpp"
+#include "db/migration_catalog.hpp"
+#include "db/migrator.hpp"
+#include "db/schema_check.hpp"
+
+namespace app {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point started) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+}
+
+// What libpq will use when the settings leave host/port to it (PG* variables, compiled default).
+std::pair<std::string, std::string> effectiveEndpoint(const ResolvedConnection& c) {
+    if (c.mode == ConnectionMode::Tunnel) return {"127.0.0.1", std::to_string(c.tunnelLocalPort)};
+    std::string host = c.settings.host.value_or(""), port = c.settings.port.value_or("");
+    PQconninfoOption* defaults = PQconndefaults();
+    for (PQconninfoOption* o = defaults; o && o->keyword; ++o) {
+        if (host.empty() && std::string(o->keyword) == "host" && o->val) host = o->val;
+        if (port.empty() && std::string(o->keyword) == "port" && o->val) port = o->val;
+    }
+    PQconninfoFree(defaults);
+    if (host.empty()) host = "/var/run/postgresql";  // Debian's compiled-in socket folder
+    if (port.empty()) port = "5432";
+    // Multi-host lists: probe the first; libpq tries the rest itself.
+    return {host.substr(0, host.find(',')), port.substr(0, port.find(','))};
+}
+
+std::string tlsDetail(PGconn* conn, const ResolvedConnection& c) {
+    if (!PQsslInUse(conn)) return "not in use (sslmode=" + c.settings.sslmode.value_or("prefer") + ")";
+    const char* protocol = PQsslAttribute(conn, "protocol");
+    const char* cipher = PQsslAttribute(conn, "cipher");
+    return std::string(protocol ? protocol : "TLS") + " " + (cipher ? cipher : "");
+}
+
+bool sslRequired(const ResolvedConnection& c) {
+    std::string mode = c.settings.sslmode.value_or("prefer");
+    return mode == "require" || mode == "verify-ca" || mode == "verify-full";
+}
+
+DoctorStep serverStep(db::Connection& conn) {
+    auto started = Clock::now();
+    db::Result r = conn.query(
+        "SELECT current_user, coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false), "
+        "coalesce(host(inet_client_addr()), 'unix socket')");
+    std::string detail = "user " + std::string(r.text(0, 0)) + ", server " + conn.serverVersion() + ", SSL " +
+                         (r.boolean(0, 1) ? "on" : "off") + ", server sees client " +
+                         std::string(r.text(0, 2));
+    return {"server", true, msSince(started), detail};
+}
+
+DoctorStep schemaStep(db::Connection& conn) {
+    auto started = Clock::now();
+    db::MigrationStatus status = db::inspectMigrations(conn, db::embeddedMigrations());
+    std::string missing;
+    for (const auto& o : db::checkSerializationObjects(conn))
+        if (!o.present) missing += (missing.empty() ? "" : ", ") + o.kind + " " + o.name;
+    char version[8];
+    std::snprintf(version, sizeof version, "%04d", status.schemaVersion());
+    std::string detail = std::string("schema version ") + version + ", " +
+                         std::to_string(status.pending.size()) + " pending, " +
+                         std::to_string(status.mismatched.size()) + " mismatched";
+    detail += missing.empty() ? "; all serialization objects present" : "; missing: " + missing;
+    return {"schema", status.upToDate() && missing.empty(), msSince(started), detail};
+}
+
+}  // namespace
+
+DoctorReport runDoctor(const ResolvedConnection& connection) {
+    DoctorReport report;
+    auto fail = [&](const std::string& message) {
+        report.diagnosis = diagnoseFailure(db::DbError{"", message, "", ""}, connection);
+    };
+    auto [host, port] = effectiveEndpoint(connection);
+
+    std::vector<std::string> addresses;
+    auto started = Clock::now();
+    ProbeResult resolved = resolveHost(host, port, addresses);
+    report.steps.push_back({"resolve", resolved.ok, msSince(started), resolved.detail});
+    if (!resolved.ok) {
+        fail(resolved.detail);
+        return report;
+    }
+
+    started = Clock::now();
+    ProbeResult reached = connectTcp(host, addresses, port, connection.settings.connectTimeoutS.value_or(5));
+    report.steps.push_back({"tcp_connect", reached.ok, msSince(started), reached.detail});
+    if (!reached.ok) {
+        fail(reached.detail);
+        return report;
+    }
+
+    // TLS and authentication happen inside one libpq connect; the diagnosis says which failed.
+    started = Clock::now();
+    std::optional<db::Connection> conn;
+    try {
+        conn = db::Connection::open(connection.connectParams());
+    } catch (const db::Error& e) {
+        report.diagnosis = diagnoseFailure(e.info(), connection);
+    }
+    double ms = msSince(started);
+    if (!conn) {
+        const Diagnosis& d = *report.diagnosis;
+        if (d.kind == "ssl_unsupported" || d.kind == "ssl_cert_invalid") {
+            report.steps.push_back({"tls", false, ms, d.raw});
+        } else {
+            report.steps.push_back({"tls", true, 0.0, "negotiated or not required"});
+            report.steps.push_back({"authenticate", false, ms, d.raw});
+        }
+        return report;
+    }
+    report.connected = true;
+    report.steps.push_back({"tls", PQsslInUse(conn->raw()) || !sslRequired(connection), 0.0,
+                            tlsDetail(conn->raw(), connection)});
+    report.steps.push_back({"authenticate", true, ms, "as " + std::string(PQuser(conn->raw()))});
+    report.steps.push_back(serverStep(*conn));
+    report.steps.push_back(schemaStep(*conn));
+    report.schemaOk = report.steps.back().ok;
+    return report;
+}
+
+}  // namespace app

@@ -1,0 +1,32 @@
+// The step-by-step connection test behind `stage1ctl doctor` and the window's Doctor button:
+// resolve, tcp_connect, tls, authenticate, server, schema. It stops at the first connection step
+// that fails and diagnoses it. Blocking: the window runs it on a worker thread.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/connection_settings.hpp"
+#include "app/diagnosis.hpp"
+
+namespace app {
+
+struct DoctorStep {
+    std::string name;
+    bool ok = false;
+    double ms = 0;
+    std::string detail;
+};
+
+struct DoctorReport {
+    std::vector<DoctorStep> steps;
+    std::optional<Diagnosis> diagnosis;  // set when a connection step failed
+    bool connected = false;
+    bool schemaOk = false;
+    bool ok() const { return connected && schemaOk; }
+};
+
+DoctorReport runDoctor(const ResolvedConnection& connection);
+
+}  // namespace app
