@@ -36,12 +36,41 @@ Connection& Session::requireConnection() {
 }
 
 RequestId Session::connect(std::function<void(Outcome<ServerFacts>)> done) {
+    return connect(std::nullopt, std::move(done));
+}
+
+RequestId Session::connect(SessionOptions options, std::function<void(Outcome<ServerFacts>)> done) {
+    return connect(std::optional<SessionOptions>(std::move(options)), std::move(done));
+}
+
+RequestId Session::disconnect(std::function<void(Outcome<bool>)> done) {
+    auto shared = std::make_shared<std::function<void(Outcome<bool>)>>(std::move(done));
+    Job job;
+    job.run = [this, shared](RequestId id, const std::atomic<bool>&) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            cancelHandle_.reset();
+        }
+        conn_.reset();
+        connected_ = false;
+        Outcome<bool> outcome;
+        outcome.id = id;
+        outcome.value = true;
+        return deliver<bool>(*shared, std::move(outcome));
+    };
+    job.dropped = droppedOutcome<bool>(shared);
+    return enqueue(std::move(job));
+}
+
+RequestId Session::connect(std::optional<SessionOptions> replacement,
+                           std::function<void(Outcome<ServerFacts>)> done) {
     auto shared = std::make_shared<std::function<void(Outcome<ServerFacts>)>>(std::move(done));
     Job job;
-    job.run = [this, shared](RequestId id, const std::atomic<bool>& cancelled) {
+    job.run = [this, shared, replacement = std::move(replacement)](RequestId id, const std::atomic<bool>& cancelled) {
         Outcome<ServerFacts> outcome;
         outcome.id = id;
         auto started = std::chrono::steady_clock::now();
+        if (replacement) options_ = *replacement;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             cancelHandle_.reset();
@@ -78,13 +107,7 @@ RequestId Session::connect(std::function<void(Outcome<ServerFacts>)> done) {
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
         return deliver<ServerFacts>(*shared, std::move(outcome));
     };
-    job.dropped = [shared](RequestId id) {
-        Outcome<ServerFacts> outcome;
-        outcome.id = id;
-        outcome.cancelled = true;
-        outcome.error = DbError{"", "cancelled before it started", "", ""};
-        return deliver<ServerFacts>(*shared, std::move(outcome));
-    };
+    job.dropped = droppedOutcome<ServerFacts>(shared);
     return enqueue(std::move(job));
 }
 

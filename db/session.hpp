@@ -55,6 +55,10 @@ class Session {
 
     // Opens (or reopens) the connection, sets statement_timeout, reads the server facts.
     RequestId connect(std::function<void(Outcome<ServerFacts>)> done);
+    // The same with new settings (the window's Connect after the form changed).
+    RequestId connect(SessionOptions options, std::function<void(Outcome<ServerFacts>)> done);
+    // Closes the connection after the requests queued before it.
+    RequestId disconnect(std::function<void(Outcome<bool>)> done);
     // Runs work on the worker with the connection; done() runs wherever the mailbox is drained.
     template <typename T>
     RequestId submit(std::function<T(Connection&)> work, std::function<void(Outcome<T>)> done);
@@ -74,12 +78,17 @@ class Session {
     };
 
     RequestId enqueue(Job job);
+    RequestId connect(std::optional<SessionOptions> replacement, std::function<void(Outcome<ServerFacts>)> done);
     void workerLoop();
     template <typename T>
     static std::function<void()> deliver(std::function<void(Outcome<T>)> done, Outcome<T> outcome);
+    // The outcome of a job cancelled while it was still queued.
+    template <typename T>
+    static std::function<std::function<void()>(RequestId)> droppedOutcome(
+        std::shared_ptr<std::function<void(Outcome<T>)>> done);
     Connection& requireConnection();
 
-    SessionOptions options_;
+    SessionOptions options_;  // worker thread only once the session runs
     Mailbox& mailbox_;
     std::unique_ptr<Connection> conn_;  // worker thread only
     std::atomic<bool> connected_{false};
@@ -103,6 +112,17 @@ std::function<void()> Session::deliver(std::function<void(Outcome<T>)> done, Out
 }
 
 template <typename T>
+std::function<std::function<void()>(RequestId)> Session::droppedOutcome(std::shared_ptr<std::function<void(Outcome<T>)>> done) {
+    return [done](RequestId id) {
+        Outcome<T> outcome;
+        outcome.id = id;
+        outcome.cancelled = true;
+        outcome.error = DbError{"", "cancelled before it started", "", ""};
+        return deliver<T>(*done, std::move(outcome));
+    };
+}
+
+template <typename T>
 RequestId Session::submit(std::function<T(Connection&)> work, std::function<void(Outcome<T>)> done) {
     auto shared = std::make_shared<std::function<void(Outcome<T>)>>(std::move(done));
     Job job;
@@ -122,13 +142,7 @@ RequestId Session::submit(std::function<T(Connection&)> work, std::function<void
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
         return deliver<T>(*shared, std::move(outcome));
     };
-    job.dropped = [shared](RequestId id) {
-        Outcome<T> outcome;
-        outcome.id = id;
-        outcome.cancelled = true;
-        outcome.error = DbError{"", "cancelled before it started", "", ""};
-        return deliver<T>(*shared, std::move(outcome));
-    };
+    job.dropped = droppedOutcome<T>(shared);
     return enqueue(std::move(job));
 }
 
