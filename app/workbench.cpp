@@ -1,0 +1,80 @@
+#include "app/workbench.hpp"
+
+#include <ctime>
+
+#include "app/connect_failure.hpp"
+
+namespace app {
+
+namespace {
+
+constexpr size_t kMaxLogEntries = 5000;
+constexpr double kPingIntervalSeconds = 5.0;
+
+std::string clockTime() {
+    std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);
+    char text[16];
+    std::strftime(text, sizeof text, "%H:%M:%S", &local);
+    return text;
+}
+
+}  // namespace
+
+Workbench::Workbench(db::Mailbox& mailbox, EnvLookup env)
+    : mailbox_(mailbox),
+      env_(std::move(env)),
+      session_(std::make_unique<db::Session>(db::SessionOptions{}, mailbox)),
+      background_(mailbox) {}
+
+// The session joins its worker; cancel first so a long statement does not hold up the exit.
+Workbench::~Workbench() {
+    if (session_) session_->cancelAll();
+}
+
+void Workbench::log(LogEntry::Level level, const std::string& text) {
+    if (state_.log.size() >= kMaxLogEntries) state_.log.erase(state_.log.begin(), state_.log.begin() + kMaxLogEntries / 10);
+    state_.log.push_back({level, clockTime(), text});
+}
+
+Diagnosis Workbench::diagnoseRequest(const db::DbError& error) const {
+    return diagnose(error, diagnosisContextFor(resolvedForm()));
+}
+
+void Workbench::cancel(const RequestStatus& request) {
+    if (request.running() && session_) session_->cancel(request.id);
+}
+
+bool Workbench::busy() const {
+    const WorkbenchState& s = state_;
+    if (s.connection.request.running() || s.doctor.running || s.hierarchy.datasets.request.running() ||
+        s.details.request.running() || s.paste.findRequest.running() || s.backfill.request.running())
+        return true;
+    for (const auto& d : s.hierarchy.datasets.items) {
+        if (d.runs.request.running()) return true;
+        for (const auto& r : d.runs.items)
+            if (r.simulations.request.running()) return true;
+    }
+    return false;
+}
+
+void Workbench::tick(double nowSeconds) {
+    if (state_.connection.phase != ConnectionPhase::Connected || pingId_ || busy()) return;
+    if (nowSeconds - lastPing_ < kPingIntervalSeconds) return;
+    lastPing_ = nowSeconds;
+    const std::uint64_t generation = generation_;
+    pingId_ = session_->ping([this, generation](db::Outcome<bool> outcome) {
+        if (generation != generation_) return;
+        pingId_ = 0;
+        if (outcome.ok()) {
+            state_.connection.latencyMs = outcome.elapsedMs;
+        } else if (!session_->connected()) {
+            state_.connection.phase = ConnectionPhase::Failed;
+            state_.connection.diagnosis = diagnoseRequest(*outcome.error);
+            log(LogEntry::Level::Error, "connection lost: " + outcome.error->message);
+        }
+    });
+}
+
+}  // namespace app

@@ -1,0 +1,101 @@
+// The window's controller: intents from the panels become requests on the Session; outcomes come
+// back through the mailbox and are applied to WorkbenchState on the UI thread. No ImGui here, so
+// the same logic is tested without a window.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/background_tasks.hpp"
+#include "app/workbench_state.hpp"
+#include "db/mailbox.hpp"
+#include "db/session.hpp"
+
+namespace app {
+
+class Workbench {
+public:
+    Workbench(db::Mailbox& mailbox, EnvLookup env);
+    ~Workbench();
+    Workbench(const Workbench&) = delete;
+    Workbench& operator=(const Workbench&) = delete;
+
+    const WorkbenchState& state() const { return state_; }
+
+    // ---- connection (workbench_connection.cpp) ----
+    // Fills the form from --dsn/flags, STAGE1_* and the profile; throws std::invalid_argument.
+    void loadStartupSettings(const ConnectionSettings& flags, const std::string& profileName);
+    ConnectionForm& form() { return state_.form; }
+    std::vector<std::string> profileNames() const;
+    void useProfile(const std::string& name);
+    void saveProfile(const std::string& name);  // the form without its password
+    void connect();
+    void disconnect();
+    void submitPassword(const std::string& password);
+    void runDoctor();
+    ResolvedConnection resolvedForm() const;
+
+    // ---- hierarchy (workbench_hierarchy.cpp) ----
+    HierarchyFilters& filters() { return state_.hierarchy.filters; }
+    void applyFilters();  // reloads every loaded level with the edited filters
+    void refresh();       // F5: datasets again, and the expanded levels
+    void toggle(const VisibleRow& row);
+    void loadMore(const VisibleRow& row);
+    void select(const VisibleRow& row);
+    // Expands the tree down to a run (loading pages as needed) and selects it.
+    void revealRun(const std::string& runId);
+    void revealDataset(const std::string& datasetId);
+    const std::vector<VisibleRow>& visibleRows();
+    int selectedRowIndex();  // -1 when the selection is not in the tree
+
+    // ---- details, copy, paste (workbench_configs.cpp) ----
+    bool canCopy() const;
+    std::string copyText() const;    // the stored bytes, exactly
+    std::string copyAsJson() const;  // the documents as pretty JSON
+    void paste(const std::string& clipboardText);
+    void clearPaste();
+
+    // ---- placeholder backfill (workbench_backfill.cpp) ----
+    BackfillState& backfill() { return state_.backfill; }
+    void updateBackfillPreview();  // after the slug / uuid / symbol inputs changed
+    void confirmBackfill();
+
+    // ---- everything ----
+    void cancel(const RequestStatus& request);  // any running request, from its Cancel button
+    void tick(double nowSeconds);               // latency probe every few seconds while idle
+    bool busy() const;                          // a request is running
+    void log(LogEntry::Level level, const std::string& text);
+
+private:
+    template <typename T>
+    db::RequestId submit(RequestStatus& status, std::function<T(db::Connection&)> work,
+                         std::function<void(db::Outcome<T>)> done);
+    void loadDatasets(bool append);
+    void loadRuns(int dataset, bool append);
+    void loadSimulations(int dataset, int run, bool append);
+    void loadDetails();
+    void reveal(const std::string& id, bool datasetOnly);
+    void updateDiff();
+    void findIdentical();
+    void touchHierarchy() { ++state_.hierarchy.revision; }
+    void resetBrowsing();  // a new connection: empty tree, no selection (filters stay)
+    void onConnected(const db::ServerFacts& facts);
+    Diagnosis diagnoseRequest(const db::DbError& error) const;
+    DatasetNode* datasetById(const std::string& id, int* index = nullptr);
+
+    db::Mailbox& mailbox_;
+    EnvLookup env_;
+    WorkbenchState state_;
+    std::unique_ptr<db::Session> session_;
+    BackgroundTasks background_;
+    std::uint64_t generation_ = 0;  // bumped on connect/disconnect: late outcomes are dropped
+    double lastPing_ = 0;
+    db::RequestId pingId_ = 0;
+    std::uint64_t rowsRevision_ = ~0ULL;
+    std::vector<VisibleRow> rows_;
+    int selectedRow_ = -1;
+    bool selectedRowKnown_ = false;
+};
+
+}  // namespace app

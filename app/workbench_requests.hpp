@@ -1,0 +1,38 @@
+// Internal to the Workbench: how one request's status moves Idle -> Running -> Done/Failed.
+#pragma once
+
+#include "app/workbench.hpp"
+
+namespace app {
+
+inline void markRunning(RequestStatus& status, db::RequestId id) {
+    status.phase = RequestPhase::Running;
+    status.id = id;
+    status.failure.reset();
+}
+
+// Applies an outcome to its status; true when it succeeded.
+template <typename T>
+bool finishRequest(RequestStatus& status, const db::Outcome<T>& outcome, const std::function<Diagnosis(const db::DbError&)>& diagnose) {
+    status.elapsedMs = outcome.elapsedMs;
+    if (outcome.ok()) {
+        status.phase = RequestPhase::Done;
+        return true;
+    }
+    status.phase = outcome.cancelled ? RequestPhase::Cancelled : RequestPhase::Failed;
+    if (outcome.error && !outcome.cancelled) status.failure = diagnose(*outcome.error);
+    return false;
+}
+
+template <typename T>
+db::RequestId Workbench::submit(RequestStatus& status, std::function<T(db::Connection&)> work,
+                                std::function<void(db::Outcome<T>)> done) {
+    const std::uint64_t generation = generation_;
+    db::RequestId id = session_->submit<T>(std::move(work), [this, generation, done = std::move(done)](db::Outcome<T> o) {
+        if (generation == generation_) done(std::move(o));  // else: from a connection since replaced
+    });
+    markRunning(status, id);
+    return id;
+}
+
+}  // namespace app

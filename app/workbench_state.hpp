@@ -1,0 +1,175 @@
+// Everything the window shows, as plain data. Panels (ui/) draw it and call Workbench intents;
+// only the Workbench changes it, on the UI thread, when results arrive through the mailbox.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/connection_settings.hpp"
+#include "app/diagnosis.hpp"
+#include "app/doctor.hpp"
+#include "app/placeholder_dataset.hpp"
+#include "app/run_config.hpp"
+#include "app/text_diff.hpp"
+#include "db/session.hpp"
+#include "db/stage1_queries.hpp"
+
+namespace app {
+
+// Idle -> Running (cancellable) -> Done | Failed | Cancelled, for every request the window makes.
+enum class RequestPhase { Idle, Running, Done, Failed, Cancelled };
+
+struct RequestStatus {
+    RequestPhase phase = RequestPhase::Idle;
+    db::RequestId id = 0;
+    double elapsedMs = 0;
+    std::optional<Diagnosis> failure;
+    bool running() const { return phase == RequestPhase::Running; }
+};
+
+struct LogEntry {
+    enum class Level { Info, Warning, Error };
+    Level level = Level::Info;
+    std::string time;  // HH:MM:SS local
+    std::string text;
+};
+
+// ---- connection ----
+
+// What the connection panel edits. Filled at start-up from --dsn, STAGE1_* and the profile.
+struct ConnectionForm {
+    std::string profile;  // the profile it came from ("" = none)
+    ConnectionMode mode = ConnectionMode::Direct;
+    std::string host, port, dbname = "stage1_trading", user = "stage1_app", sslmode = "prefer";
+    int tunnelLocalPort = 5433;
+    std::string sshTarget;
+    std::string remoteHost = "127.0.0.1";
+    int remotePort = 5432;
+    std::string password;                            // typed at the prompt; memory only
+    std::map<std::string, std::string> extraKeywords;  // other --dsn keywords, passed through
+};
+
+enum class ConnectionPhase { Disconnected, Connecting, Connected, Failed };
+
+struct ConnectionStatus {
+    ConnectionPhase phase = ConnectionPhase::Disconnected;
+    std::string target;  // user@host:port/db (never a password)
+    db::ServerFacts facts;
+    std::optional<double> latencyMs;
+    int schemaVersion = 0;
+    int pendingMigrations = 0;
+    bool schemaUpToDate = false;
+    RequestStatus request;
+    std::optional<Diagnosis> diagnosis;  // the diagnosis card, until the next attempt
+    bool passwordRequested = false;      // the server wants one: the panel shows the prompt
+};
+
+struct DoctorState {
+    bool running = false;
+    bool ran = false;
+    DoctorReport report;
+};
+
+// ---- hierarchy ----
+
+template <typename Item>
+struct PagedList {
+    std::vector<Item> items;
+    std::optional<db::PageCursor> next;  // more to load
+    bool loaded = false;
+    RequestStatus request;
+};
+
+struct RunNode {
+    db::RunRow row;
+    bool expanded = false;
+    PagedList<db::SimulationRow> simulations;
+};
+
+struct DatasetNode {
+    db::DatasetRow row;
+    bool expanded = false;
+    PagedList<RunNode> runs;
+};
+
+// Evaluated on the server (p_search / p_status of the fn_list_* functions).
+struct HierarchyFilters {
+    std::string datasetSearch;
+    std::string runSearch, runStatus;
+    std::string simulationSearch, simulationStatus;
+};
+
+struct HierarchyState {
+    PagedList<DatasetNode> datasets;
+    HierarchyFilters filters;
+    std::uint64_t revision = 0;  // bumped on every change, so views can cache what they derive
+};
+
+enum class RowKind { Dataset, Run, Simulation, MoreDatasets, MoreRuns, MoreSimulations };
+
+// One line of the tree as drawn: which node, at which depth.
+struct VisibleRow {
+    RowKind kind;
+    int dataset = -1, run = -1, simulation = -1;
+    int depth = 0;
+};
+std::vector<VisibleRow> flattenHierarchy(const HierarchyState& hierarchy);
+
+struct Selection {
+    enum class Kind { None, Dataset, Run, Simulation };
+    Kind kind = Kind::None;
+    std::string datasetId, runId, simulationId;
+    bool operator==(const Selection& o) const {
+        return kind == o.kind && datasetId == o.datasetId && runId == o.runId && simulationId == o.simulationId;
+    }
+};
+
+// ---- details, copy, paste ----
+
+struct DetailsState {
+    RequestStatus request;
+    std::optional<db::StoredConfig> stored;
+    std::string shownText;          // exactly what Copy puts on the clipboard
+    bool derivedFromJsonb = false;  // serialized_config is NULL: the legacy form was derived
+    std::optional<ParsedConfig> parsed;
+    std::optional<ParseError> parseError;  // the stored text does not parse (shown, flagged)
+    std::string hash;
+};
+
+struct PasteState {
+    bool present = false;
+    std::string text;
+    std::optional<ParsedConfig> parsed;
+    std::optional<ParseError> error;
+    std::string hash;
+    std::optional<TextDiff> diff;  // against the selected run's config (both canonical)
+    std::string diffAgainst;       // what the diff compares with ("run <measurement>")
+    std::vector<db::ConfigMatch> matches;
+    RequestStatus findRequest;
+};
+
+// ---- placeholder backfill ----
+
+struct BackfillState {
+    std::string slug, uuid, symbol;  // the inputs
+    PreviewResult preview;           // computed locally; nothing is sent while it has a problem
+    RequestStatus request;
+    std::optional<db::PlaceholderResult> result;
+};
+
+struct WorkbenchState {
+    ConnectionForm form;
+    ConnectionStatus connection;
+    DoctorState doctor;
+    HierarchyState hierarchy;
+    Selection selection;
+    DetailsState details;
+    PasteState paste;
+    BackfillState backfill;
+    std::vector<LogEntry> log;
+};
+
+}  // namespace app

@@ -1,0 +1,27 @@
+#include "ui/test_tags.hpp"
+
+#include <unordered_map>
+
+namespace ui {
+
+namespace {
+
+std::unordered_map<std::string, TaggedRect>& tags() {
+    static std::unordered_map<std::string, TaggedRect> map;
+    return map;
+}
+
+}  // namespace
+
+void TagLastItem(const std::string& tag) {
+    tags()[tag] = TaggedRect{ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), ImGui::GetFrameCount()};
+}
+
+const TaggedRect* FindTag(const std::string& tag) {
+    auto it = tags().find(tag);
+    // Drawn in the frame just finished (the driver asks between frames) or the current one.
+    if (it == tags().end() || it->second.frame < ImGui::GetFrameCount() - 1) return nullptr;
+    return &it->second;
+}
+
+}  // namespace ui

@@ -1,0 +1,25 @@
+// What every panel needs besides the Workbench: fonts, the clipboard and the clock. One instance
+// lives in the window; tests make their own.
+#pragma once
+
+#include <imgui.h>
+
+#include <functional>
+#include <string>
+
+namespace ui {
+
+struct UiContext {
+    ImFont* mono = nullptr;  // DejaVu Sans Mono when installed, else the default font
+    double now = 0;          // seconds (glfwGetTime), for the latency probe and animations
+    // The system clipboard through GLFW (ImGui::SetClipboardText/GetClipboardText by default).
+    std::function<void(const std::string&)> setClipboard = [](const std::string& text) {
+        ImGui::SetClipboardText(text.c_str());
+    };
+    std::function<std::string()> getClipboard = [] {
+        const char* text = ImGui::GetClipboardText();
+        return std::string(text ? text : "");
+    };
+};
+
+}  // namespace ui
