@@ -34,7 +34,8 @@ Workbench::~Workbench() {
 }
 
 void Workbench::log(LogEntry::Level level, const std::string& text) {
-    if (state_.log.size() >= kMaxLogEntries) state_.log.erase(state_.log.begin(), state_.log.begin() + kMaxLogEntries / 10);
+    if (state_.log.size() >= kMaxLogEntries)
+        state_.log.erase(state_.log.begin(), state_.log.begin() + kMaxLogEntries / 10);
     state_.log.push_back({level, clockTime(), text});
 }
 

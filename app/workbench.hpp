@@ -15,7 +15,7 @@
 namespace app {
 
 class Workbench {
-public:
+  public:
     Workbench(db::Mailbox& mailbox, EnvLookup env);
     ~Workbench();
     Workbench(const Workbench&) = delete;
@@ -67,7 +67,7 @@ public:
     bool busy() const;                          // a request is running
     void log(LogEntry::Level level, const std::string& text);
 
-private:
+  private:
     template <typename T>
     db::RequestId submit(RequestStatus& status, std::function<T(db::Connection&)> work,
                          std::function<void(db::Outcome<T>)> done);

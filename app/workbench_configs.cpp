@@ -30,12 +30,16 @@ void Workbench::loadDetails() {
         [this, s](db::Outcome<std::optional<db::StoredConfig>> outcome) {
             if (!(s == state_.selection)) return;  // the selection moved on
             DetailsState& details = state_.details;
-            if (!finishRequest(details.request, outcome, [this](const db::DbError& e) { return diagnoseRequest(e); }))
-                return log(LogEntry::Level::Error, "loading " + describeSelection(s) + " failed: " + outcome.error->message);
-            if (!*outcome.value) return log(LogEntry::Level::Warning, describeSelection(s) + " no longer exists");
+            if (!finishRequest(details.request, outcome,
+                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
+                return log(LogEntry::Level::Error,
+                           "loading " + describeSelection(s) + " failed: " + outcome.error->message);
+            if (!*outcome.value)
+                return log(LogEntry::Level::Warning, describeSelection(s) + " no longer exists");
             details.stored = std::move(**outcome.value);
             details.derivedFromJsonb = !details.stored->serializedConfig;
-            details.shownText = details.derivedFromJsonb ? details.stored->legacyText : *details.stored->serializedConfig;
+            details.shownText =
+                details.derivedFromJsonb ? details.stored->legacyText : *details.stored->serializedConfig;
             ParseResult parsed = parseRunConfig(details.shownText);
             details.parsed = parsed.ok;
             details.parseError = parsed.error;
@@ -44,9 +48,13 @@ void Workbench::loadDetails() {
         });
 }
 
-bool Workbench::canCopy() const { return state_.details.stored.has_value(); }
+bool Workbench::canCopy() const {
+    return state_.details.stored.has_value();
+}
 
-std::string Workbench::copyText() const { return state_.details.shownText; }
+std::string Workbench::copyText() const {
+    return state_.details.shownText;
+}
 
 std::string Workbench::copyAsJson() const {
     if (!state_.details.stored) return "";
@@ -90,7 +98,8 @@ void Workbench::updateDiff() {
     const DetailsState& details = state_.details;
     if (!paste.parsed || !details.parsed) return;
     // Both sides canonical, so a legacy paste against a v1 row shows only real differences.
-    paste.diff = diffLines(serializeRunConfig(details.parsed->config), serializeRunConfig(paste.parsed->config));
+    paste.diff =
+        diffLines(serializeRunConfig(details.parsed->config), serializeRunConfig(paste.parsed->config));
     paste.diffAgainst = describeSelection(state_.selection);
 }
 
@@ -108,10 +117,13 @@ void Workbench::findIdentical() {
         },
         [this](db::Outcome<std::vector<db::ConfigMatch>> outcome) {
             PasteState& paste = state_.paste;
-            if (!finishRequest(paste.findRequest, outcome, [this](const db::DbError& e) { return diagnoseRequest(e); }))
-                return log(LogEntry::Level::Error, "finding identical configs failed: " + outcome.error->message);
+            if (!finishRequest(paste.findRequest, outcome,
+                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
+                return log(LogEntry::Level::Error,
+                           "finding identical configs failed: " + outcome.error->message);
             paste.matches = std::move(*outcome.value);
-            log(LogEntry::Level::Info, std::to_string(paste.matches.size()) + " run(s) with an identical config");
+            log(LogEntry::Level::Info,
+                std::to_string(paste.matches.size()) + " run(s) with an identical config");
         });
 }
 

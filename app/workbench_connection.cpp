@@ -87,12 +87,16 @@ void Workbench::saveProfile(const std::string& name) {
         std::vector<Profile> profiles = loadProfiles(path).profiles;
         ConnectionSettings settings = settingsFromForm(state_.form);
         settings.password.reset();  // never saved
-        auto it = std::find_if(profiles.begin(), profiles.end(), [&](const Profile& p) { return p.name == name; });
-        if (it != profiles.end()) it->settings = settings;
-        else profiles.push_back({name, settings});
+        auto it =
+            std::find_if(profiles.begin(), profiles.end(), [&](const Profile& p) { return p.name == name; });
+        if (it != profiles.end())
+            it->settings = settings;
+        else
+            profiles.push_back({name, settings});
         saveProfiles(path, profiles);
         state_.form.profile = name;
-        log(LogEntry::Level::Info, "profile " + name + " saved to " + path.string() + " (without the password)");
+        log(LogEntry::Level::Info,
+            "profile " + name + " saved to " + path.string() + " (without the password)");
     } catch (const std::exception& e) {
         log(LogEntry::Level::Error, std::string("cannot save the profile: ") + e.what());
     }
@@ -119,7 +123,8 @@ void Workbench::connect() {
         [this, generation](db::Outcome<db::ServerFacts> outcome) {
             if (generation != generation_) return;
             ConnectionStatus& c = state_.connection;
-            if (finishRequest(c.request, outcome, [this](const db::DbError& e) { return diagnoseRequest(e); })) {
+            if (finishRequest(c.request, outcome,
+                              [this](const db::DbError& e) { return diagnoseRequest(e); })) {
                 onConnected(*outcome.value);
                 return;
             }
@@ -128,7 +133,8 @@ void Workbench::connect() {
             c.passwordRequested = c.diagnosis && c.diagnosis->kind == "no_password";
             log(LogEntry::Level::Error, outcome.cancelled ? "connection attempt cancelled"
                                                           : "cannot connect: " + outcome.error->message);
-            if (c.diagnosis) log(LogEntry::Level::Error, "diagnosis: " + c.diagnosis->kind + ": " + c.diagnosis->title);
+            if (c.diagnosis)
+                log(LogEntry::Level::Error, "diagnosis: " + c.diagnosis->kind + ": " + c.diagnosis->title);
         });
     markRunning(c.request, id);
 }
@@ -139,14 +145,17 @@ void Workbench::onConnected(const db::ServerFacts& facts) {
     c.facts = facts;
     c.passwordRequested = false;
     state_.form.password.clear();  // libpq has it now; keep it no longer than needed
-    log(LogEntry::Level::Info, "connected as " + facts.currentUser + " (server " + facts.serverVersion + ", SSL " +
-                                   (facts.sslInUse ? "on" : "off") + ") in " +
+    log(LogEntry::Level::Info, "connected as " + facts.currentUser + " (server " + facts.serverVersion +
+                                   ", SSL " + (facts.sslInUse ? "on" : "off") + ") in " +
                                    std::to_string(static_cast<int>(c.request.elapsedMs)) + " ms");
     RequestStatus schemaRead;  // quick and not cancellable from the UI: nothing shows it
     submit<db::MigrationStatus>(
-        schemaRead, [](db::Connection& conn) { return db::inspectMigrations(conn, db::embeddedMigrations()); },
+        schemaRead,
+        [](db::Connection& conn) { return db::inspectMigrations(conn, db::embeddedMigrations()); },
         [this](db::Outcome<db::MigrationStatus> outcome) {
-            if (!outcome.ok()) return log(LogEntry::Level::Warning, "cannot read the schema ledger: " + outcome.error->message);
+            if (!outcome.ok())
+                return log(LogEntry::Level::Warning,
+                           "cannot read the schema ledger: " + outcome.error->message);
             state_.connection.schemaVersion = outcome.value->schemaVersion();
             state_.connection.pendingMigrations = static_cast<int>(outcome.value->pending.size());
             state_.connection.schemaUpToDate = outcome.value->upToDate();
@@ -185,7 +194,8 @@ void Workbench::runDoctor() {
                                       state_.doctor.report = std::move(report);
                                       const DoctorReport& r = state_.doctor.report;
                                       log(r.ok() ? LogEntry::Level::Info : LogEntry::Level::Error,
-                                          std::string("doctor: ") + (r.ok() ? "all steps passed" : "a step failed") +
+                                          std::string("doctor: ") +
+                                              (r.ok() ? "all steps passed" : "a step failed") +
                                               (r.diagnosis ? " (" + r.diagnosis->kind + ")" : ""));
                                   });
 }

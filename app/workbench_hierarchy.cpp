@@ -75,9 +75,11 @@ std::vector<VisibleRow> flattenHierarchy(const HierarchyState& h) {
             if (run.simulations.next || run.simulations.request.running())
                 rows.push_back({RowKind::MoreSimulations, d, r, -1, 2});
         }
-        if (dataset.runs.next || dataset.runs.request.running()) rows.push_back({RowKind::MoreRuns, d, -1, -1, 1});
+        if (dataset.runs.next || dataset.runs.request.running())
+            rows.push_back({RowKind::MoreRuns, d, -1, -1, 1});
     }
-    if (h.datasets.next || h.datasets.request.running()) rows.push_back({RowKind::MoreDatasets, -1, -1, -1, 0});
+    if (h.datasets.next || h.datasets.request.running())
+        rows.push_back({RowKind::MoreDatasets, -1, -1, -1, 0});
     return rows;
 }
 
@@ -111,7 +113,8 @@ void Workbench::loadDatasets(bool append) {
         [this, append](db::Outcome<db::Page<db::DatasetRow>> outcome) {
             auto& list = state_.hierarchy.datasets;
             touchHierarchy();
-            if (!finishRequest(list.request, outcome, [this](const db::DbError& e) { return diagnoseRequest(e); }))
+            if (!finishRequest(list.request, outcome,
+                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
                 return log(LogEntry::Level::Error, "loading datasets failed: " + outcome.error->message);
             mergeDatasets(list, std::move(outcome.value->rows), append);
             list.next = outcome.value->next;
@@ -127,13 +130,16 @@ void Workbench::loadRuns(int d, bool append) {
     auto request = pageRequest(append ? dataset.runs.next : std::nullopt, f.runSearch, f.runStatus);
     const std::string datasetId = dataset.row.datasetId;
     submit<db::Page<db::RunRow>>(
-        dataset.runs.request, [request, datasetId](db::Connection& conn) { return db::listRuns(conn, datasetId, request); },
+        dataset.runs.request,
+        [request, datasetId](db::Connection& conn) { return db::listRuns(conn, datasetId, request); },
         [this, datasetId, append](db::Outcome<db::Page<db::RunRow>> outcome) {
             DatasetNode* dataset = datasetById(datasetId);
             if (!dataset) return;
             touchHierarchy();
-            if (!finishRequest(dataset->runs.request, outcome, [this](const db::DbError& e) { return diagnoseRequest(e); }))
-                return log(LogEntry::Level::Error, "loading runs of " + dataset->row.slug + " failed: " + outcome.error->message);
+            if (!finishRequest(dataset->runs.request, outcome,
+                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
+                return log(LogEntry::Level::Error,
+                           "loading runs of " + dataset->row.slug + " failed: " + outcome.error->message);
             mergeRuns(dataset->runs, std::move(outcome.value->rows), append);
             dataset->runs.next = outcome.value->next;
             dataset->runs.loaded = true;
@@ -146,7 +152,8 @@ void Workbench::loadSimulations(int d, int r, bool append) {
     RunNode& run = dataset.runs.items[static_cast<size_t>(r)];
     if (run.simulations.request.running()) return;
     const auto& f = state_.hierarchy.filters;
-    auto request = pageRequest(append ? run.simulations.next : std::nullopt, f.simulationSearch, f.simulationStatus);
+    auto request =
+        pageRequest(append ? run.simulations.next : std::nullopt, f.simulationSearch, f.simulationStatus);
     const std::string datasetId = dataset.row.datasetId, runId = run.row.runId;
     submit<db::Page<db::SimulationRow>>(
         run.simulations.request,
@@ -159,7 +166,8 @@ void Workbench::loadSimulations(int d, int r, bool append) {
             if (run == dataset->runs.items.end()) return;
             touchHierarchy();
             auto& list = run->simulations;
-            if (!finishRequest(list.request, outcome, [this](const db::DbError& e) { return diagnoseRequest(e); }))
+            if (!finishRequest(list.request, outcome,
+                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
                 return log(LogEntry::Level::Error, "loading simulations failed: " + outcome.error->message);
             if (!append) list.items.clear();
             for (auto& row : outcome.value->rows) list.items.push_back(std::move(row));
@@ -203,7 +211,8 @@ void Workbench::refresh() {
         if (!datasets[d].expanded) continue;
         loadRuns(static_cast<int>(d), false);
         for (size_t r = 0; r < datasets[d].runs.items.size(); ++r)
-            if (datasets[d].runs.items[r].expanded) loadSimulations(static_cast<int>(d), static_cast<int>(r), false);
+            if (datasets[d].runs.items[r].expanded)
+                loadSimulations(static_cast<int>(d), static_cast<int>(r), false);
     }
     log(LogEntry::Level::Info, "refreshed");
 }
@@ -214,7 +223,8 @@ void Workbench::select(const VisibleRow& row) {
     if (row.dataset >= 0) s.datasetId = datasets[static_cast<size_t>(row.dataset)].row.datasetId;
     if (row.kind == RowKind::Dataset) s.kind = Selection::Kind::Dataset;
     if (row.kind == RowKind::Run || row.kind == RowKind::Simulation) {
-        const RunNode& run = datasets[static_cast<size_t>(row.dataset)].runs.items[static_cast<size_t>(row.run)];
+        const RunNode& run =
+            datasets[static_cast<size_t>(row.dataset)].runs.items[static_cast<size_t>(row.run)];
         s.runId = run.row.runId;
         s.kind = Selection::Kind::Run;
         if (row.kind == RowKind::Simulation) {
@@ -245,10 +255,13 @@ int Workbench::selectedRowIndex() {
     const auto& datasets = state_.hierarchy.datasets.items;
     for (size_t i = 0; i < rows.size() && s.kind != Selection::Kind::None; ++i) {
         const VisibleRow& row = rows[i];
-        if (row.dataset < 0 || datasets[static_cast<size_t>(row.dataset)].row.datasetId != s.datasetId) continue;
-        if (row.kind == RowKind::Dataset && s.kind == Selection::Kind::Dataset) selectedRow_ = static_cast<int>(i);
+        if (row.dataset < 0 || datasets[static_cast<size_t>(row.dataset)].row.datasetId != s.datasetId)
+            continue;
+        if (row.kind == RowKind::Dataset && s.kind == Selection::Kind::Dataset)
+            selectedRow_ = static_cast<int>(i);
         if (row.kind != RowKind::Run && row.kind != RowKind::Simulation) continue;
-        const RunNode& run = datasets[static_cast<size_t>(row.dataset)].runs.items[static_cast<size_t>(row.run)];
+        const RunNode& run =
+            datasets[static_cast<size_t>(row.dataset)].runs.items[static_cast<size_t>(row.run)];
         if (run.row.runId != s.runId) continue;
         if (row.kind == RowKind::Run && s.kind == Selection::Kind::Run) selectedRow_ = static_cast<int>(i);
         if (row.kind == RowKind::Simulation && s.kind == Selection::Kind::Simulation &&
@@ -275,9 +288,13 @@ struct RevealResult {
 
 }  // namespace
 
-void Workbench::revealDataset(const std::string& datasetId) { reveal(datasetId, true); }
+void Workbench::revealDataset(const std::string& datasetId) {
+    reveal(datasetId, true);
+}
 
-void Workbench::revealRun(const std::string& runId) { reveal(runId, false); }
+void Workbench::revealRun(const std::string& runId) {
+    reveal(runId, false);
+}
 
 void Workbench::reveal(const std::string& id, bool datasetOnly) {
     const HierarchyFilters filters = state_.hierarchy.filters;
@@ -289,14 +306,16 @@ void Workbench::reveal(const std::string& id, bool datasetOnly) {
             RevealResult result;
             result.datasetId = id;
             if (!datasetOnly) {
-                db::Result r = conn.query("SELECT dataset_id FROM walkforward_runs WHERE run_id = $1::uuid", {id});
+                db::Result r =
+                    conn.query("SELECT dataset_id FROM walkforward_runs WHERE run_id = $1::uuid", {id});
                 if (r.rows() == 0) return result;
                 result.datasetId = std::string(r.text(0, 0));
             }
             bool present = false;
             std::optional<db::PageCursor> cursor;
             for (int page = 0; page < kRevealMaxPages && !present; ++page) {
-                auto p = db::listDatasets(conn, pageRequest(cursor, filters.datasetSearch, "", kRevealPageSize));
+                auto p =
+                    db::listDatasets(conn, pageRequest(cursor, filters.datasetSearch, "", kRevealPageSize));
                 for (auto& row : p.rows) {
                     present = present || row.datasetId == result.datasetId;
                     result.datasets.push_back(std::move(row));
@@ -311,8 +330,9 @@ void Workbench::reveal(const std::string& id, bool datasetOnly) {
             }
             std::optional<db::PageCursor> runCursor;
             for (int page = 0; page < kRevealMaxPages && !result.found; ++page) {
-                auto p = db::listRuns(conn, result.datasetId,
-                                      pageRequest(runCursor, filters.runSearch, filters.runStatus, kRevealPageSize));
+                auto p = db::listRuns(
+                    conn, result.datasetId,
+                    pageRequest(runCursor, filters.runSearch, filters.runStatus, kRevealPageSize));
                 for (auto& row : p.rows) {
                     result.found = result.found || row.runId == id;
                     result.runs.push_back(std::move(row));
@@ -326,7 +346,8 @@ void Workbench::reveal(const std::string& id, bool datasetOnly) {
         [this, id, datasetOnly](db::Outcome<RevealResult> outcome) {
             auto& list = state_.hierarchy.datasets;
             touchHierarchy();
-            if (!finishRequest(list.request, outcome, [this](const db::DbError& e) { return diagnoseRequest(e); }))
+            if (!finishRequest(list.request, outcome,
+                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
                 return log(LogEntry::Level::Error, "cannot show it in the tree: " + outcome.error->message);
             RevealResult& r = *outcome.value;
             if (!r.datasets.empty()) {
@@ -336,8 +357,9 @@ void Workbench::reveal(const std::string& id, bool datasetOnly) {
             }
             DatasetNode* dataset = datasetById(r.datasetId);
             if (!r.found || !dataset)
-                return log(LogEntry::Level::Warning, (datasetOnly ? "dataset " : "run ") + id +
-                                                         " is not in the tree (filtered out, or beyond the pages loaded)");
+                return log(LogEntry::Level::Warning,
+                           (datasetOnly ? "dataset " : "run ") + id +
+                               " is not in the tree (filtered out, or beyond the pages loaded)");
             Selection s;
             s.datasetId = r.datasetId;
             s.kind = Selection::Kind::Dataset;

@@ -13,7 +13,8 @@ inline void markRunning(RequestStatus& status, db::RequestId id) {
 
 // Applies an outcome to its status; true when it succeeded.
 template <typename T>
-bool finishRequest(RequestStatus& status, const db::Outcome<T>& outcome, const std::function<Diagnosis(const db::DbError&)>& diagnose) {
+bool finishRequest(RequestStatus& status, const db::Outcome<T>& outcome,
+                   const std::function<Diagnosis(const db::DbError&)>& diagnose) {
     status.elapsedMs = outcome.elapsedMs;
     if (outcome.ok()) {
         status.phase = RequestPhase::Done;
@@ -28,9 +29,10 @@ template <typename T>
 db::RequestId Workbench::submit(RequestStatus& status, std::function<T(db::Connection&)> work,
                                 std::function<void(db::Outcome<T>)> done) {
     const std::uint64_t generation = generation_;
-    db::RequestId id = session_->submit<T>(std::move(work), [this, generation, done = std::move(done)](db::Outcome<T> o) {
-        if (generation == generation_) done(std::move(o));  // else: from a connection since replaced
-    });
+    db::RequestId id =
+        session_->submit<T>(std::move(work), [this, generation, done = std::move(done)](db::Outcome<T> o) {
+            if (generation == generation_) done(std::move(o));  // else: from a connection since replaced
+        });
     markRunning(status, id);
     return id;
 }

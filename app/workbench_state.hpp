@@ -48,7 +48,7 @@ struct ConnectionForm {
     std::string sshTarget;
     std::string remoteHost = "127.0.0.1";
     int remotePort = 5432;
-    std::string password;                            // typed at the prompt; memory only
+    std::string password;                              // typed at the prompt; memory only
     std::map<std::string, std::string> extraKeywords;  // other --dsn keywords, passed through
 };
 
@@ -123,7 +123,8 @@ struct Selection {
     Kind kind = Kind::None;
     std::string datasetId, runId, simulationId;
     bool operator==(const Selection& o) const {
-        return kind == o.kind && datasetId == o.datasetId && runId == o.runId && simulationId == o.simulationId;
+        return kind == o.kind && datasetId == o.datasetId && runId == o.runId &&
+               simulationId == o.simulationId;
     }
 };
 

@@ -1,0 +1,243 @@
+// The window's controller without a window: every intent against the real cluster.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "app/workbench.hpp"
+#include "tests/support/test_database.hpp"
+
+using namespace std::chrono_literals;
+using testsupport::TestDatabase;
+
+namespace {
+
+struct Harness {
+    db::Mailbox mailbox;
+    app::Workbench wb{mailbox, [](const char*) -> const char* { return nullptr; }};
+
+    // Drains outcomes (as the window does every frame) until `done` or 20 s.
+    bool until(const std::function<bool()>& done) {
+        auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (!done()) {
+            if (std::chrono::steady_clock::now() > deadline) return false;
+            mailbox.waitAndDrain(50ms);
+        }
+        return true;
+    }
+
+    void connectTo(const TestDatabase& database) {
+        app::ConnectionForm& f = wb.form();
+        f.host = testsupport::cluster().socketDir;
+        f.port = testsupport::cluster().port;
+        f.user = "postgres";
+        f.dbname = database.name();
+        wb.connect();
+        REQUIRE(until([&] { return wb.state().connection.phase != app::ConnectionPhase::Connecting; }));
+        REQUIRE(wb.state().connection.phase == app::ConnectionPhase::Connected);
+        REQUIRE(until([&] { return wb.state().hierarchy.datasets.loaded; }));
+    }
+
+    int rowOf(app::RowKind kind, const std::function<bool(const app::VisibleRow&)>& match) {
+        const auto& rows = wb.visibleRows();
+        for (size_t i = 0; i < rows.size(); ++i)
+            if (rows[i].kind == kind && match(rows[i])) return static_cast<int>(i);
+        return -1;
+    }
+};
+
+void seed(const TestDatabase& database, int datasets, int runs, int sims) {
+    auto r =
+        database.ctl({"demo-seed", "--datasets", std::to_string(datasets), "--runs-per-dataset",
+                      std::to_string(runs), "--sims-per-run", std::to_string(sims), "--folds-per-run", "1"});
+    REQUIRE_MESSAGE(r.exitCode == 0, r.err);
+}
+
+}  // namespace
+
+TEST_CASE("workbench: connect, expand, select a run, and Copy gives the stored bytes exactly") {
+    TestDatabase database;
+    database.migrate();
+    seed(database, 2, 4, 2);
+    auto conn = database.connect();
+    const std::string stored = "# pasted by hand \t \r\n[features]\r\nzürich ✓   ";
+    std::string runId(
+        conn.query("SELECT run_id FROM walkforward_runs ORDER BY created_at DESC, run_id DESC LIMIT 1")
+            .text(0, 0));
+    conn.query("UPDATE walkforward_runs SET serialized_config = $1 WHERE run_id = $2", {stored, runId});
+
+    Harness h;
+    h.connectTo(database);
+    CHECK(h.wb.state().connection.facts.currentUser == "postgres");
+    REQUIRE(h.until([&] { return h.wb.state().connection.schemaVersion > 0; }));
+    CHECK(h.wb.state().connection.schemaUpToDate);
+    CHECK(h.wb.state().hierarchy.datasets.items.size() == 2);
+
+    // The dataset holding that run, expanded; then the run selected.
+    std::string datasetId(
+        conn.query("SELECT dataset_id FROM walkforward_runs WHERE run_id = $1", {runId}).text(0, 0));
+    int d = h.rowOf(app::RowKind::Dataset, [&](const app::VisibleRow& r) {
+        return h.wb.state().hierarchy.datasets.items[static_cast<size_t>(r.dataset)].row.datasetId ==
+               datasetId;
+    });
+    REQUIRE(d >= 0);
+    h.wb.toggle(h.wb.visibleRows()[static_cast<size_t>(d)]);
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    int r = h.rowOf(app::RowKind::Run, [&](const app::VisibleRow& row) {
+        return h.wb.state()
+                   .hierarchy.datasets.items[static_cast<size_t>(row.dataset)]
+                   .runs.items[static_cast<size_t>(row.run)]
+                   .row.runId == runId;
+    });
+    REQUIRE(r >= 0);
+    h.wb.select(h.wb.visibleRows()[static_cast<size_t>(r)]);
+    REQUIRE(h.until([&] { return !h.wb.state().details.request.running() && h.wb.canCopy(); }));
+    CHECK(h.wb.copyText() == stored);
+    CHECK(
+        h.wb.state().details.parseError.has_value());  // hand-written text is shown, flagged, still copyable
+    CHECK(h.wb.selectedRowIndex() == r);
+    CHECK(h.wb.copyAsJson().find("\"feature_columns\"") != std::string::npos);
+}
+
+TEST_CASE("workbench: a pasted config is diffed against the selected run and its identical runs are found") {
+    TestDatabase database;
+    database.migrate();
+    seed(database, 1, 5, 0);
+    auto conn = database.connect();
+    std::string runId(conn.query("SELECT run_id FROM walkforward_runs ORDER BY run_id LIMIT 1").text(0, 0));
+    conn.query("UPDATE walkforward_runs SET serialized_config = NULL WHERE run_id = $1", {runId});
+
+    Harness h;
+    h.connectTo(database);
+    h.wb.revealRun(runId);
+    REQUIRE(h.until([&] { return h.wb.state().selection.runId == runId && h.wb.canCopy(); }));
+    CHECK(h.wb.state().details.derivedFromJsonb);
+    CHECK(h.wb.selectedRowIndex() >= 0);
+    const std::string legacy = h.wb.copyText();
+
+    h.wb.paste(legacy);
+    REQUIRE(h.until([&] { return !h.wb.state().paste.findRequest.running(); }));
+    REQUIRE(h.wb.state().paste.diff);
+    CHECK(h.wb.state().paste.diff->identical());
+    REQUIRE(h.wb.state().paste.matches.size() == 1);
+    CHECK(h.wb.state().paste.matches[0].runId == runId);
+
+    // Change one value: the diff names it, and nothing else.
+    std::string modified = legacy;
+    auto at = modified.find("\"seed\": ");
+    REQUIRE(at != std::string::npos);
+    modified.insert(at + 8, "1");
+    h.wb.paste(modified);
+    REQUIRE(h.until([&] { return !h.wb.state().paste.findRequest.running(); }));
+    REQUIRE(h.wb.state().paste.diff);
+    CHECK(h.wb.state().paste.diff->added == 1);
+    CHECK(h.wb.state().paste.diff->removed == 1);
+    CHECK(h.wb.state().paste.matches.empty());
+}
+
+TEST_CASE("workbench: garbage on the clipboard is an error with line and column, and nothing is sent") {
+    TestDatabase database;
+    database.migrate();
+    Harness h;
+    h.connectTo(database);
+    h.wb.paste("<html><body>not a config</body></html>");
+    const auto& p = h.wb.state().paste;
+    REQUIRE(p.error);
+    CHECK(p.error->line == 1);
+    CHECK(p.error->message().find("line 1, column") != std::string::npos);
+    CHECK(p.findRequest.phase == app::RequestPhase::Idle);
+    CHECK_FALSE(p.diff);
+}
+
+TEST_CASE("workbench: one-click backfill previews locally, creates, selects, then reports already present") {
+    TestDatabase database;
+    database.migrate();
+    seed(database, 2, 2, 0);
+    Harness h;
+    h.connectTo(database);
+    h.wb.backfill().slug = "BTC 2025";
+    h.wb.updateBackfillPreview();
+    CHECK_FALSE(h.wb.state().backfill.preview.preview);
+    CHECK(h.wb.state().backfill.preview.problem.find("^[a-z0-9][a-z0-9_-]{0,62}$") != std::string::npos);
+    h.wb.confirmBackfill();
+    CHECK(h.wb.state().backfill.request.phase == app::RequestPhase::Idle);  // nothing sent
+
+    h.wb.backfill().slug = "btc_2025_4h";
+    h.wb.updateBackfillPreview();
+    REQUIRE(h.wb.state().backfill.preview.preview);
+    CHECK(h.wb.state().backfill.preview.preview->datasetId == "44744a70-d595-8a7e-90ab-1d7c7795b1f2");
+    CHECK(h.wb.state().backfill.preview.preview->symbol == "BTC");
+    h.wb.confirmBackfill();
+    REQUIRE(
+        h.until([&] { return h.wb.state().selection.datasetId == "44744a70-d595-8a7e-90ab-1d7c7795b1f2"; }));
+    CHECK(h.wb.state().backfill.result->inserted);
+    CHECK(h.wb.selectedRowIndex() >= 0);
+    auto conn = database.connect();
+    CHECK(conn.query("SELECT count(*) FROM indicator_datasets WHERE questdb_tag = 'btc_2025_4h' AND source = "
+                     "'laptop_imgui'")
+              .integer(0, 0) == 1);
+
+    h.wb.confirmBackfill();
+    REQUIRE(
+        h.until([&] { return !h.wb.state().backfill.request.running() && h.wb.state().backfill.result; }));
+    CHECK_FALSE(h.wb.state().backfill.result->inserted);
+}
+
+TEST_CASE("workbench: load more pages until more than a thousand runs are in the tree, each once") {
+    TestDatabase database;
+    database.migrate();
+    seed(database, 1, 1200, 0);
+    Harness h;
+    h.connectTo(database);
+    h.wb.toggle(h.wb.visibleRows()[0]);
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    for (int guard = 0; guard < 20; ++guard) {
+        const auto& runs = h.wb.state().hierarchy.datasets.items[0].runs;
+        if (!runs.next) break;
+        int more = h.rowOf(app::RowKind::MoreRuns, [](const app::VisibleRow&) { return true; });
+        REQUIRE(more >= 0);
+        h.wb.loadMore(h.wb.visibleRows()[static_cast<size_t>(more)]);
+        REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    }
+    const auto& items = h.wb.state().hierarchy.datasets.items[0].runs.items;
+    CHECK(items.size() == 1200);
+    std::set<std::string> ids;
+    for (const auto& n : items) ids.insert(n.row.runId);
+    CHECK(ids.size() == 1200);
+    CHECK(h.wb.visibleRows().size() == 1201);  // the dataset and its runs; nothing more to load
+}
+
+TEST_CASE("workbench: a blocked request shows as running and Cancel ends it within a second") {
+    TestDatabase database;
+    database.migrate();
+    seed(database, 1, 3, 0);
+    Harness h;
+    h.connectTo(database);
+    auto blocker = database.connect();
+    blocker.exec("BEGIN; LOCK TABLE walkforward_runs IN ACCESS EXCLUSIVE MODE");
+    h.wb.toggle(h.wb.visibleRows()[0]);
+    std::this_thread::sleep_for(300ms);
+    h.mailbox.drain();
+    const auto& request = h.wb.state().hierarchy.datasets.items[0].runs.request;
+    REQUIRE(request.running());
+    auto started = std::chrono::steady_clock::now();
+    h.wb.cancel(request);
+    REQUIRE(h.until([&] { return !h.wb.state().hierarchy.datasets.items[0].runs.request.running(); }));
+    CHECK(std::chrono::steady_clock::now() - started < 1s);
+    CHECK(h.wb.state().hierarchy.datasets.items[0].runs.request.phase == app::RequestPhase::Cancelled);
+    blocker.exec("ROLLBACK");
+}
+
+TEST_CASE("workbench: a refused connection fails with a diagnosis and the tree stays empty") {
+    Harness h;
+    app::ConnectionForm& f = h.wb.form();
+    f.host = "127.0.0.1";
+    f.port = "1";  // privileged port nobody listens on here
+    h.wb.connect();
+    REQUIRE(h.until([&] { return h.wb.state().connection.phase == app::ConnectionPhase::Failed; }));
+    REQUIRE(h.wb.state().connection.diagnosis);
+    CHECK(h.wb.state().connection.diagnosis->kind == "connection_refused");
+    CHECK(h.wb.visibleRows().empty());
+    CHECK_FALSE(h.wb.state().log.empty());
+}
