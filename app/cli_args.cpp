@@ -11,17 +11,20 @@ std::optional<std::string> ParsedArgs::value(const std::string& name) const {
     return it->second;
 }
 
+long long parseInteger(const std::string& text, const std::string& what, long long min, long long max) {
+    errno = 0;
+    char* end = nullptr;
+    long long v = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || errno == ERANGE || v < min || v > max)
+        throw UsageError(what + " expects a whole number from " + std::to_string(min) + " to " +
+                         std::to_string(max) + ", got '" + text + "'");
+    return v;
+}
+
 long long ParsedArgs::integer(const std::string& name, long long fallback, long long min,
                               long long max) const {
     auto text = value(name);
-    if (!text) return fallback;
-    errno = 0;
-    char* end = nullptr;
-    long long v = std::strtoll(text->c_str(), &end, 10);
-    if (text->empty() || *end != '\0' || errno == ERANGE || v < min || v > max)
-        throw UsageError("--" + name + " expects a whole number from " + std::to_string(min) + " to " +
-                         std::to_string(max) + ", got '" + *text + "'");
-    return v;
+    return text ? parseInteger(*text, "--" + name, min, max) : fallback;
 }
 
 ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs) {

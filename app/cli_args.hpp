@@ -32,6 +32,9 @@ struct ParsedArgs {
     long long integer(const std::string& name, long long fallback, long long min, long long max) const;
 };
 
+// A whole number within [min, max]; UsageError naming `what` otherwise.
+long long parseInteger(const std::string& text, const std::string& what, long long min, long long max);
+
 // argv after the subcommand. Accepts "--name value" and "--name=value".
 ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs);
 

@@ -56,6 +56,9 @@ const std::vector<EnvVariable>& stage1EnvironmentVariables() {
         {"STAGE1_TUNNEL_REMOTE_HOST",
          "tunnel mode: PostgreSQL as seen from the ssh server (default 127.0.0.1)"},
         {"STAGE1_TUNNEL_REMOTE_PORT", "tunnel mode: its port (default 5432)"},
+        {"STAGE1_SSH_IDENTITY", "tunnel mode: private key for ssh -i (default: ssh's own keys and agent)"},
+        {"STAGE1_SSH_KNOWN_HOSTS", "tunnel mode: known_hosts file (default: ~/.ssh/known_hosts)"},
+        {"STAGE1_SSH_CONFIG", "tunnel mode: ssh config file for ssh -F (default: ~/.ssh/config)"},
         {"STAGE1_PROFILE", "saved profile to use when --profile is not given"},
     };
     return variables;
@@ -77,6 +80,9 @@ ConnectionSettings ConnectionSettings::over(const ConnectionSettings& lower) con
     fill(out.sshTarget, lower.sshTarget);
     fill(out.remoteHost, lower.remoteHost);
     fill(out.remotePort, lower.remotePort);
+    fill(out.sshIdentity, lower.sshIdentity);
+    fill(out.sshKnownHosts, lower.sshKnownHosts);
+    fill(out.sshConfig, lower.sshConfig);
     fill(out.password, lower.password);
     for (const auto& [k, v] : lower.extraKeywords) out.extraKeywords.emplace(k, v);  // emplace keeps ours
     return out;
@@ -153,6 +159,9 @@ ConnectionSettings settingsFromEnvironment(const EnvLookup& env) {
     s.sshTarget = text("STAGE1_SSH_TARGET");
     s.remoteHost = text("STAGE1_TUNNEL_REMOTE_HOST");
     s.remotePort = number("STAGE1_TUNNEL_REMOTE_PORT", 1, 65535);
+    s.sshIdentity = text("STAGE1_SSH_IDENTITY");
+    s.sshKnownHosts = text("STAGE1_SSH_KNOWN_HOSTS");
+    s.sshConfig = text("STAGE1_SSH_CONFIG");
     return s;
 }
 

@@ -37,6 +37,9 @@ struct ConnectionSettings {
     std::optional<std::string> sshTarget;  // user@host[:port]
     std::optional<std::string> remoteHost;
     std::optional<int> remotePort;
+    std::optional<std::string> sshIdentity;    // -i for the managed tunnel
+    std::optional<std::string> sshKnownHosts;  // UserKnownHostsFile for the managed tunnel
+    std::optional<std::string> sshConfig;      // -F for the managed tunnel (default: the user's)
     // Any other libpq keyword from --dsn (target_session_attrs, hostaddr, sslcert, ...), untouched.
     std::map<std::string, std::string> extraKeywords;
     // Only from --dsn or STAGE1_POSTGRES_PASSWORD or a prompt; never saved, never printed.

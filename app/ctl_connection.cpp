@@ -5,6 +5,7 @@
 #include "app/ctl_commands.hpp"
 #include "app/interrupt.hpp"
 #include "app/profiles.hpp"
+#include "app/ssh_tunnel.hpp"
 
 namespace app {
 
@@ -17,7 +18,13 @@ const std::vector<OptionSpec>& connectionOptions() {
         {"user", true, "role (default stage1_app)"},
         {"sslmode", true, "disable|allow|prefer|require|verify-ca|verify-full"},
         {"profile", true, "saved profile (else STAGE1_PROFILE)"},
-        {"tunnel-port", true, "connect through an SSH tunnel listening on this local port"},
+        {"tunnel-port", true, "connect through an SSH tunnel you run, listening on this local port"},
+        {"tunnel", true, "run the SSH tunnel: user@host[:sshport]"},
+        {"tunnel-remote", true, "PostgreSQL as seen from the ssh host (default 127.0.0.1:5432)"},
+        {"tunnel-local-port", true,
+         "local end of the managed tunnel (default 5433; a busy unpinned port is replaced)"},
+        {"ssh-identity", true, "private key for the managed tunnel"},
+        {"ssh-known-hosts", true, "known_hosts file for the managed tunnel"},
         {"statement-timeout", true, "milliseconds (default 15000)"},
     };
     return options;
@@ -45,6 +52,24 @@ ConnectionSettings settingsFromFlags(const ParsedArgs& args) {
         s.mode = ConnectionMode::Tunnel;
         s.tunnelLocalPort = static_cast<int>(args.integer("tunnel-port", 5433, 1, 65535));
     }
+    if (auto target = args.value("tunnel")) {
+        if (!parseSshTarget(*target))
+            throw UsageError("--tunnel expects user@host or user@host:port, got '" + *target + "'");
+        s.mode = ConnectionMode::Tunnel;
+        s.sshTarget = *target;
+    }
+    if (auto remote = args.value("tunnel-remote")) {
+        auto colon = remote->rfind(':');
+        if (colon == std::string::npos || colon == 0)
+            throw UsageError("--tunnel-remote expects host:port, got '" + *remote + "'");
+        s.remoteHost = remote->substr(0, colon);
+        s.remotePort = static_cast<int>(
+            parseInteger(remote->substr(colon + 1), "the port of --tunnel-remote", 1, 65535));
+    }
+    if (args.value("tunnel-local-port"))
+        s.tunnelLocalPort = static_cast<int>(args.integer("tunnel-local-port", 5433, 1, 65535));
+    if (auto v = args.value("ssh-identity")) s.sshIdentity = *v;
+    if (auto v = args.value("ssh-known-hosts")) s.sshKnownHosts = *v;
     if (args.value("statement-timeout"))
         s.statementTimeoutMs = static_cast<int>(args.integer("statement-timeout", 15000, 0, 86400000));
     return s;
@@ -107,8 +132,46 @@ db::Connection openAsking(ResolvedConnection& connection, CtlIo& io) {
 
 }  // namespace
 
+namespace {
+
+// The managed tunnel lives until stage1ctl exits (its destructor stops ssh).
+std::unique_ptr<SshTunnel> commandTunnel;
+
+// Starts the tunnel when the settings ask for one; false (after printing the diagnosis) if it
+// cannot be brought up.
+bool startTunnelIfManaged(const ParsedArgs& args, CtlIo& io, ResolvedConnection& connection) {
+    std::optional<TunnelSpec> spec;
+    try {
+        spec = managedTunnelFor(connection);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    if (!spec) return true;
+    commandTunnel = std::make_unique<SshTunnel>(
+        *spec, [&io](const std::string& line) { io.err << "ssh: " << line << "\n"; });
+    try {
+        connection.tunnelLocalPort = commandTunnel->start();
+        return true;
+    } catch (const TunnelError& e) {
+        Diagnosis d =
+            diagnoseTunnelFailure(e.kind(), e.what(), e.sshOutput(), diagnosisContextFor(connection));
+        if (jsonOutput(args))
+            io.out << nlohmann::json{{"ok", false},
+                                     {"error", {{"kind", "tunnel"}, {"message", e.what()}}},
+                                     {"diagnosis", diagnosisJson(d)}}
+                          .dump(2)
+                   << "\n";
+        io.err << "stage1ctl: the SSH tunnel to " << spec->destination << " is not up: " << e.what() << "\n\n"
+               << diagnosisText(d);
+        return false;
+    }
+}
+
+}  // namespace
+
 std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& io, StatementTimeout timeout) {
     ResolvedConnection connection = resolveForCommand(args, io);
+    if (!startTunnelIfManaged(args, io, connection)) return std::nullopt;
     try {
         db::Connection conn = openAsking(connection, io);
         const int ms = timeout == StatementTimeout::Configured ? connection.statementTimeoutMs : 0;

@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 
 #include "app/connect_failure.hpp"
 #include "app/network_probe.hpp"
+#include "app/ssh_tunnel.hpp"
 #include "db/migration_catalog.hpp"
 #include "db/migrator.hpp"
 #include "db/schema_check.hpp"
@@ -75,11 +77,31 @@ DoctorStep schemaStep(db::Connection& conn) {
 
 }  // namespace
 
-DoctorReport runDoctor(const ResolvedConnection& connection) {
+DoctorReport runDoctor(const ResolvedConnection& requested) {
     DoctorReport report;
+    ResolvedConnection connection = requested;
     auto fail = [&](const std::string& message) {
         report.diagnosis = diagnoseFailure(db::DbError{"", message, "", ""}, connection);
     };
+
+    // A managed tunnel is the first step: everything after it goes through the local port.
+    std::unique_ptr<SshTunnel> tunnel;
+    if (auto spec = managedTunnelFor(connection)) {
+        auto started = Clock::now();
+        tunnel = std::make_unique<SshTunnel>(*spec);
+        try {
+            connection.tunnelLocalPort = tunnel->start();
+            report.steps.push_back({"tunnel", true, msSince(started),
+                                    "ssh to " + spec->destination +
+                                        ", 127.0.0.1:" + std::to_string(connection.tunnelLocalPort) + " -> " +
+                                        spec->remoteHost + ":" + std::to_string(spec->remotePort)});
+        } catch (const TunnelError& e) {
+            report.steps.push_back({"tunnel", false, msSince(started), e.what()});
+            report.diagnosis =
+                diagnoseTunnelFailure(e.kind(), e.what(), e.sshOutput(), diagnosisContextFor(connection));
+            return report;
+        }
+    }
     auto [host, port] = effectiveEndpoint(connection);
 
     std::vector<std::string> addresses;

@@ -1,5 +1,5 @@
 // The step-by-step connection test behind `stage1ctl doctor` and the window's Doctor button:
-// resolve, tcp_connect, tls, authenticate, server, schema. It stops at the first connection step
+// [tunnel,] resolve, tcp_connect, tls, authenticate, server, schema. It stops at the first connection step
 // that fails and diagnoses it. Blocking: the window runs it on a worker thread.
 #pragma once
 
@@ -27,6 +27,7 @@ struct DoctorReport {
     bool ok() const { return connected && schemaOk; }
 };
 
+// A managed tunnel (tunnel mode with an ssh target) is started for the test and stopped after.
 DoctorReport runDoctor(const ResolvedConnection& connection);
 
 }  // namespace app

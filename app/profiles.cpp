@@ -67,6 +67,8 @@ Profile profileFromJson(const json& j, const std::string& where, std::vector<std
         readField(t, "ssh_target", s.sshTarget, where);
         readField(t, "remote_host", s.remoteHost, where);
         readField(t, "remote_port", s.remotePort, where);
+        readField(t, "ssh_identity", s.sshIdentity, where);
+        readField(t, "ssh_known_hosts", s.sshKnownHosts, where);
     }
     if (j.contains("password"))
         warnings.push_back(where +
@@ -93,6 +95,8 @@ json profileToJson(const Profile& p) {
     writeField(tunnel, "ssh_target", s.sshTarget);
     writeField(tunnel, "remote_host", s.remoteHost);
     writeField(tunnel, "remote_port", s.remotePort);
+    writeField(tunnel, "ssh_identity", s.sshIdentity);
+    writeField(tunnel, "ssh_known_hosts", s.sshKnownHosts);
     if (!tunnel.empty()) j["tunnel"] = tunnel;
     return j;  // s.password is deliberately never written
 }

@@ -68,7 +68,9 @@ TEST_CASE("the kinds are the documented identifiers, in priority order, unknown 
                                          "database_missing",   "role_missing",      "password_failed",
                                          "no_password",        "pg_hba_no_entry",   "ssl_cert_invalid",
                                          "ssl_unsupported",    "server_closed",     "timeout",
-                                         "connection_refused", "host_unknown",      "unknown"};
+                                         "connection_refused", "host_unknown",      "ssh_auth_failed",
+                                         "ssh_host_key_changed", "ssh_unreachable", "tunnel_port_busy",
+                                         "tunnel_down",        "unknown"};
     CHECK(app::allDiagnosisKinds() == expected);
 }
 
@@ -430,6 +432,15 @@ TEST_CASE("every kind has a title, an explanation and at least one fix") {
             for (const auto& f : d.fixes) CHECK_FALSE(f.text.empty());
             seen.insert(d.kind);
         }
+    }
+    for (const char* kind : {"ssh_auth_failed", "ssh_host_key_changed", "ssh_unreachable", "tunnel_port_busy", "tunnel_down"}) {
+        Diagnosis d = app::diagnoseTunnelFailure(kind, "ssh exited", "ssh said something", tunnel());
+        CAPTURE(kind);
+        CHECK(d.kind == kind);
+        CHECK_FALSE(d.title.empty());
+        CHECK_FALSE(d.explanation.empty());
+        CHECK_FALSE(d.fixes.empty());
+        seen.insert(d.kind);
     }
     CHECK(seen.size() == app::allDiagnosisKinds().size());
 }

@@ -1,0 +1,298 @@
+#include "app/ssh_tunnel.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+
+namespace app {
+
+namespace {
+
+constexpr int kMaxChildren = 16;
+std::atomic<pid_t> children[kMaxChildren];
+
+// 0 when the port is free on 127.0.0.1, else errno (EADDRINUSE).
+int tryBind(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    int rc = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 ? 0 : errno;
+    close(fd);
+    return rc;
+}
+
+int freeLoopbackPort() {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    close(fd);
+    return ntohs(addr.sin_port);
+}
+
+bool accepts(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    return ok;
+}
+
+std::string shellQuote(const std::string& s) {
+    bool plain = !s.empty();
+    for (char c : s)
+        if (!(isalnum(static_cast<unsigned char>(c)) || std::strchr("@%_+=:,./-[]", c))) plain = false;
+    if (plain) return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+bool contains(const std::string& text, const char* needle) {
+    return text.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+void registerChild(pid_t pid) {
+    for (auto& slot : children) {
+        pid_t empty = 0;
+        if (slot.compare_exchange_strong(empty, pid)) return;
+    }
+}
+
+void unregisterChild(pid_t pid) {
+    for (auto& slot : children) {
+        pid_t expected = pid;
+        if (slot.compare_exchange_strong(expected, 0)) return;
+    }
+}
+
+void terminateRegisteredChildren() {
+    for (auto& slot : children) {
+        pid_t pid = slot.load();
+        if (pid > 0) kill(pid, SIGTERM);
+    }
+}
+
+namespace {
+
+void onFatalSignal(int sig) {
+    terminateRegisteredChildren();
+    std::signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+}  // namespace
+
+void installChildCleanupOnSignals() {
+    for (int sig : {SIGTERM, SIGHUP, SIGINT}) std::signal(sig, onFatalSignal);
+}
+
+std::string classifySshFailure(const std::string& e) {
+    if (contains(e, "REMOTE HOST IDENTIFICATION HAS CHANGED") ||
+        contains(e, "Host key verification failed") || contains(e, "host key for"))
+        return "ssh_host_key_changed";
+    if (contains(e, "Permission denied") || contains(e, "Too many authentication failures") ||
+        contains(e, "no such identity") || contains(e, "Load key"))
+        return "ssh_auth_failed";
+    if (contains(e, "Address already in use") || contains(e, "cannot listen to port") ||
+        contains(e, "Could not request local forwarding"))
+        return "tunnel_port_busy";
+    if (contains(e, "Could not resolve hostname") || contains(e, "Connection refused") ||
+        contains(e, "Connection timed out") || contains(e, "No route to host") ||
+        contains(e, "Network is unreachable") || contains(e, "Connection closed by") ||
+        contains(e, "kex_exchange_identification"))
+        return "ssh_unreachable";
+    return "tunnel_down";
+}
+
+std::optional<TunnelSpec> managedTunnelFor(const ResolvedConnection& c) {
+    if (c.mode != ConnectionMode::Tunnel || !c.settings.sshTarget) return std::nullopt;
+    auto target = parseSshTarget(*c.settings.sshTarget);
+    if (!target)
+        throw std::invalid_argument("the ssh target must look like user@host or user@host:port, got '" +
+                                    *c.settings.sshTarget + "'");
+    TunnelSpec spec;
+    spec.destination = target->destination;
+    spec.sshPort = target->port;
+    spec.remoteHost = c.remoteHost;
+    spec.remotePort = c.remotePort;
+    spec.localPort = c.tunnelLocalPort;
+    spec.localPortPinned = c.settings.tunnelLocalPort.has_value();
+    spec.identityFile = c.settings.sshIdentity.value_or("");
+    spec.knownHostsFile = c.settings.sshKnownHosts.value_or("");
+    spec.configFile = c.settings.sshConfig.value_or("");
+    return spec;
+}
+
+std::string externalTunnelCommand(const TunnelSpec& spec) {
+    std::string cmd = "ssh -N -L 127.0.0.1:" + std::to_string(spec.localPort) + ":" + spec.remoteHost + ":" +
+                      std::to_string(spec.remotePort);
+    if (spec.sshPort) cmd += " -p " + std::to_string(*spec.sshPort);
+    if (!spec.identityFile.empty()) cmd += " -i " + shellQuote(spec.identityFile);
+    return cmd + " " + shellQuote(spec.destination.empty() ? "<user>@<ssh host>" : spec.destination);
+}
+
+SshTunnel::SshTunnel(TunnelSpec spec, std::function<void(const std::string&)> onSshOutput)
+    : spec_(std::move(spec)), onSshOutput_(std::move(onSshOutput)) {}
+
+SshTunnel::~SshTunnel() {
+    stop();
+}
+
+std::vector<std::string> SshTunnel::arguments() const {
+    std::vector<std::string> a = {spec_.sshBinary, "-N", "-T"};
+    if (!spec_.configFile.empty()) a.insert(a.end(), {"-F", spec_.configFile});
+    a.insert(a.end(), {"-L", "127.0.0.1:" + std::to_string(localPort_ ? localPort_ : spec_.localPort) + ":" +
+                                 spec_.remoteHost + ":" + std::to_string(spec_.remotePort)});
+    // Host keys stay checked: a new host is learned once (accept-new), a changed key is refused.
+    a.insert(
+        a.end(),
+        {"-o", "ExitOnForwardFailure=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new",
+         "-o", "ServerAliveInterval=" + std::to_string(spec_.serverAliveIntervalS), "-o",
+         "ServerAliveCountMax=" + std::to_string(spec_.serverAliveCountMax), "-o", "ConnectTimeout=10"});
+    if (!spec_.knownHostsFile.empty())
+        a.insert(a.end(), {"-o", "UserKnownHostsFile=" + spec_.knownHostsFile});
+    if (!spec_.identityFile.empty())
+        a.insert(a.end(), {"-i", spec_.identityFile, "-o", "IdentitiesOnly=yes"});
+    if (spec_.sshPort) a.insert(a.end(), {"-p", std::to_string(*spec_.sshPort)});
+    a.push_back(spec_.destination);
+    return a;
+}
+
+int SshTunnel::start(const std::atomic<bool>* cancelled) {
+    stop();
+    {
+        std::lock_guard<std::mutex> lock(outputMutex_);
+        output_.clear();
+    }
+    localPort_ = spec_.localPort;
+    if (tryBind(localPort_) != 0) {
+        if (spec_.localPortPinned)
+            throw TunnelError("tunnel_port_busy",
+                              "local port " + std::to_string(localPort_) +
+                                  " on 127.0.0.1 is already in use (another tunnel, or a local "
+                                  "PostgreSQL?); stop it or choose another local port");
+        localPort_ = freeLoopbackPort();
+    }
+    std::vector<std::string> args = arguments();
+    std::vector<char*> argv;
+    for (auto& s : args) argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    int err[2];
+    if (pipe2(err, O_CLOEXEC) != 0) throw TunnelError("tunnel_down", "cannot create a pipe for ssh");
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) throw TunnelError("tunnel_down", std::string("cannot start ssh: ") + std::strerror(errno));
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);  // dies with the thread that started it
+        if (getppid() != parent) _exit(1);
+        setpgid(0, 0);  // not in our group: a Ctrl-C meant for us reaches ssh only through us
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(err[1], 2);
+        dup2(err[1], 1);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    close(err[1]);
+    pid_ = pid;
+    registerChild(pid);
+    reader_ = std::thread([this, fd = err[0]] { readOutput(fd); });
+
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(spec_.startTimeoutMs);
+    while (true) {
+        if (!alive()) {
+            stop();  // joins the reader: everything ssh printed is in
+            std::string said = recentOutput();
+            throw TunnelError(classifySshFailure(said), "ssh exited before the tunnel was up: " + said, said);
+        }
+        if (accepts(localPort_)) return localPort_;
+        if ((cancelled && cancelled->load()) || std::chrono::steady_clock::now() > deadline) {
+            stop();
+            std::string said = recentOutput();
+            if (cancelled && cancelled->load()) throw TunnelError("tunnel_down", "cancelled");
+            throw TunnelError(said.empty() ? "ssh_unreachable" : classifySshFailure(said),
+                              "the tunnel was not up after " + std::to_string(spec_.startTimeoutMs / 1000) +
+                                  " s" + (said.empty() ? "" : ": " + said),
+                              said);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+bool SshTunnel::alive() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == 0) return true;
+    unregisterChild(pid_);
+    pid_ = -1;
+    return false;
+}
+
+void SshTunnel::stop() {
+    if (pid_ > 0) {
+        kill(pid_, SIGTERM);
+        for (int i = 0; i < 40 && alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        if (pid_ > 0) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+            unregisterChild(pid_);
+            pid_ = -1;
+        }
+    }
+    if (reader_.joinable()) reader_.join();
+}
+
+void SshTunnel::readOutput(int fd) {
+    std::string partial;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0) {
+        partial.append(buffer, static_cast<size_t>(n));
+        size_t nl;
+        while ((nl = partial.find('\n')) != std::string::npos) {
+            std::string line = partial.substr(0, nl);
+            partial.erase(0, nl + 1);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            if (line.empty()) continue;
+            {
+                std::lock_guard<std::mutex> lock(outputMutex_);
+                output_.push_back(line);
+                if (output_.size() > 50) output_.pop_front();
+            }
+            if (onSshOutput_) onSshOutput_(line);
+        }
+    }
+    close(fd);
+}
+
+std::string SshTunnel::recentOutput() {
+    std::lock_guard<std::mutex> lock(outputMutex_);
+    std::string text;
+    for (const auto& line : output_) text += (text.empty() ? "" : "\n") + line;
+    return text;
+}
+
+}  // namespace app

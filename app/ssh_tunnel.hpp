@@ -1,0 +1,103 @@
+// The SSH tunnel the app runs itself: `ssh -N -L 127.0.0.1:<local>:<remote host>:<remote port>`,
+// with host-key checking kept on (accept-new at most), BatchMode, keep-alives and
+// ExitOnForwardFailure. start() returns once the local end accepts connections; the ssh child is
+// stopped on stop(), on destruction, and (through the child registry) on SIGTERM/SIGINT. The
+// child also gets SIGTERM if this process dies outright (PR_SET_PDEATHSIG), so no ssh is orphaned.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/connection_settings.hpp"
+
+namespace app {
+
+struct TunnelSpec {
+    std::string destination;  // user@host (from parseSshTarget)
+    std::optional<int> sshPort;
+    std::string remoteHost = "127.0.0.1";
+    int remotePort = 5432;
+    int localPort = 5433;
+    bool localPortPinned = true;  // false: a busy port is replaced by a free one
+    std::string identityFile;     // optional -i (with IdentitiesOnly=yes)
+    std::string knownHostsFile;   // optional UserKnownHostsFile
+    std::string configFile;       // optional -F (tests use /dev/null); default: the user's ssh config
+    std::string sshBinary = "/usr/bin/ssh";
+    int startTimeoutMs = 15000;
+    int serverAliveIntervalS = 10;
+    int serverAliveCountMax = 3;
+};
+
+// Stable kinds, as in the diagnosis table: ssh_auth_failed, ssh_host_key_changed,
+// ssh_unreachable, tunnel_port_busy, tunnel_down.
+class TunnelError : public std::runtime_error {
+  public:
+    TunnelError(std::string kind, const std::string& message, std::string sshOutput = "")
+        : std::runtime_error(message), kind_(std::move(kind)), sshOutput_(std::move(sshOutput)) {}
+    const std::string& kind() const { return kind_; }
+    const std::string& sshOutput() const { return sshOutput_; }
+
+  private:
+    std::string kind_;
+    std::string sshOutput_;
+};
+
+// The managed tunnel a resolved connection asks for: tunnel mode with an ssh target. nullopt for
+// direct mode and for an external tunnel (tunnel mode without a target: the user runs ssh).
+// Throws std::invalid_argument for a malformed target.
+std::optional<TunnelSpec> managedTunnelFor(const ResolvedConnection& connection);
+
+// Classifies what ssh printed before it gave up.
+std::string classifySshFailure(const std::string& sshStderr);
+
+// The command for running the tunnel by hand ("external tunnel" mode), shell-quoted.
+std::string externalTunnelCommand(const TunnelSpec& spec);
+
+class SshTunnel {
+  public:
+    explicit SshTunnel(TunnelSpec spec, std::function<void(const std::string&)> onSshOutput = {});
+    ~SshTunnel();
+    SshTunnel(const SshTunnel&) = delete;
+    SshTunnel& operator=(const SshTunnel&) = delete;
+
+    // Blocking: spawns ssh and waits until the forward accepts. Returns the local port in use.
+    // Throws TunnelError. Call it from a thread that outlives the tunnel (PR_SET_PDEATHSIG).
+    int start(const std::atomic<bool>* cancelled = nullptr);
+    void stop();
+    bool alive();  // the ssh child is still running
+    int localPort() const { return localPort_; }
+    pid_t pid() const { return pid_; }
+    std::vector<std::string> arguments() const;  // argv of the ssh command (for the log)
+    std::string recentOutput();                  // ssh's last stderr lines
+
+  private:
+    void readOutput(int fd);
+
+    TunnelSpec spec_;
+    std::function<void(const std::string&)> onSshOutput_;
+    int localPort_ = 0;
+    pid_t pid_ = -1;
+    std::thread reader_;
+    std::mutex outputMutex_;
+    std::deque<std::string> output_;
+};
+
+// Every child the app starts is registered here, so SIGTERM/SIGINT can stop them before the
+// process goes (async-signal-safe: a fixed table of pids).
+void registerChild(pid_t pid);
+void unregisterChild(pid_t pid);
+void terminateRegisteredChildren();  // safe inside a signal handler
+// SIGTERM/SIGINT/SIGHUP: terminate the registered children, then die of the signal as usual
+// (the window; stage1ctl keeps its own SIGINT handler, which cancels the running statement).
+void installChildCleanupOnSignals();
+
+}  // namespace app
