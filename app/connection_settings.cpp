@@ -60,6 +60,8 @@ const std::vector<EnvVariable>& stage1EnvironmentVariables() {
         {"STAGE1_SSH_KNOWN_HOSTS", "tunnel mode: known_hosts file (default: ~/.ssh/known_hosts)"},
         {"STAGE1_SSH_CONFIG", "tunnel mode: ssh config file for ssh -F (default: ~/.ssh/config)"},
         {"STAGE1_PROFILE", "saved profile to use when --profile is not given"},
+        {"STAGE1_SPOOL_PATH", "where the window queues writes it could not deliver (default "
+                              "$XDG_DATA_HOME/stage1-debugger/pending_postgres_inserts.sql)"},
     };
     return variables;
 }

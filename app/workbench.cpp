@@ -40,7 +40,11 @@ void Workbench::log(LogEntry::Level level, const std::string& text) {
 }
 
 Diagnosis Workbench::diagnoseRequest(const db::DbError& error) const {
-    return diagnose(error, diagnosisContextFor(resolvedForm()));
+    DiagnosisContext context = diagnosisContextFor(resolvedForm());
+    // A managed tunnel's failure travels as a DbError whose hint is "tunnel:<kind>".
+    if (error.hint.rfind("tunnel:", 0) == 0)
+        return diagnoseTunnelFailure(error.hint.substr(7), error.message, error.detail, context);
+    return diagnose(error, context);
 }
 
 void Workbench::cancel(const RequestStatus& request) {
@@ -61,21 +65,34 @@ bool Workbench::busy() const {
 }
 
 void Workbench::tick(double nowSeconds) {
-    if (state_.connection.phase != ConnectionPhase::Connected || pingId_ || busy()) return;
+    now_ = nowSeconds;
+    ConnectionStatus& c = state_.connection;
+    if (c.phase == ConnectionPhase::Reconnecting) {
+        if (!c.request.running() && nowSeconds >= c.nextRetryAt) reconnect();
+        return;
+    }
+    if (c.phase != ConnectionPhase::Connected || pingId_ || busy()) return;
     if (nowSeconds - lastPing_ < kPingIntervalSeconds) return;
     lastPing_ = nowSeconds;
     const std::uint64_t generation = generation_;
-    pingId_ = session_->ping([this, generation](db::Outcome<bool> outcome) {
-        if (generation != generation_) return;
-        pingId_ = 0;
-        if (outcome.ok()) {
-            state_.connection.latencyMs = outcome.elapsedMs;
-        } else if (!session_->connected()) {
-            state_.connection.phase = ConnectionPhase::Failed;
-            state_.connection.diagnosis = diagnoseRequest(*outcome.error);
-            log(LogEntry::Level::Error, "connection lost: " + outcome.error->message);
-        }
-    });
+    // The probe runs on the worker, the only thread that touches the tunnel: a dead ssh is found
+    // here even while the PostgreSQL socket has not noticed yet.
+    pingId_ = session_->submit<bool>(
+        [tunnel = tunnel_](db::Connection& conn) {
+            if (tunnel && !tunnel->alive())
+                throw db::Error(db::DbError{"", "the SSH tunnel exited: " + tunnel->recentOutput(), "",
+                                            "tunnel:tunnel_down"});
+            return conn.query("SELECT 1").rows() == 1;
+        },
+        [this, generation](db::Outcome<bool> outcome) {
+            if (generation != generation_) return;
+            pingId_ = 0;
+            if (outcome.ok()) {
+                state_.connection.latencyMs = outcome.elapsedMs;
+            } else if (connectionLost(*outcome.error) || outcome.error->hint == "tunnel:tunnel_down") {
+                onConnectionLost(outcome.error->message);
+            }
+        });
 }
 
 }  // namespace app

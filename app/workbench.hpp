@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/background_tasks.hpp"
+#include "app/ssh_tunnel.hpp"
 #include "app/workbench_state.hpp"
 #include "db/mailbox.hpp"
 #include "db/session.hpp"
@@ -81,16 +82,25 @@ class Workbench {
     void touchHierarchy() { ++state_.hierarchy.revision; }
     void resetBrowsing();  // a new connection: empty tree, no selection (filters stay)
     void onConnected(const db::ServerFacts& facts);
+    void onConnectionLost(const std::string& reason);
+    void reconnect();
+    void restoreView();
+    bool connectionLost(const db::DbError& error) const;  // the error means the server is gone
+    void spoolBackfill(const PlaceholderPreview& preview, const std::string& why);
     Diagnosis diagnoseRequest(const db::DbError& error) const;
     DatasetNode* datasetById(const std::string& id, int* index = nullptr);
 
     db::Mailbox& mailbox_;
     EnvLookup env_;
     WorkbenchState state_;
+    // Declared before the session: the session's worker (which uses the tunnel) ends first.
+    std::shared_ptr<SshTunnel> tunnel_;
+    db::SessionOptions sessionOptions_;  // of the last connect, for reconnecting
     std::unique_ptr<db::Session> session_;
     BackgroundTasks background_;
     std::uint64_t generation_ = 0;  // bumped on connect/disconnect: late outcomes are dropped
     double lastPing_ = 0;
+    double now_ = 0;  // the latest tick() time
     db::RequestId pingId_ = 0;
     std::uint64_t rowsRevision_ = ~0ULL;
     std::vector<VisibleRow> rows_;

@@ -1,4 +1,6 @@
-// Workbench: one-click placeholder dataset, previewed locally before anything is sent.
+// Workbench: one-click placeholder dataset, previewed locally before anything is sent. When the
+// server cannot be reached the INSERT waits in the spool file instead of being lost.
+#include "app/spool.hpp"
 #include "app/workbench_requests.hpp"
 
 namespace app {
@@ -9,12 +11,32 @@ void Workbench::updateBackfillPreview() {
     b.result.reset();
 }
 
+void Workbench::spoolBackfill(const PlaceholderPreview& preview, const std::string& why) {
+    BackfillState& b = state_.backfill;
+    const std::string at = utcNowIso();
+    try {
+        auto path = defaultSpoolPath(env_);
+        appendToSpool(path, placeholderInsertStatement(preview, at),
+                      "stage1-debugger " + at + ": placeholder dataset " + preview.slug + " (" + why + ")");
+        b.queuedOffline = path.string();
+        log(LogEntry::Level::Warning, "queued offline: placeholder " + preview.slug + " appended to " +
+                                          path.string() + "; the nightly replay applies it");
+    } catch (const std::exception& e) {
+        log(LogEntry::Level::Error, std::string("cannot queue the backfill offline: ") + e.what());
+    }
+}
+
 void Workbench::confirmBackfill() {
     BackfillState& b = state_.backfill;
     updateBackfillPreview();
-    if (!b.preview.preview || b.request.running() || state_.connection.phase != ConnectionPhase::Connected)
-        return;
+    b.queuedOffline.clear();
+    if (!b.preview.preview || b.request.running()) return;  // a bad slug: nothing is sent
     const PlaceholderPreview preview = *b.preview.preview;
+    const ConnectionPhase phase = state_.connection.phase;
+    if (phase == ConnectionPhase::Reconnecting) return spoolBackfill(preview, "the server cannot be reached");
+    if (phase != ConnectionPhase::Connected)
+        return log(LogEntry::Level::Warning, "connect first to backfill");
+
     const std::optional<std::string> uuid =
         b.uuid.empty() ? std::nullopt : std::optional<std::string>(preview.datasetId);
     const std::optional<std::string> symbol =
@@ -25,11 +47,14 @@ void Workbench::confirmBackfill() {
         [preview, uuid, symbol](db::Connection& conn) {
             return db::upsertPlaceholderDataset(conn, preview.slug, uuid, symbol);
         },
-        [this](db::Outcome<db::PlaceholderResult> outcome) {
+        [this, preview](db::Outcome<db::PlaceholderResult> outcome) {
             BackfillState& b = state_.backfill;
             if (!finishRequest(b.request, outcome,
-                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
+                               [this](const db::DbError& e) { return diagnoseRequest(e); })) {
+                if (!outcome.cancelled && connectionLost(*outcome.error))
+                    return spoolBackfill(preview, outcome.error->message);
                 return log(LogEntry::Level::Error, "backfill failed: " + outcome.error->describe());
+            }
             b.result = *outcome.value;
             log(LogEntry::Level::Info,
                 std::string(b.result->inserted ? "created: " : "already present: ") + b.result->note);

@@ -1,6 +1,7 @@
 // Workbench: the connection form, connect / disconnect, the password prompt and the doctor.
 #include "app/connect_failure.hpp"
 #include "app/profiles.hpp"
+#include "app/ssh_tunnel.hpp"
 #include "app/workbench_requests.hpp"
 #include "db/migrator.hpp"
 
@@ -104,8 +105,10 @@ void Workbench::saveProfile(const std::string& name) {
 
 void Workbench::connect() {
     ResolvedConnection resolved;
+    std::optional<TunnelSpec> tunnelSpec;
     try {
         resolved = resolvedForm();
+        tunnelSpec = managedTunnelFor(resolved);
     } catch (const std::invalid_argument& e) {
         log(LogEntry::Level::Error, e.what());
         return;
@@ -116,27 +119,103 @@ void Workbench::connect() {
     c = ConnectionStatus{};
     c.phase = ConnectionPhase::Connecting;
     c.target = resolved.describe();
+    c.tunnel = tunnelSpec                                ? TunnelMode::Managed
+               : resolved.mode == ConnectionMode::Tunnel ? TunnelMode::External
+                                                         : TunnelMode::None;
+    c.tunnelLocalPort = resolved.mode == ConnectionMode::Tunnel ? resolved.tunnelLocalPort : 0;
     log(LogEntry::Level::Info, "connecting to " + c.target);
-    const std::uint64_t generation = generation_;
-    db::RequestId id = session_->connect(
-        db::SessionOptions{resolved.connectParams(), resolved.statementTimeoutMs},
-        [this, generation](db::Outcome<db::ServerFacts> outcome) {
-            if (generation != generation_) return;
-            ConnectionStatus& c = state_.connection;
-            if (finishRequest(c.request, outcome,
-                              [this](const db::DbError& e) { return diagnoseRequest(e); })) {
-                onConnected(*outcome.value);
-                return;
-            }
-            c.phase = ConnectionPhase::Failed;
-            c.diagnosis = c.request.failure;
-            c.passwordRequested = c.diagnosis && c.diagnosis->kind == "no_password";
-            log(LogEntry::Level::Error, outcome.cancelled ? "connection attempt cancelled"
-                                                          : "cannot connect: " + outcome.error->message);
-            if (c.diagnosis)
-                log(LogEntry::Level::Error, "diagnosis: " + c.diagnosis->kind + ": " + c.diagnosis->title);
+
+    sessionOptions_ = db::SessionOptions{resolved.connectParams(), resolved.statementTimeoutMs, nullptr};
+    tunnel_.reset();
+    if (tunnelSpec) {
+        // ssh's own messages go to the log; the tunnel starts (and restarts) on the session's
+        // worker, the thread that outlives it, right before each connect.
+        tunnel_ = std::make_shared<SshTunnel>(*tunnelSpec, [this](const std::string& line) {
+            mailbox_.post([this, line] { log(LogEntry::Level::Info, "ssh: " + line); });
         });
+        log(LogEntry::Level::Info, "starting the SSH tunnel: " + externalTunnelCommand(*tunnelSpec));
+        sessionOptions_.prepare = [tunnel = tunnel_](db::ConnectParams& params,
+                                                     const std::atomic<bool>& cancelled) {
+            if (!tunnel->alive()) {
+                try {
+                    tunnel->start(&cancelled);
+                } catch (const TunnelError& e) {
+                    // hint carries the tunnel kind to diagnoseRequest (see connectionLost / diagnose).
+                    throw db::Error(db::DbError{"", e.what(), e.sshOutput(), "tunnel:" + e.kind()});
+                }
+            }
+            params.set("port", std::to_string(tunnel->localPort()));
+        };
+    }
+    const std::uint64_t generation = generation_;
+    db::RequestId id = session_->connect(sessionOptions_, [this,
+                                                           generation](db::Outcome<db::ServerFacts> outcome) {
+        if (generation != generation_) return;
+        ConnectionStatus& c = state_.connection;
+        if (finishRequest(c.request, outcome, [this](const db::DbError& e) { return diagnoseRequest(e); })) {
+            onConnected(*outcome.value);
+            return;
+        }
+        c.phase = ConnectionPhase::Failed;
+        c.diagnosis = c.request.failure;
+        c.passwordRequested = c.diagnosis && c.diagnosis->kind == "no_password";
+        log(LogEntry::Level::Error,
+            outcome.cancelled ? "connection attempt cancelled" : "cannot connect: " + outcome.error->message);
+        if (c.diagnosis)
+            log(LogEntry::Level::Error, "diagnosis: " + c.diagnosis->kind + ": " + c.diagnosis->title);
+    });
     markRunning(c.request, id);
+}
+
+bool Workbench::connectionLost(const db::DbError& error) const {
+    return !session_->connected() && state_.connection.phase == ConnectionPhase::Connected &&
+           (error.sqlstate.empty() || error.sqlstate.rfind("08", 0) == 0 ||
+            error.sqlstate.rfind("57P", 0) == 0);
+}
+
+void Workbench::onConnectionLost(const std::string& reason) {
+    ConnectionStatus& c = state_.connection;
+    c.phase = ConnectionPhase::Reconnecting;
+    c.reconnectReason = reason;
+    c.reconnectAttempts = 0;
+    c.nextRetryAt = now_ + 0.5;
+    c.latencyMs.reset();
+    log(LogEntry::Level::Warning, "connection lost (" + reason + "); reconnecting");
+}
+
+// One attempt; tick() schedules the next with a capped exponential backoff.
+void Workbench::reconnect() {
+    ConnectionStatus& c = state_.connection;
+    ++c.reconnectAttempts;
+    const std::uint64_t generation = generation_;
+    db::RequestId id = session_->connect(sessionOptions_, [this,
+                                                           generation](db::Outcome<db::ServerFacts> outcome) {
+        if (generation != generation_) return;
+        ConnectionStatus& c = state_.connection;
+        if (finishRequest(c.request, outcome, [this](const db::DbError& e) { return diagnoseRequest(e); })) {
+            log(LogEntry::Level::Info,
+                "reconnected after " + std::to_string(c.reconnectAttempts) + " attempt(s)");
+            onConnected(*outcome.value);
+            restoreView();
+            return;
+        }
+        c.phase = ConnectionPhase::Reconnecting;  // keep trying; the card says why it fails
+        c.diagnosis = c.request.failure;
+        const double delay = std::min(15.0, 0.5 * (1 << std::min(c.reconnectAttempts, 5)));
+        c.nextRetryAt = now_ + delay;
+        log(LogEntry::Level::Warning,
+            "reconnect attempt " + std::to_string(c.reconnectAttempts) + " failed (" +
+                (c.diagnosis ? c.diagnosis->kind : std::string("unknown")) + "); next try in " +
+                std::to_string(static_cast<int>(delay * 1000)) + " ms");
+    });
+    markRunning(c.request, id);
+}
+
+// After a reconnect: the same datasets, expanded nodes, selection and details as before.
+void Workbench::restoreView() {
+    refresh();
+    if (state_.selection.kind == Selection::Kind::Run || state_.selection.kind == Selection::Kind::Simulation)
+        loadDetails();
 }
 
 void Workbench::onConnected(const db::ServerFacts& facts) {
@@ -167,6 +246,9 @@ void Workbench::disconnect() {
     ++generation_;
     session_->cancelAll();
     session_->disconnect([](db::Outcome<bool>) {});
+    sessionOptions_ = {};  // the password goes with it
+    // The worker drops its copy when it disconnects, so ssh stops there, off the UI thread.
+    tunnel_.reset();
     state_.connection = ConnectionStatus{};
     resetBrowsing();
     log(LogEntry::Level::Info, "disconnected");

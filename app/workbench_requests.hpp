@@ -31,7 +31,11 @@ db::RequestId Workbench::submit(RequestStatus& status, std::function<T(db::Conne
     const std::uint64_t generation = generation_;
     db::RequestId id =
         session_->submit<T>(std::move(work), [this, generation, done = std::move(done)](db::Outcome<T> o) {
-            if (generation == generation_) done(std::move(o));  // else: from a connection since replaced
+            if (generation != generation_) return;  // from a connection since replaced
+            const bool lost = !o.ok() && o.error && connectionLost(*o.error);
+            const std::string reason = lost ? o.error->message : "";
+            done(std::move(o));
+            if (lost) onConnectionLost(reason);
         });
     markRunning(status, id);
     return id;

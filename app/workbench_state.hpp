@@ -52,7 +52,10 @@ struct ConnectionForm {
     std::map<std::string, std::string> extraKeywords;  // other --dsn keywords, passed through
 };
 
-enum class ConnectionPhase { Disconnected, Connecting, Connected, Failed };
+// Reconnecting: the connection was lost (server restart, terminated session, tunnel or network
+// down); retries run with backoff and the view is restored when it is back.
+enum class ConnectionPhase { Disconnected, Connecting, Connected, Reconnecting, Failed };
+enum class TunnelMode { None, External, Managed };
 
 struct ConnectionStatus {
     ConnectionPhase phase = ConnectionPhase::Disconnected;
@@ -65,6 +68,11 @@ struct ConnectionStatus {
     RequestStatus request;
     std::optional<Diagnosis> diagnosis;  // the diagnosis card, until the next attempt
     bool passwordRequested = false;      // the server wants one: the panel shows the prompt
+    TunnelMode tunnel = TunnelMode::None;
+    int tunnelLocalPort = 0;
+    std::string reconnectReason;  // why the connection was lost
+    int reconnectAttempts = 0;
+    double nextRetryAt = 0;  // tick() time of the next attempt
 };
 
 struct DoctorState {
@@ -159,6 +167,7 @@ struct BackfillState {
     PreviewResult preview;           // computed locally; nothing is sent while it has a problem
     RequestStatus request;
     std::optional<db::PlaceholderResult> result;
+    std::string queuedOffline;  // the spool file it went to, when the server could not be reached
 };
 
 struct WorkbenchState {

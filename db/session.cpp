@@ -53,6 +53,7 @@ RequestId Session::disconnect(std::function<void(Outcome<bool>)> done) {
         }
         conn_.reset();
         connected_ = false;
+        options_ = SessionOptions{};  // forget the password, and release what prepare() holds (a tunnel)
         Outcome<bool> outcome;
         outcome.id = id;
         outcome.value = true;
@@ -66,7 +67,8 @@ RequestId Session::connect(std::optional<SessionOptions> replacement,
                            std::function<void(Outcome<ServerFacts>)> done) {
     auto shared = std::make_shared<std::function<void(Outcome<ServerFacts>)>>(std::move(done));
     Job job;
-    job.run = [this, shared, replacement = std::move(replacement)](RequestId id, const std::atomic<bool>& cancelled) {
+    job.run = [this, shared, replacement = std::move(replacement)](RequestId id,
+                                                                   const std::atomic<bool>& cancelled) {
         Outcome<ServerFacts> outcome;
         outcome.id = id;
         auto started = std::chrono::steady_clock::now();
@@ -78,7 +80,9 @@ RequestId Session::connect(std::optional<SessionOptions> replacement,
         conn_.reset();
         connected_ = false;
         try {
-            auto conn = std::make_unique<Connection>(Connection::openCancellable(options_.params, cancelled));
+            ConnectParams params = options_.params;
+            if (options_.prepare) options_.prepare(params, cancelled);
+            auto conn = std::make_unique<Connection>(Connection::openCancellable(params, cancelled));
             if (options_.statementTimeoutMs > 0)
                 conn->query("SELECT set_config('statement_timeout', $1, false)",
                             {std::to_string(options_.statementTimeoutMs) + "ms"});
@@ -158,6 +162,9 @@ void Session::workerLoop() {
             runningCancelled_ = false;
         }
         std::function<void()> delivery = job.run(job.id, runningCancelled_);
+        // A statement that failed because the server or the network went away leaves the
+        // connection BAD: say so before the outcome is delivered, so callers can reconnect.
+        if (conn_ && PQstatus(conn_->raw()) != CONNECTION_OK) connected_ = false;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             runningId_ = 0;

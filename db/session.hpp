@@ -44,6 +44,9 @@ struct ServerFacts {
 struct SessionOptions {
     ConnectParams params;
     int statementTimeoutMs = 15000;  // set on the session right after connecting; 0 = none
+    // Runs on the worker before every connect; may adjust the params (e.g. bring up the SSH
+    // tunnel and point the port at it). Throws Error to fail the connect.
+    std::function<void(ConnectParams& params, const std::atomic<bool>& cancelled)> prepare = nullptr;
 };
 
 class Session {
@@ -57,7 +60,7 @@ class Session {
     RequestId connect(std::function<void(Outcome<ServerFacts>)> done);
     // The same with new settings (the window's Connect after the form changed).
     RequestId connect(SessionOptions options, std::function<void(Outcome<ServerFacts>)> done);
-    // Closes the connection after the requests queued before it.
+    // Closes the connection after the requests queued before it, and forgets the options.
     RequestId disconnect(std::function<void(Outcome<bool>)> done);
     // Runs work on the worker with the connection; done() runs wherever the mailbox is drained.
     template <typename T>
@@ -78,7 +81,8 @@ class Session {
     };
 
     RequestId enqueue(Job job);
-    RequestId connect(std::optional<SessionOptions> replacement, std::function<void(Outcome<ServerFacts>)> done);
+    RequestId connect(std::optional<SessionOptions> replacement,
+                      std::function<void(Outcome<ServerFacts>)> done);
     void workerLoop();
     template <typename T>
     static std::function<void()> deliver(std::function<void(Outcome<T>)> done, Outcome<T> outcome);
@@ -112,7 +116,8 @@ std::function<void()> Session::deliver(std::function<void(Outcome<T>)> done, Out
 }
 
 template <typename T>
-std::function<std::function<void()>(RequestId)> Session::droppedOutcome(std::shared_ptr<std::function<void(Outcome<T>)>> done) {
+std::function<std::function<void()>(RequestId)> Session::droppedOutcome(
+    std::shared_ptr<std::function<void(Outcome<T>)>> done) {
     return [done](RequestId id) {
         Outcome<T> outcome;
         outcome.id = id;

@@ -118,6 +118,17 @@ std::string PrivateCluster::enableSsl() {
     return certificate;
 }
 
+void PrivateCluster::stopServer() {
+    run("stop");
+}
+
+void PrivateCluster::startServer() {
+    ProcessResult r = runProcess({sourcePath("tests/support/throwaway_cluster.sh"), "start", dir_},
+                                 {{"STAGE1_CLUSTER_PORT", port_}});
+    if (r.exitCode != 0)
+        throw std::runtime_error("restarting on port " + port_ + " failed: " + r.err + r.out);
+}
+
 void PrivateCluster::restartWith(const std::vector<std::pair<std::string, std::string>>& settings) {
     {
         db::Connection conn = admin();

@@ -41,6 +41,9 @@ class PrivateCluster {
     // reload (no restart). Returns the certificate's path (a client can trust it as its root).
     std::string enableSsl();
 
+    // Stops the server, or starts it again on the same port (clients must find it again).
+    void stopServer();
+    void startServer();
     // ALTER SYSTEM SET name = value for each, then stop and start again (the port changes).
     void restartWith(const std::vector<std::pair<std::string, std::string>>& settings);
 

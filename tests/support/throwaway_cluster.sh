@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A disposable PostgreSQL cluster on loopback, for tests, ./dev demo and benchmarks.
 #   throwaway_cluster.sh start DIR [--tuned]   initdb (if needed) + start; prints the port
+#                                              (STAGE1_CLUSTER_PORT=N to choose it)
 #   throwaway_cluster.sh stop DIR              fast shutdown; keeps DIR
 #   throwaway_cluster.sh destroy DIR           stop and remove DIR
 # The server listens on 127.0.0.1 and a unix socket inside DIR. Local socket logins are trusted,
@@ -62,7 +63,8 @@ start() {
     if [ "$(id -u)" = 0 ]; then chown postgres: "$dir/data/pg_hba.conf"; fi
   fi
   for _ in 1 2 3 4 5; do
-    port=$(free_port)
+    # STAGE1_CLUSTER_PORT pins the port (a restart that clients must find again).
+    port=${STAGE1_CLUSTER_PORT:-$(free_port)}
     if as_owner "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "-p $port" -w -t 30 start >/dev/null 2>&1; then
       echo "$port" >"$dir/port"
       echo "$port"
