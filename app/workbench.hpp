@@ -40,7 +40,7 @@ class Workbench {
     // ---- hierarchy (workbench_hierarchy.cpp) ----
     HierarchyFilters& filters() { return state_.hierarchy.filters; }
     void applyFilters();  // reloads every loaded level with the edited filters
-    void refresh();       // F5: datasets again, and the expanded levels
+    void refresh();       // F5: datasets again, the expanded levels, and the selection's details
     void toggle(const VisibleRow& row);
     void loadMore(const VisibleRow& row);
     void select(const VisibleRow& row);

@@ -19,6 +19,7 @@ void Workbench::loadDetails() {
     DetailsState& details = state_.details;
     if (details.request.running()) cancel(details.request);
     details = DetailsState{};
+    updateDiff();  // the previous selection's diff no longer applies
     const Selection s = state_.selection;
     if (s.kind != Selection::Kind::Run && s.kind != Selection::Kind::Simulation) return updateDiff();
     submit<std::optional<db::StoredConfig>>(

@@ -214,8 +214,6 @@ void Workbench::reconnect() {
 // After a reconnect: the same datasets, expanded nodes, selection and details as before.
 void Workbench::restoreView() {
     refresh();
-    if (state_.selection.kind == Selection::Kind::Run || state_.selection.kind == Selection::Kind::Simulation)
-        loadDetails();
 }
 
 void Workbench::onConnected(const db::ServerFacts& facts) {

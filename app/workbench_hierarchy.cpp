@@ -198,8 +198,9 @@ void Workbench::loadMore(const VisibleRow& row) {
 }
 
 void Workbench::applyFilters() {
+    // Every loaded level again, under the new filters (expanded nodes stay expanded).
     log(LogEntry::Level::Info, "filters applied");
-    loadDatasets(false);
+    refresh();
 }
 
 void Workbench::refresh() {
@@ -214,6 +215,8 @@ void Workbench::refresh() {
             if (datasets[d].runs.items[r].expanded)
                 loadSimulations(static_cast<int>(d), static_cast<int>(r), false);
     }
+    if (state_.selection.kind == Selection::Kind::Run || state_.selection.kind == Selection::Kind::Simulation)
+        loadDetails();
     log(LogEntry::Level::Info, "refreshed");
 }
 
