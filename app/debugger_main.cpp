@@ -1,25 +1,30 @@
-// stage1-debugger: the analysts' window. This cut connects through the async Session and shows
-// the connection and the schema status; the browser, configs and diagnosis card come next.
+// stage1-debugger: the analysts' window. Wiring only: flags -> Workbench (app/, no ImGui) ->
+// WindowShell + DrawAppWindow (ui/). Every frame drains the mailbox the session worker posts to.
 #include <sys/stat.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "app/cli_args.hpp"
+#include "app/ssh_tunnel.hpp"
 #include "app/connection_settings.hpp"
 #include "app/profiles.hpp"
+#include "app/workbench.hpp"
 #include "db/mailbox.hpp"
-#include "db/migrator.hpp"
-#include "db/session.hpp"
-#include "ui/status_panel.hpp"
+#include "ui/app_window.hpp"
+#include "ui/ui_context.hpp"
 #include "ui/window_shell.hpp"
 
 namespace {
 
 const std::vector<app::OptionSpec> kOptions = {
-    {"dsn", true, "libpq connection string or URI (else STAGE1_POSTGRES_*, else PG*)"},
+    {"dsn", true, "libpq connection string or URI (else STAGE1_POSTGRES_*, else PG*); connects at start"},
+    {"profile", true, "use this saved connection profile; connects at start"},
+    {"demo", false, "connect at start, open the first dataset and select its first run"},
     {"screenshot", true, "write a PNG of the window after the scripted frames, then exit"},
     {"snapshot-text", true, "write the text of the last frame to this file, then exit"},
-    {"frames", true, "render this many frames (and wait for the connection attempt), then exit"},
+    {"frames", true, "render this many frames, wait until no request runs (30 s at most), write, exit"},
     {"help", false, "show this help"},
 };
 
@@ -34,95 +39,98 @@ std::string layoutFile() {
     return (dir / "imgui.ini").string();
 }
 
-void showMigrations(const db::MigrationStatus& m, ui::StatusModel& model) {
-    model.schema_version = m.schemaVersion();
-    model.pending_count = static_cast<int>(m.pending.size());
-    model.mismatched_count = static_cast<int>(m.mismatched.size());
-    model.migrations.clear();
-    for (const auto& row : m.applied)
-        model.migrations.push_back({row.version, row.name, "applied", row.appliedAt});
-    for (const auto& mm : m.mismatched)
-        model.migrations.push_back({mm.ledger.version, mm.ledger.name, "mismatched", mm.ledger.appliedAt});
-    for (const auto& p : m.pending) model.migrations.push_back({p.version, p.name, "pending", ""});
-    for (const auto& row : m.unknown)
-        model.migrations.push_back({row.version, row.name, "unknown", row.appliedAt});
-}
+// --demo: once the datasets arrive, open the first one; once its runs arrive, select the first.
+class DemoScript {
+  public:
+    bool done() const { return step_ == Step::Done; }
 
-void showFailure(const db::DbError& error, bool cancelled, ui::StatusModel& model) {
-    model.connection = ui::StatusModel::Connection::Failed;
-    model.error_title = cancelled ? "Connection attempt cancelled" : "Cannot connect";
-    model.error_text = error.describe();
-}
+    void advance(app::Workbench& wb) {
+        const app::WorkbenchState& s = wb.state();
+        if (done()) return;
+        if (s.connection.phase == app::ConnectionPhase::Failed) step_ = Step::Done;
+        const auto& datasets = s.hierarchy.datasets;
+        if (step_ == Step::OpenDataset && datasets.loaded) {
+            if (datasets.items.empty()) {
+                step_ = Step::Done;
+                return;
+            }
+            if (!datasets.items[0].expanded) wb.toggle(app::VisibleRow{app::RowKind::Dataset, 0, -1, -1, 0});
+            step_ = Step::SelectRun;
+        } else if (step_ == Step::SelectRun && !datasets.items.empty() && datasets.items[0].runs.loaded) {
+            if (!datasets.items[0].runs.items.empty())
+                wb.select(app::VisibleRow{app::RowKind::Run, 0, 0, -1, 1});
+            step_ = Step::Done;
+        }
+    }
+
+  private:
+    enum class Step { OpenDataset, SelectRun, Done };
+    Step step_ = Step::OpenDataset;
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
     app::ParsedArgs args;
-    app::ResolvedConnection connection;
     int frames = 0;
     try {
         args = app::parseOptions(std::vector<std::string>(argv + 1, argv + argc), kOptions);
         if (args.has("help")) {
-            std::cout << "usage: stage1-debugger [options]\n\n" << app::describeOptions(kOptions);
+            std::cout << "usage: stage1-debugger [options]\n\n"
+                      << app::describeOptions(kOptions) << "\nenvironment:\n";
+            for (const auto& v : app::stage1EnvironmentVariables())
+                std::cout << "  " << v.name << "  " << v.meaning << "\n";
             return 0;
         }
-        app::ConnectionSettings flags;
-        if (auto dsn = args.value("dsn")) flags = app::settingsFromDsn(*dsn);
-        connection = app::resolveConnection(flags, {}, app::processEnvironment(), "stage1-debugger");
         frames = static_cast<int>(args.integer("frames", 0, 0, 100000));
     } catch (const std::invalid_argument& e) {
         std::cerr << "stage1-debugger: " << e.what() << "\n";
         return 2;
     }
 
-    ui::StatusModel model;
-    model.target = connection.describe();
-
+    // SIGTERM/SIGINT/SIGHUP stop the managed ssh tunnel before the window goes.
+    app::installChildCleanupOnSignals();
+    db::Mailbox mailbox;
     ui::WindowShell::Options options;
     options.ini_path = layoutFile();
+    options.width = 1280;
+    options.height = 800;
     options.frames = frames;
     options.screenshot_path = args.value("screenshot").value_or("");
     options.text_snapshot_path = args.value("snapshot-text").value_or("");
     if (options.frames == 0 && (!options.screenshot_path.empty() || !options.text_snapshot_path.empty()))
         options.frames = 3;
-    // Scripted runs capture the outcome of the connection attempt, not the spinner.
-    options.ready = [&model] { return model.connection != ui::StatusModel::Connection::Connecting; };
+    options.ready_timeout_s = 30.0;
     ui::WindowShell window(options);
-
-    db::Mailbox mailbox;
     mailbox.onPost([&window] { window.requestRedraw(); });
-    db::Session session({connection.connectParams(), connection.statementTimeoutMs}, mailbox);
-    db::RequestId running = 0;
 
-    auto readSchema = [&] {
-        running = session.submit<db::MigrationStatus>(
-            [](db::Connection& conn) { return db::inspectMigrations(conn, db::embeddedMigrations()); },
-            [&](db::Outcome<db::MigrationStatus> outcome) {
-                running = 0;
-                model.elapsed_ms += outcome.elapsedMs;
-                if (!outcome.ok()) return showFailure(*outcome.error, outcome.cancelled, model);
-                model.connection = ui::StatusModel::Connection::Connected;
-                showMigrations(*outcome.value, model);
-            });
-    };
-    auto connect = [&] {
-        model.connection = ui::StatusModel::Connection::Connecting;
-        running = session.connect([&](db::Outcome<db::ServerFacts> outcome) {
-            running = 0;
-            model.elapsed_ms = outcome.elapsedMs;
-            if (!outcome.ok()) return showFailure(*outcome.error, outcome.cancelled, model);
-            model.server_version = outcome.value->serverVersion;
-            model.current_user = outcome.value->currentUser;
-            model.ssl_in_use = outcome.value->sslInUse;
-            readSchema();
-        });
-    };
+    // Declared after the window: destroyed first, so its workers stop while the window still exists.
+    app::Workbench wb(mailbox, app::processEnvironment());
+    const bool demo = args.has("demo");
+    try {
+        app::ConnectionSettings flags;
+        if (auto dsn = args.value("dsn")) flags = app::settingsFromDsn(*dsn);
+        wb.loadStartupSettings(flags, args.value("profile").value_or(""));
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "stage1-debugger: " << e.what() << "\n";
+        return 2;
+    }
+    const char* envHost = std::getenv("STAGE1_POSTGRES_HOST");
+    const bool connectAtStart =
+        args.has("dsn") || args.has("profile") || demo || (envHost != nullptr && envHost[0] != '\0');
+    if (connectAtStart) wb.connect();
 
-    connect();
+    DemoScript script;
+    // Scripted runs capture the outcome, not the spinner.
+    window.setReady([&] { return !wb.busy() && (!demo || script.done()); });
+
+    ui::UiContext ctx;
     return window.run([&] {
         mailbox.drain();
-        ui::StatusActions actions = ui::DrawStatusPanel(model, window.monoFont());
-        if (actions.cancel_clicked && running) session.cancel(running);
-        if (actions.refresh_clicked && !running) connect();
+        ctx.now = ImGui::GetTime();
+        ctx.mono = window.monoFont();
+        wb.tick(ctx.now);
+        if (demo) script.advance(wb);
+        ui::DrawAppWindow(wb, ctx);
     });
 }

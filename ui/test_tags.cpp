@@ -1,5 +1,6 @@
 #include "ui/test_tags.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace ui {
@@ -22,6 +23,14 @@ const TaggedRect* FindTag(const std::string& tag) {
     // Drawn in the frame just finished (the driver asks between frames) or the current one.
     if (it == tags().end() || it->second.frame < ImGui::GetFrameCount() - 1) return nullptr;
     return &it->second;
+}
+
+std::vector<std::string> DrawnTags() {
+    std::vector<std::string> names;
+    for (const auto& [name, rect] : tags())
+        if (rect.frame >= ImGui::GetFrameCount() - 1) names.push_back(name);
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 }  // namespace ui

@@ -6,6 +6,7 @@
 #include <imgui.h>
 
 #include <string>
+#include <vector>
 
 namespace ui {
 
@@ -19,5 +20,7 @@ struct TaggedRect {
 void TagLastItem(const std::string& tag);
 // The rectangle drawn in the latest frame, or nullptr when the tag was not drawn then.
 const TaggedRect* FindTag(const std::string& tag);
+// Every tag FindTag would find now, sorted (for the driver's "no such tag" message).
+std::vector<std::string> DrawnTags();
 
 }  // namespace ui

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 #include <GLFW/glfw3.h>  // also brings <GL/gl.h>: types and enums only, no GL function is linked
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
@@ -96,8 +98,9 @@ void RequestAnimationFrame() {
 }
 
 void IncludeWindowInTextSnapshot() {
-    // LogToFile appends, and returns at once while logging is already on.
-    if (g_text_snapshot_path != nullptr) ImGui::LogToFile(-1, g_text_snapshot_path);
+    // LogToFile appends, and returns at once while logging is already on. Depth 0: logging must not
+    // force tree nodes open, or a snapshotted frame would differ from the others.
+    if (g_text_snapshot_path != nullptr) ImGui::LogToFile(0, g_text_snapshot_path);
 }
 
 // glad is not packaged, and the OpenGL3 backend's embedded loader is private to it (its header
@@ -224,14 +227,16 @@ bool WindowShell::createWindow() {
         return false;
     }
     glfwMakeContextCurrent(window_);
-    glfwSwapInterval(1);
+    glfwSwapInterval(options_.vsync ? 1 : 0);
     return true;
 }
 
 void WindowShell::loadFonts(float scale) {
     ImGuiIO& io = ImGui::GetIO();
-    // Latin-1 plus the punctuation, arrows and symbols the panels use (… — • → ✓ ✗ ● ○).
-    static const ImWchar kExtraRanges[] = {0x2010, 0x2027, 0x2190, 0x21FF, 0x2260, 0x2265,
+    // Latin-1, Latin Extended, Greek, Cyrillic, currency (€) and the punctuation, arrows and symbols
+    // the panels use (… — • → ✓ ✗ ● ○): what configs and names are likely to hold.
+    static const ImWchar kExtraRanges[] = {0x0100, 0x024F, 0x0370, 0x03FF, 0x0400, 0x04FF, 0x2010,
+                                           0x2027, 0x20A0, 0x20CF, 0x2190, 0x21FF, 0x2260, 0x2265,
                                            0x25A0, 0x25FF, 0x2713, 0x2718, 0};
     ImFontGlyphRangesBuilder ranges;
     ranges.AddRanges(io.Fonts->GetGlyphRangesDefault());
@@ -257,6 +262,8 @@ void WindowShell::loadFonts(float scale) {
 }
 
 void WindowShell::close() {
+    if (!capture_path_.empty()) std::remove(capture_path_.c_str());
+    capture_path_.clear();
     if (gl_backend_ready_) ImGui_ImplOpenGL3_Shutdown();
     if (glfw_backend_ready_) ImGui_ImplGlfw_Shutdown();
     gl_backend_ready_ = glfw_backend_ready_ = false;
@@ -409,9 +416,10 @@ class TextSnapshot {
 
 }  // namespace
 
-bool WindowShell::renderFrame(const FrameFn& draw, bool capture) {
+bool WindowShell::renderFrame(const FrameFn& draw, bool capture, const InputFn& injectInput) {
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
+    if (injectInput) injectInput(ImGui::GetIO());  // after the backend wrote what GLFW reported
     ImGui::NewFrame();
 
     bool ok = true;
@@ -424,21 +432,57 @@ bool WindowShell::renderFrame(const FrameFn& draw, bool capture) {
         draw();
     }
     ImGui::Render();
+    drawToBackBuffer();
 
+    if (capture && !options_.screenshot_path.empty()) ok = readBackBuffer(options_.screenshot_path) && ok;
+    glfwSwapBuffers(window_);
+    return ok;
+}
+
+void WindowShell::drawToBackBuffer() {
     int width = 0, height = 0;
     glfwGetFramebufferSize(window_, &width, &height);
     gl_->viewport(0, 0, width, height);
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
     gl_->clearColor(bg.x, bg.y, bg.z, 1.0f);
     gl_->clear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    if (ImDrawData* data = ImGui::GetDrawData()) ImGui_ImplOpenGL3_RenderDrawData(data);
+}
 
-    if (capture && !options_.screenshot_path.empty()) ok = writeScreenshot(options_.screenshot_path) && ok;
-    glfwSwapBuffers(window_);
+bool WindowShell::stepFrame(const FrameFn& draw, const InputFn& injectInput) {
+    glfwPollEvents();
+    redraw_requested_.store(false);
+    if (!capture_text_) return renderFrame(draw, false, injectInput);
+
+    if (capture_path_.empty()) {
+        std::string pattern = "/tmp/stage1-frame-text-XXXXXX";
+        const int fd = mkstemp(pattern.data());
+        if (fd < 0) return renderFrame(draw, false, injectInput);
+        ::close(fd);
+        capture_path_ = pattern;
+    }
+    const std::string saved = options_.text_snapshot_path;
+    options_.text_snapshot_path = capture_path_;
+    const bool ok = renderFrame(draw, true, injectInput);
+    options_.text_snapshot_path = saved;
+
+    last_text_.clear();
+    if (std::FILE* f = std::fopen(capture_path_.c_str(), "rb")) {
+        char buf[8192];
+        size_t n = 0;
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) last_text_.append(buf, n);
+        std::fclose(f);
+    }
     return ok;
 }
 
-bool WindowShell::writeScreenshot(const std::string& path) const {
+bool WindowShell::writeScreenshot(const std::string& path) {
+    if (window_ == nullptr) return false;
+    drawToBackBuffer();  // the last frame's draw data stays valid until the next NewFrame()
+    return readBackBuffer(path);
+}
+
+bool WindowShell::readBackBuffer(const std::string& path) const {
     int width = 0, height = 0;
     glfwGetFramebufferSize(window_, &width, &height);
     if (width <= 0 || height <= 0) {

@@ -36,6 +36,8 @@ class WindowShell {
         // Longest sleep between event checks. A wake-up with nothing new (no input, no
         // requestRedraw(), no animation, >1 s since the last activity) draws no frame.
         double idle_timeout_s = 0.25;
+
+        bool vsync = true;  // tests step frames back to back without waiting for the display
     };
 
     enum ExitCode : int {
@@ -57,23 +59,43 @@ class WindowShell {
     // Thread-safe: wakes the loop so the next frame is drawn now (e.g. a worker posted a result).
     void requestRedraw();
 
+    // Replaces Options::ready (for objects made after the shell). Before run().
+    void setReady(std::function<bool()> ready) { options_.ready = std::move(ready); }
+
     // UI thread: ends run() after the current frame.
     void requestClose();
 
     // DejaVu Sans Mono when installed, else the default font; nullptr before run() starts.
     ImFont* monoFont() const { return mono_font_; }
 
+    // ---- stepping, for in-process tests (ui::UiDriver) ----
+    // Instead of run(): open(), then stepFrame() as often as needed, then close() (the destructor
+    // closes too). Options::frames and the scripted capture paths are ignored in this mode.
+    using InputFn = std::function<void(ImGuiIO&)>;
+    bool open();
+    // One frame: poll events, ImGui_ImplGlfw_NewFrame, injectInput(io) (it overwrites what the GLFW
+    // backend just read: mouse position and buttons, keys, characters), ImGui::NewFrame, draw,
+    // Render, swap. Returns false when the text capture could not be written.
+    bool stepFrame(const FrameFn& draw, const InputFn& injectInput = {});
+    // While on, every stepped frame records its text (see IncludeWindowInTextSnapshot).
+    void setTextCapture(bool on) { capture_text_ = on; }
+    // The text of the last frame stepped with the capture on.
+    const std::string& captureText() const { return last_text_; }
+    // A PNG of the last frame: its draw data rendered again into the back buffer and read back.
+    bool writeScreenshot(const std::string& path);
+    void close();
+    GLFWwindow* glfwWindow() const { return window_; }
+
   private:
     struct GlCalls;  // the few GL entry points the shell calls itself (resolved via glfwGetProcAddress)
 
-    bool open();
-    void close();
     bool createWindow();
     void loadFonts(float scale);
     int runInteractive(const FrameFn& draw);
     int runScripted(const FrameFn& draw);
-    bool renderFrame(const FrameFn& draw, bool capture);
-    bool writeScreenshot(const std::string& path) const;
+    bool renderFrame(const FrameFn& draw, bool capture, const InputFn& injectInput = {});
+    void drawToBackBuffer();
+    bool readBackBuffer(const std::string& path) const;
 
     static void installInputWatch(GLFWwindow* window);
     static void onInput(GLFWwindow* window);
@@ -87,6 +109,9 @@ class WindowShell {
     bool glfw_backend_ready_ = false;
     bool gl_backend_ready_ = false;
     unsigned input_events_ = 0;  // bumped by GLFW input callbacks (UI thread)
+    bool capture_text_ = false;  // stepping: record every frame's text
+    std::string capture_path_;   // stepping: the temporary file the text goes through
+    std::string last_text_;
 
     std::atomic<bool> redraw_requested_{false};
     std::mutex glfw_mutex_;  // guards glfw_alive_ against glfwTerminate() racing requestRedraw()

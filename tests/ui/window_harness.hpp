@@ -1,0 +1,93 @@
+// The real window in-process for UI tests: a Workbench, a WindowShell under the Xvfb that CTest
+// starts for this executable (CROSSCOMPILING_EMULATOR), DrawAppWindow and the UiDriver.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "app/workbench.hpp"
+#include "db/mailbox.hpp"
+#include "tests/support/scratch_dir.hpp"
+#include "ui/app_window.hpp"
+#include "ui/test_driver.hpp"
+#include "ui/test_tags.hpp"
+#include "ui/window_shell.hpp"
+
+namespace testsupport {
+
+class WindowHarness {
+  public:
+    WindowHarness() : shell_(options()) {
+        configHome_ = (config_.path() / "config").string();
+        REQUIRE_MESSAGE(shell_.open(), "no window: is this running under xvfb-run?");
+        // Only what the test chooses: no STAGE1_* from the machine, profiles in a scratch folder.
+        std::string home = configHome_;
+        wb_ = std::make_unique<app::Workbench>(mailbox_, [home](const char* name) -> const char* {
+            static thread_local std::string value;
+            if (std::string(name) != "XDG_CONFIG_HOME") return nullptr;
+            value = home;
+            return value.c_str();
+        });
+        driver_ = std::make_unique<ui::UiDriver>(shell_, [this] {
+            mailbox_.drain();
+            ctx_.now = ImGui::GetTime();
+            ctx_.mono = shell_.monoFont();
+            wb_->tick(ctx_.now);
+            ui::DrawAppWindow(*wb_, ctx_);
+        });
+        driver_->frames(3);
+    }
+    ~WindowHarness() {
+        driver_.reset();
+        wb_.reset();  // cancels and joins the worker before the window goes
+        mailbox_.drain();
+        shell_.close();
+    }
+    WindowHarness(const WindowHarness&) = delete;
+    WindowHarness& operator=(const WindowHarness&) = delete;
+
+    app::Workbench& wb() { return *wb_; }
+    const app::WorkbenchState& state() const { return wb_->state(); }
+    ui::UiDriver& ui() { return *driver_; }
+    ui::UiContext& ctx() { return ctx_; }
+
+    // The system clipboard, as other programs see it (GLFW -> X11 selection).
+    static std::string clipboard() {
+        const char* text = ImGui::GetClipboardText();
+        return text != nullptr ? text : "";
+    }
+    static void setClipboard(const std::string& text) { ImGui::SetClipboardText(text.c_str()); }
+
+    // docs/screenshots/<name>.png, only when STAGE1_UPDATE_SCREENSHOTS=1.
+    void screenshot(const std::string& name) {
+        const char* update = std::getenv("STAGE1_UPDATE_SCREENSHOTS");
+        if (update == nullptr || std::string(update) != "1") return;
+        const char* dir = std::getenv("STAGE1_SCREENSHOT_DIR");
+        const std::string folder = dir != nullptr && *dir ? dir : STAGE1_SCREENSHOT_DIR_DEFAULT;
+        driver_->moveMouseAway();
+        driver_->frames(2);
+        CHECK(driver_->screenshot(folder + "/" + name + ".png"));
+    }
+
+  private:
+    static ui::WindowShell::Options options() {
+        ui::WindowShell::Options o;
+        o.width = 1280;
+        o.height = 800;
+        o.vsync = false;  // frames back to back: the tests wait on the database, not the display
+        return o;
+    }
+
+    ScratchDir config_;
+    std::string configHome_;
+    db::Mailbox mailbox_;
+    ui::WindowShell shell_;
+    std::unique_ptr<app::Workbench> wb_;
+    ui::UiContext ctx_;
+    std::unique_ptr<ui::UiDriver> driver_;
+};
+
+}  // namespace testsupport

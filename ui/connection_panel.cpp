@@ -1,0 +1,338 @@
+#include "ui/connection_panel.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cfloat>
+#include <cstdio>
+#include <cstring>
+
+#include "ui/panel_kit.hpp"
+#include "ui/test_tags.hpp"
+#include "ui/widgets.hpp"
+
+namespace ui {
+
+namespace {
+
+constexpr const char* kSslModes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
+constexpr float kLabelEm = 6.5f;
+
+// The prompt's buffer: wiped right after it is handed over, never logged or saved.
+char g_password[256] = {};
+bool g_showPassword = false;
+char g_profileName[96] = {};
+
+void Label(const char* text) {
+    ImGui::TableNextColumn();
+    ImGui::AlignTextToFramePadding();
+    TextMuted(text);
+    ImGui::TableNextColumn();
+}
+
+void SubmitPassword(app::Workbench& wb) {
+    const std::string password(g_password);
+    std::memset(g_password, 0, sizeof g_password);
+    g_showPassword = false;
+    wb.submitPassword(password);
+}
+
+void DrawProfileRow(app::Workbench& wb) {
+    app::ConnectionForm& form = wb.form();
+    Label("Profile");
+    const std::string preview = form.profile.empty() ? "(none)" : form.profile;
+    ImGui::SetNextItemWidth(-ButtonWidth("Save as\xE2\x80\xA6") - ImGui::GetStyle().ItemSpacing.x);
+    if (ImGui::BeginCombo("##profile", preview.c_str())) {
+        // Read from disk only while the list is open, not every frame.
+        const auto names = wb.profileNames();
+        if (names.empty()) TextMuted("no saved profiles");
+        for (const std::string& name : names)
+            if (ImGui::Selectable(name.c_str(), name == form.profile)) wb.useProfile(name);
+        ImGui::EndCombo();
+    }
+    TagLastItem("connect.profile");
+    ImGui::SameLine();
+    if (ImGui::Button("Save as\xE2\x80\xA6")) {
+        std::snprintf(g_profileName, sizeof g_profileName, "%s", form.profile.c_str());
+        ImGui::OpenPopup("save_profile");
+    }
+    TagLastItem("profile.save");
+    TooltipIfHovered("Saves these settings under a name (never the password)");
+    if (ImGui::BeginPopup("save_profile")) {
+        TextMuted("Profile name (the password is never saved)");
+        ImGui::SetNextItemWidth(em(14.0f));
+        if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+        const bool enter = ImGui::InputText("##name", g_profileName, sizeof g_profileName,
+                                            ImGuiInputTextFlags_EnterReturnsTrue);
+        TagLastItem("profile.name");
+        ImGui::SameLine();
+        const bool save = ButtonDisablable("Save", g_profileName[0] != '\0');
+        TagLastItem("profile.save.confirm");
+        if ((enter || save) && g_profileName[0] != '\0') {
+            wb.saveProfile(g_profileName);
+            ImGui::CloseCurrentPopup();
+        }
+        ImGui::EndPopup();
+    }
+}
+
+void DrawModeField(app::ConnectionForm& form) {
+    if (ImGui::RadioButton("Direct", form.mode == app::ConnectionMode::Direct))
+        form.mode = app::ConnectionMode::Direct;
+    TagLastItem("connect.mode.direct");
+    ImGui::SameLine(0.0f, em(1.2f));
+    if (ImGui::RadioButton("SSH tunnel", form.mode == app::ConnectionMode::Tunnel))
+        form.mode = app::ConnectionMode::Tunnel;
+    TagLastItem("connect.mode.tunnel");
+}
+
+void PortField(const char* id, int& port, const std::string& tag) {
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    if (ImGui::InputInt(id, &port, 0, 0)) port = std::max(1, std::min(port, 65535));
+    TagLastItem(tag);
+}
+
+void SslModeField(app::ConnectionForm& form) {
+    ImGui::SetNextItemWidth(-FLT_MIN);
+    if (ImGui::BeginCombo("##sslmode", form.sslmode.empty() ? "prefer" : form.sslmode.c_str())) {
+        for (const char* mode : kSslModes)
+            if (ImGui::Selectable(mode, form.sslmode == mode)) form.sslmode = mode;
+        ImGui::EndCombo();
+    }
+    TagLastItem("connect.sslmode");
+}
+
+void PasswordToggle(const app::ConnectionStatus& c) {
+    if (c.passwordRequested) {
+        ImGui::AlignTextToFramePadding();
+        ImGui::TextColored(StatusColor(Status::Warn), "requested \xE2\x86\x92");
+        return;
+    }
+    if (ImGui::Button(g_showPassword ? "Hide prompt" : "Password\xE2\x80\xA6"))
+        g_showPassword = !g_showPassword;
+    TagLastItem("connect.password.open");
+    TooltipIfHovered("Type a password for the next Connect (it is never saved)");
+}
+
+// Two fields per row: [label field | label field].
+void DrawForm(app::Workbench& wb) {
+    app::ConnectionForm& form = wb.form();
+    const bool tunnel = form.mode == app::ConnectionMode::Tunnel;
+    const ImGuiTableFlags flags = ImGuiTableFlags_SizingStretchProp;
+    if (!ImGui::BeginTable("##form", 4, flags)) return;
+    ImGui::TableSetupColumn("label1", ImGuiTableColumnFlags_WidthFixed, em(kLabelEm));
+    ImGui::TableSetupColumn("field1", ImGuiTableColumnFlags_WidthStretch, 1.6f);
+    ImGui::TableSetupColumn("label2", ImGuiTableColumnFlags_WidthFixed, em(kLabelEm));
+    ImGui::TableSetupColumn("field2", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    DrawProfileRow(wb);
+    Label("Mode");
+    DrawModeField(form);
+
+    Label(tunnel ? "Server name" : "Host");
+    TextField("##host", form.host, "connect.host", 0.0f,
+              tunnel ? "db.internal (as the server knows itself)" : "127.0.0.1, a name, or a socket folder");
+    if (tunnel) {
+        Label("");
+    } else {
+        Label("Port");
+        TextField("##port", form.port, "connect.port", 0.0f, "5432");
+    }
+    Label("Database");
+    TextField("##db", form.dbname, "connect.db", 0.0f, "stage1_trading");
+    Label("User");
+    TextField("##user", form.user, "connect.user", 0.0f, "stage1_app");
+    Label("SSL mode");
+    SslModeField(form);
+    Label("Password");
+    PasswordToggle(wb.state().connection);
+
+    if (tunnel) {
+        Label("SSH target");
+        TextField("##target", form.sshTarget, "connect.tunnel.target", 0.0f, "analyst@203.0.113.10[:22]");
+        Label("Local port");
+        PortField("##local", form.tunnelLocalPort, "connect.tunnel.local_port");
+        Label("Remote host");
+        TextField("##rhost", form.remoteHost, "connect.tunnel.remote_host", 0.0f,
+                  "127.0.0.1 (seen from the SSH host)");
+        Label("Remote port");
+        PortField("##rport", form.remotePort, "connect.tunnel.remote_port");
+    }
+    ImGui::EndTable();
+}
+
+void DrawTunnelHint(const app::ConnectionForm& form, UiContext& ctx) {
+    Heading("SSH tunnel");
+    ImGui::PushTextWrapPos(0.0f);
+    TextMuted(form.sshTarget.empty()
+                  ? "External tunnel: start it in a terminal on this machine before you connect:"
+                  : "The app starts this tunnel itself on Connect (and restarts it if it drops). To run it "
+                    "yourself instead, clear the SSH target and use:");
+    ImGui::PopTextWrapPos();
+    const std::string command = TunnelCommand(form);
+    MonoBox("##tunnel", command, ctx, "connect.tunnel.command", 3);
+    CopyButton("Copy command", command, ctx, "connect.tunnel.copy");
+}
+
+void DrawPasswordPrompt(app::Workbench& wb) {
+    const auto& c = wb.state().connection;
+    Heading(c.passwordRequested ? "The server asks for a password" : "Password");
+    ImGui::SetNextItemWidth(-ButtonWidth("Connect") - em(0.5f));
+    if (c.passwordRequested && !ImGui::IsAnyItemActive()) ImGui::SetKeyboardFocusHere();
+    const std::string hint =
+        "password for " + (wb.state().form.user.empty() ? "the user" : wb.state().form.user);
+    const bool enter =
+        ImGui::InputTextWithHint("##password", hint.c_str(), g_password, sizeof g_password,
+                                 ImGuiInputTextFlags_Password | ImGuiInputTextFlags_EnterReturnsTrue);
+    TagLastItem("connect.password");
+    ImGui::SameLine();
+    const bool submit = ImGui::Button("Connect##password");
+    TagLastItem("connect.password.submit");
+    if (enter || submit) SubmitPassword(wb);
+    TextMuted("Kept in memory for this connection only; never saved or logged.");
+}
+
+void DrawDoctorSteps(const app::DoctorState& doctor, double now) {
+    Heading("Doctor");
+    static double started = -1.0;  // the doctor is not a session request: timed here
+    if (doctor.running) {
+        if (started < 0.0) started = now;
+        Spinner();
+        ImGui::SameLine(0.0f, em(0.4f));
+        ImGui::TextUnformatted("testing the connection step by step\xE2\x80\xA6");
+        ImGui::SameLine(0.0f, em(0.5f));
+        TextMuted(FormatDuration((now - started) * 1000.0).c_str());
+        return;
+    }
+    started = -1.0;
+    const ImGuiTableFlags flags = ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_RowBg |
+                                  ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersOuter;
+    if (!ImGui::BeginTable("##doctor", 4, flags)) return;
+    TagLastItem("doctor.steps");
+    ImGui::TableSetupColumn("Step");
+    ImGui::TableSetupColumn("Result");
+    ImGui::TableSetupColumn("ms", ImGuiTableColumnFlags_WidthFixed, em(4.0f));
+    ImGui::TableSetupColumn("Detail", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+    for (const app::DoctorStep& step : doctor.report.steps) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(step.name.c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextColored(StatusColor(step.ok ? Status::Ok : Status::Error), step.ok ? "ok" : "FAIL");
+        ImGui::TableNextColumn();
+        ImGui::Text("%.0f", step.ms);
+        ImGui::TableNextColumn();
+        ImGui::PushTextWrapPos(0.0f);
+        ImGui::TextUnformatted(step.detail.c_str());
+        ImGui::PopTextWrapPos();
+    }
+    ImGui::EndTable();
+    if (doctor.report.ok())
+        StatusDot(Status::Ok, "every step passed");
+    else if (doctor.report.diagnosis)
+        StatusDot(Status::Error, doctor.report.diagnosis->title.c_str());
+}
+
+}  // namespace
+
+std::string TunnelCommand(const app::ConnectionForm& form) {
+    std::string target = form.sshTarget.empty() ? "<user>@<ssh host>" : form.sshTarget;
+    std::string portFlag;
+    if (auto parsed = app::parseSshTarget(form.sshTarget)) {
+        target = parsed->destination;
+        if (parsed->port) portFlag = " -p " + std::to_string(*parsed->port);
+    }
+    const std::string remote = form.remoteHost.empty() ? "127.0.0.1" : form.remoteHost;
+    return "ssh -N" + portFlag + " -L 127.0.0.1:" + std::to_string(form.tunnelLocalPort) + ":" + remote +
+           ":" + std::to_string(form.remotePort) + " " + target;
+}
+
+void DrawConnectionHeader(app::Workbench& wb, UiContext& ctx) {
+    const app::ConnectionStatus& c = wb.state().connection;
+    const bool connecting = c.phase == app::ConnectionPhase::Connecting;
+
+    // Right-hand buttons first in width, so the state text can stop before them.
+    const char* primary = connecting ? "Cancel" : "Connect";
+    const float buttons = ButtonWidth("Doctor") + ButtonWidth(primary) + ButtonWidth("Disconnect") +
+                          ImGui::GetStyle().ItemSpacing.x * 2.0f;
+
+    ImGui::AlignTextToFramePadding();
+    switch (c.phase) {
+        case app::ConnectionPhase::Connected:
+            StatusDot(Status::Ok, ("Connected to " + c.target).c_str());
+            break;
+        case app::ConnectionPhase::Connecting:
+            RunningLine("Connecting to " + c.target + "\xE2\x80\xA6", c.request, ctx.now);
+            break;
+        case app::ConnectionPhase::Failed:
+            StatusDot(Status::Error, c.request.phase == app::RequestPhase::Cancelled
+                                         ? "Connection attempt cancelled"
+                                         : ("Cannot connect to " + c.target).c_str());
+            break;
+        case app::ConnectionPhase::Reconnecting: {
+            std::string text = "Connection lost, reconnecting to " + c.target + "\xE2\x80\xA6";
+            if (c.reconnectAttempts > 0) text += " (attempt " + std::to_string(c.reconnectAttempts + 1) + ")";
+            Spinner();
+            ImGui::SameLine(0.0f, em(0.4f));
+            ImGui::TextColored(StatusColor(Status::Warn), "%s", text.c_str());
+            if (!c.reconnectReason.empty()) TooltipIfHovered(c.reconnectReason.c_str());
+            break;
+        }
+        case app::ConnectionPhase::Disconnected:
+            StatusDot(Status::Idle, "Not connected");
+            break;
+    }
+
+    AlignRight(buttons);
+    ImGui::BeginDisabled(wb.state().doctor.running);
+    if (ImGui::Button("Doctor")) wb.runDoctor();
+    ImGui::EndDisabled();
+    TagLastItem("doctor.button");
+    TooltipIfHovered("Test the connection step by step: resolve, TCP, TLS, login, server, schema");
+    ImGui::SameLine();
+    if (connecting) {
+        if (ImGui::Button("Cancel")) wb.cancel(c.request);
+        TagLastItem("connect.cancel");
+    } else {
+        if (ImGui::Button("Connect")) wb.connect();
+        TagLastItem("connect.button");
+    }
+    ImGui::SameLine();
+    const bool canDisconnect =
+        c.phase == app::ConnectionPhase::Connected || c.phase == app::ConnectionPhase::Failed;
+    if (ButtonDisablable("Disconnect", canDisconnect)) wb.disconnect();
+    TagLastItem("disconnect.button");
+}
+
+void DrawConnectionPanel(app::Workbench& wb, UiContext& ctx) {
+    const app::WorkbenchState& s = wb.state();
+    const bool tunnel = s.form.mode == app::ConnectionMode::Tunnel;
+    const bool side =
+        tunnel || s.connection.passwordRequested || g_showPassword || s.doctor.ran || s.doctor.running;
+    const ImGuiTableFlags flags = ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_BordersInnerV;
+    // Alone, the form stays a readable width instead of stretching across a wide window.
+    const float width = side ? 0.0f : std::min(ImGui::GetContentRegionAvail().x, em(56.0f));
+    if (!ImGui::BeginTable("##connection", side ? 2 : 1, flags, ImVec2(width, 0.0f))) return;
+    ImGui::TableSetupColumn("form", ImGuiTableColumnFlags_WidthStretch, 1.5f);
+    if (side) ImGui::TableSetupColumn("side", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    DrawForm(wb);
+    if (side) {
+        ImGui::TableNextColumn();
+        ImGui::Indent(em(0.5f));
+        if (s.connection.passwordRequested || g_showPassword) {
+            DrawPasswordPrompt(wb);
+            ImGui::Spacing();
+        }
+        if (tunnel) {
+            DrawTunnelHint(s.form, ctx);
+            ImGui::Spacing();
+        }
+        if (s.doctor.ran || s.doctor.running) DrawDoctorSteps(s.doctor, ctx.now);
+        ImGui::Unindent(em(0.5f));
+    }
+    ImGui::EndTable();
+}
+
+}  // namespace ui

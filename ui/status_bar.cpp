@@ -1,0 +1,144 @@
+#include "ui/status_bar.hpp"
+
+#include <imgui.h>
+
+#include <cstdio>
+
+#include "ui/panel_kit.hpp"
+#include "ui/test_tags.hpp"
+#include "ui/widgets.hpp"
+
+namespace ui {
+
+namespace {
+
+void Separator() {
+    ImGui::SameLine(0.0f, em(0.6f));
+    TextMuted("\xC2\xB7");
+    ImGui::SameLine(0.0f, em(0.6f));
+}
+
+Status PhaseStatus(app::ConnectionPhase phase) {
+    switch (phase) {
+        case app::ConnectionPhase::Connected:
+            return Status::Ok;
+        case app::ConnectionPhase::Connecting:
+        case app::ConnectionPhase::Reconnecting:
+            return Status::Warn;
+        case app::ConnectionPhase::Failed:
+            return Status::Error;
+        case app::ConnectionPhase::Disconnected:
+            break;
+    }
+    return Status::Idle;
+}
+
+const char* PhaseText(app::ConnectionPhase phase) {
+    switch (phase) {
+        case app::ConnectionPhase::Connected:
+            return "Connected";
+        case app::ConnectionPhase::Connecting:
+            return "Connecting";
+        case app::ConnectionPhase::Reconnecting:
+            return "Reconnecting";
+        case app::ConnectionPhase::Failed:
+            return "Connection failed";
+        case app::ConnectionPhase::Disconnected:
+            break;
+    }
+    return "Not connected";
+}
+
+// "15.18" out of "15.18 (Debian 15.18-0+deb12u1)".
+std::string ShortVersion(const std::string& version) {
+    const size_t space = version.find(' ');
+    return space == std::string::npos ? version : version.substr(0, space);
+}
+
+void DrawFacts(const app::WorkbenchState& s) {
+    const app::ConnectionStatus& c = s.connection;
+    StatusDot(PhaseStatus(c.phase), PhaseText(c.phase));
+    if (!c.target.empty()) {
+        Separator();
+        ImGui::TextUnformatted(c.target.c_str());
+    }
+    if (s.form.mode == app::ConnectionMode::Tunnel) {
+        Separator();
+        ImGui::TextColored(StatusColor(Status::Warn), "SSH tunnel via 127.0.0.1:%d", s.form.tunnelLocalPort);
+    }
+    if (c.phase != app::ConnectionPhase::Connected) return;
+    Separator();
+    ImGui::Text("PostgreSQL %s", ShortVersion(c.facts.serverVersion).c_str());
+    Separator();
+    ImGui::TextUnformatted(c.facts.sslInUse ? "SSL on" : "SSL off");
+    if (c.latencyMs) {
+        Separator();
+        ImGui::Text("%.1f ms", *c.latencyMs);
+    }
+    if (c.schemaVersion > 0 || c.pendingMigrations > 0) {
+        Separator();
+        char text[64];
+        std::snprintf(text, sizeof text, "schema v%d", c.schemaVersion);
+        ImGui::TextUnformatted(text);
+        ImGui::SameLine(0.0f, em(0.4f));
+        if (c.schemaUpToDate) {
+            ImGui::TextColored(StatusColor(Status::Ok), "up to date");
+        } else {
+            std::snprintf(text, sizeof text, "%d pending", c.pendingMigrations);
+            ImGui::TextColored(StatusColor(Status::Warn), "%s", text);
+        }
+    }
+}
+
+void DrawActivity(app::Workbench& wb, UiContext& ctx) {
+    const auto running = RunningRequests(wb.state());
+    if (running.empty()) return;
+    const RunningRequest& first = running.front();
+    std::string label = first.label;
+    if (running.size() > 1) label += " (+" + std::to_string(running.size() - 1) + " more)";
+    const std::string elapsed = FormatDuration(RunningSeconds(*first.request, ctx.now) * 1000.0);
+    const float width = ImGui::GetTextLineHeight() + em(0.4f) + ImGui::CalcTextSize(label.c_str()).x +
+                        em(0.5f) + ImGui::CalcTextSize(elapsed.c_str()).x + em(0.6f) + ButtonWidth("Cancel");
+    AlignRight(width);
+    RunningLine(label, *first.request, ctx.now);
+    ImGui::SameLine(0.0f, em(0.6f));
+    if (ImGui::SmallButton("Cancel")) wb.cancel(*first.request);
+    TagLastItem("status.cancel");
+    TooltipIfHovered("Cancel this request (PQcancel on the server)");
+}
+
+}  // namespace
+
+std::vector<RunningRequest> RunningRequests(const app::WorkbenchState& s) {
+    std::vector<RunningRequest> out;
+    auto add = [&out](std::string label, const app::RequestStatus& r) {
+        if (r.running()) out.push_back({std::move(label), &r});
+    };
+    add("connecting", s.connection.request);
+    add("loading datasets", s.hierarchy.datasets.request);
+    for (const auto& d : s.hierarchy.datasets.items) {
+        add("loading runs of " + d.row.slug, d.runs.request);
+        for (const auto& r : d.runs.items)
+            add("loading simulations of " + r.row.measurement, r.simulations.request);
+    }
+    add("loading the config", s.details.request);
+    add("finding identical configs", s.paste.findRequest);
+    add("writing the placeholder dataset", s.backfill.request);
+    return out;
+}
+
+float StatusBarHeight() {
+    return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.y + 1.0f;
+}
+
+void DrawStatusBar(app::Workbench& wb, UiContext& ctx) {
+    ImGui::Separator();
+    ImGui::BeginGroup();
+    ImGui::AlignTextToFramePadding();
+    DrawFacts(wb.state());
+    DrawActivity(wb, ctx);
+    ImGui::EndGroup();
+    TagLastItem("status.bar");
+}
+
+}  // namespace ui
