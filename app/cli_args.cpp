@@ -29,10 +29,29 @@ long long ParsedArgs::integer(const std::string& name, long long fallback, long 
 
 ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs) {
     ParsedArgs parsed;
+    std::vector<const OptionSpec*> positionals;
+    for (const auto& s : specs)
+        if (s.positional) positionals.push_back(&s);
+    auto addPositional = [&](const std::string& arg) {
+        if (positionals.empty())
+            throw UsageError("unexpected argument '" + arg + "' (options start with --)");
+        if (parsed.positional.size() == positionals.size())
+            throw UsageError("unexpected argument '" + arg + "' (expected only <" + positionals.back()->name +
+                             ">)");
+        parsed.positional.push_back(arg);
+    };
+    bool optionsEnded = false;
     for (size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
-        if (arg.rfind("--", 0) != 0 || arg.size() == 2)
-            throw UsageError("unexpected argument '" + arg + "' (options start with --)");
+        if (optionsEnded || arg.rfind("--", 0) != 0) {
+            addPositional(arg);
+            continue;
+        }
+        if (arg.size() == 2) {
+            if (positionals.empty()) throw UsageError("unexpected argument '--' (options start with --)");
+            optionsEnded = true;
+            continue;
+        }
         std::string name = arg.substr(2);
         std::optional<std::string> inlineValue;
         if (auto eq = name.find('='); eq != std::string::npos) {
@@ -41,7 +60,7 @@ ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<
         }
         const OptionSpec* spec = nullptr;
         for (const auto& s : specs)
-            if (s.name == name) spec = &s;
+            if (s.name == name && !s.positional) spec = &s;
         if (!spec) throw UsageError("unknown option --" + name);
         if (parsed.has(name)) throw UsageError("--" + name + " given twice");
         if (!spec->takesValue) {
@@ -62,7 +81,8 @@ ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<
 std::string describeOptions(const std::vector<OptionSpec>& specs) {
     std::string out;
     for (const auto& s : specs) {
-        std::string left = "  --" + s.name + (s.takesValue ? " VALUE" : "");
+        std::string left =
+            s.positional ? "  <" + s.name + ">" : "  --" + s.name + (s.takesValue ? " VALUE" : "");
         if (left.size() < 28) left.resize(28, ' ');
         out += left + " " + s.help + "\n";
     }

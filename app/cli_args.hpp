@@ -1,5 +1,6 @@
-// Command-line parsing for stage1ctl: one subcommand, then --options. Every mistake is a
-// UsageError whose text says what was wrong and what was expected.
+// Command-line parsing for stage1ctl: one subcommand, then --options (and, for commands that
+// declare them, positional arguments). Every mistake is a UsageError whose text says what was wrong
+// and what was expected.
 #pragma once
 
 #include <map>
@@ -20,11 +21,15 @@ struct OptionSpec {
     std::string name;  // without the leading "--"
     bool takesValue;
     std::string help;
+    // A positional argument instead of an option: `name` is only its label in the help
+    // (`<name>`); bare arguments fill the positional specs in order, and never as --name.
+    bool positional = false;
 };
 
 struct ParsedArgs {
     std::map<std::string, std::string> values;
     std::set<std::string> flags;
+    std::vector<std::string> positional;  // at most as many as positional specs; the command checks
 
     bool has(const std::string& name) const { return values.count(name) || flags.count(name); }
     std::optional<std::string> value(const std::string& name) const;
@@ -35,7 +40,8 @@ struct ParsedArgs {
 // A whole number within [min, max]; UsageError naming `what` otherwise.
 long long parseInteger(const std::string& text, const std::string& what, long long min, long long max);
 
-// argv after the subcommand. Accepts "--name value" and "--name=value".
+// argv after the subcommand. Accepts "--name value", "--name=value" and, when specs declare
+// positionals, bare arguments anywhere ("--" ends the options: everything after it is positional).
 ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs);
 
 std::string describeOptions(const std::vector<OptionSpec>& specs);

@@ -67,5 +67,9 @@ CtlCommand configCheckCommand();
 CtlCommand configFindCommand();
 CtlCommand backfillDatasetCommand();
 CtlCommand doctorCommand();
+CtlCommand validateCommand();
+CtlCommand backupCommand();
+CtlCommand restoreCheckCommand();
+CtlCommand replaySpoolCommand();
 
 }  // namespace app

@@ -22,7 +22,9 @@ const std::vector<CtlCommand>& commands() {
         migrateCommand(),     statusCommand(),     datasetsCommand(),
         runsCommand(),        simsCommand(),       configShowCommand(),
         configCheckCommand(), configFindCommand(), backfillDatasetCommand(),
-        doctorCommand(),      demoSeedCommand()};
+        doctorCommand(),      demoSeedCommand(),
+        validateCommand(), backupCommand(), restoreCheckCommand(),
+        replaySpoolCommand()};
     return all;
 }
 

@@ -202,4 +202,83 @@ std::string Connection::serverVersion() const {
     return v ? v : "";
 }
 
+// ---- Pipeline mode ----
+
+bool PipelineSyncResult::ok() const {
+    if (syncError) return false;
+    for (const auto& c : commands)
+        if (c.status != PipelineOutcome::Status::Ok) return false;
+    return true;
+}
+
+Pipeline::Pipeline(Connection& conn) : conn_(conn.raw()) {
+    if (PQenterPipelineMode(conn_) != 1) throw Error(errorFromResult(nullptr, conn_));
+}
+
+Pipeline::~Pipeline() {
+    if (pending_ == 0 && PQstatus(conn_) == CONNECTION_OK) PQexitPipelineMode(conn_);
+}
+
+void Pipeline::send(const std::string& sql, const Params& params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    if (PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                          nullptr, nullptr, 0) != 1)
+        throw Error(errorFromResult(nullptr, conn_));
+    ++pending_;
+}
+
+PipelineSyncResult Pipeline::sync() {
+    // A lost connection surfaces as an error result (the server's FATAL, or libpq's own text) and
+    // then CONNECTION_BAD: report the most telling of them.
+    std::optional<DbError> lastError;
+    auto lost = [&]() -> Error {
+        pending_ = 0;
+        if (lastError && !lastError->sqlstate.empty()) return Error(*lastError);
+        return Error(errorFromResult(nullptr, conn_));
+    };
+    if (PQpipelineSync(conn_) != 1) throw lost();
+    PipelineSyncResult out;
+    out.commands.reserve(pending_);
+    for (size_t k = 0; k < pending_; ++k) {
+        PipelineOutcome outcome;
+        bool seen = false;
+        // Each command: one or more results, then NULL.
+        while (PGresult* raw = PQgetResult(conn_)) {
+            Result result(raw);
+            seen = true;
+            ExecStatusType status = PQresultStatus(raw);
+            if (status == PGRES_PIPELINE_ABORTED && outcome.status == PipelineOutcome::Status::Ok) {
+                outcome.status = PipelineOutcome::Status::Skipped;
+            } else if (status == PGRES_FATAL_ERROR || status == PGRES_NONFATAL_ERROR) {
+                outcome.status = PipelineOutcome::Status::Failed;
+                outcome.error = errorFromResult(raw, conn_);
+                lastError = outcome.error;
+            }
+        }
+        if (PQstatus(conn_) != CONNECTION_OK || !seen) throw lost();
+        out.commands.push_back(std::move(outcome));
+    }
+    pending_ = 0;
+    // The sync point: PGRES_PIPELINE_SYNC, after an error when the implicit COMMIT failed.
+    for (int nulls = 0; nulls < 2;) {
+        PGresult* raw = PQgetResult(conn_);
+        if (!raw) {
+            if (PQstatus(conn_) != CONNECTION_OK) throw lost();
+            ++nulls;
+            continue;
+        }
+        Result result(raw);
+        ExecStatusType status = PQresultStatus(raw);
+        if (status == PGRES_PIPELINE_SYNC) return out;
+        if (status == PGRES_FATAL_ERROR) {
+            lastError = errorFromResult(raw, conn_);
+            out.syncError = lastError;
+        }
+        if (PQstatus(conn_) != CONNECTION_OK) throw lost();
+    }
+    throw lost();
+}
+
 }  // namespace db

@@ -116,4 +116,41 @@ class Connection {
 // Errors from a failed PGresult (SQLSTATE, primary, detail, hint) or from the connection text.
 DbError errorFromResult(const PGresult* result, PGconn* conn);
 
+// ---- Pipeline mode (libpq 14+). Added for stage1ctl replay-spool; nothing above depends on it. ----
+// Many commands per round trip. Without an explicit BEGIN, the commands between two sync points are
+// one implicit transaction: it commits at the sync, or, when a command fails, the server skips the
+// rest up to the sync and rolls everything since the previous sync back.
+
+struct PipelineOutcome {
+    enum class Status { Ok, Failed, Skipped };  // Skipped: an earlier command of the same sync failed
+    Status status = Status::Ok;
+    DbError error;  // when Failed
+};
+
+struct PipelineSyncResult {
+    std::vector<PipelineOutcome> commands;  // one per send() since the previous sync, in order
+    std::optional<DbError> syncError;       // every command succeeded but the implicit COMMIT failed
+    bool ok() const;                        // every command succeeded and the transaction committed
+};
+
+class Pipeline {
+  public:
+    // Throws Error when libpq cannot enter pipeline mode (a command is still running).
+    explicit Pipeline(Connection& conn);
+    // Leaves pipeline mode when nothing is pending (otherwise the connection is being abandoned).
+    ~Pipeline();
+    Pipeline(const Pipeline&) = delete;
+    Pipeline& operator=(const Pipeline&) = delete;
+
+    // Queues one command (extended protocol: exactly one statement, values bound).
+    void send(const std::string& sql, const Params& params = {});
+    // Marks a sync point and reads every result up to it. Throws Error when the connection is lost
+    // (its sqlstate is the server's reason when it gave one, e.g. 57P01, otherwise empty).
+    PipelineSyncResult sync();
+
+  private:
+    PGconn* conn_;
+    size_t pending_ = 0;
+};
+
 }  // namespace db

@@ -111,19 +111,21 @@ void DrawActivity(app::Workbench& wb, UiContext& ctx) {
 
 std::vector<RunningRequest> RunningRequests(const app::WorkbenchState& s) {
     std::vector<RunningRequest> out;
-    auto add = [&out](std::string label, const app::RequestStatus& r) {
-        if (r.running()) out.push_back({std::move(label), &r});
+    // Called every frame over every loaded node: build a label only for what is running.
+    auto add = [&out](const app::RequestStatus& r, const auto& label) {
+        if (r.running()) out.push_back({label(), &r});
     };
-    add("connecting", s.connection.request);
-    add("loading datasets", s.hierarchy.datasets.request);
+    auto fixed = [](const char* text) { return [text] { return std::string(text); }; };
+    add(s.connection.request, fixed("connecting"));
+    add(s.hierarchy.datasets.request, fixed("loading datasets"));
     for (const auto& d : s.hierarchy.datasets.items) {
-        add("loading runs of " + d.row.slug, d.runs.request);
+        add(d.runs.request, [&d] { return "loading runs of " + d.row.slug; });
         for (const auto& r : d.runs.items)
-            add("loading simulations of " + r.row.measurement, r.simulations.request);
+            add(r.simulations.request, [&r] { return "loading simulations of " + r.row.measurement; });
     }
-    add("loading the config", s.details.request);
-    add("finding identical configs", s.paste.findRequest);
-    add("writing the placeholder dataset", s.backfill.request);
+    add(s.details.request, fixed("loading the config"));
+    add(s.paste.findRequest, fixed("finding identical configs"));
+    add(s.backfill.request, fixed("writing the placeholder dataset"));
     return out;
 }
 

@@ -1,5 +1,6 @@
 -- postgres_checks.sql: read-only health checks of a Stage 1 metadata database.
 --   psql -X -d <db> -f db/checks/postgres_checks.sql
+--   psql -X -d <db> -v placeholder_days=14 -f db/checks/postgres_checks.sql   (default 7)
 -- Prints one line per check, `check | ok | detail`, then an `overall` line. Exits 0 when every
 -- check passed, 3 (psql's ON_ERROR_STOP status) when any failed, so cron/stage1ctl doctor can
 -- alert on the exit status alone. Runs in one READ ONLY snapshot and changes nothing; it copes
@@ -37,6 +38,15 @@ SELECT to_regclass('public.stage1_schema_migrations') IS NOT NULL AS have_ledger
 \set orphan_folds ''
 \set orphan_simulations ''
 \set placeholder_uuid ''
+\set runs_without_folds ''
+\set finished_without_folds ''
+\set stale_placeholders ''
+\set row_summary ''
+-- An empty placeholder dataset older than this many days is flagged (-v placeholder_days=N).
+\if :{?placeholder_days}
+\else
+\set placeholder_days 7
+\endif
 
 \if :have_ledger
 SELECT max(version) AS ledger_max, count(*) AS ledger_count,
@@ -60,6 +70,31 @@ SELECT (SELECT count(*) FROM (SELECT 1 FROM public.walkforward_runs
         WHERE NOT EXISTS (SELECT 1 FROM public.walkforward_runs r WHERE r.run_id = f.run_id)) AS orphan_folds,
        (SELECT count(*) FROM public.simulation_runs s
         WHERE NOT EXISTS (SELECT 1 FROM public.walkforward_runs r WHERE r.run_id = s.run_id)) AS orphan_simulations
+\gset
+\endif
+
+\if :have_base
+-- The same ground as stage1ctl validate (db/validation.cpp): counts, runs without folds, placeholders.
+SELECT (SELECT count(*) FROM public.walkforward_runs r
+        WHERE NOT EXISTS (SELECT 1 FROM public.walkforward_folds f WHERE f.run_id = r.run_id)) AS runs_without_folds,
+       (SELECT count(*) FROM public.walkforward_runs r
+        WHERE NOT EXISTS (SELECT 1 FROM public.walkforward_folds f WHERE f.run_id = r.run_id)
+          AND r.status NOT IN ('pending', 'running')) AS finished_without_folds,
+       (SELECT count(*) FROM public.indicator_datasets d
+        WHERE d.source = 'laptop_imgui' AND d.row_count = 0
+          AND d.created_at < now() - make_interval(days => :'placeholder_days'::int)) AS stale_placeholders,
+       format('%s datasets, %s runs, %s folds, %s simulations; runs per dataset %s, simulations per run %s, folds per run %s',
+              (SELECT count(*) FROM public.indicator_datasets), (SELECT count(*) FROM public.walkforward_runs),
+              (SELECT count(*) FROM public.walkforward_folds), (SELECT count(*) FROM public.simulation_runs),
+              (SELECT coalesce(min(n) || '..' || max(n), '-') FROM (
+                   SELECT count(r.run_id) AS n FROM public.indicator_datasets d
+                   LEFT JOIN public.walkforward_runs r ON r.dataset_id = d.dataset_id GROUP BY d.dataset_id) x),
+              (SELECT coalesce(min(n) || '..' || max(n), '-') FROM (
+                   SELECT count(s.simulation_id) AS n FROM public.walkforward_runs r
+                   LEFT JOIN public.simulation_runs s ON s.run_id = r.run_id GROUP BY r.run_id) x),
+              (SELECT coalesce(min(n) || '..' || max(n), '-') FROM (
+                   SELECT count(f.fold_index) AS n FROM public.walkforward_runs r
+                   LEFT JOIN public.walkforward_folds f ON f.run_id = r.run_id GROUP BY r.run_id) x)) AS row_summary
 \gset
 \endif
 
@@ -233,6 +268,21 @@ checks(n, name, ok, detail) AS (
     SELECT 17, 'stage1_app owns nothing in public', count(*) = 0,
            coalesce('owns (could bypass restrictions): ' || string_agg(o.object, ', '), 'owns nothing')
     FROM app_owned o
+    UNION ALL
+    SELECT 18, 'runs without folds',
+           nullif(:'finished_without_folds', '')::bigint = 0,
+           CASE WHEN :'runs_without_folds' = '' THEN 'tables missing'
+                ELSE format('%s run(s) without folds, %s of them finished (pending/running ones have none yet); '
+                            || 'stage1ctl validate lists them', :'runs_without_folds', :'finished_without_folds') END
+    UNION ALL
+    SELECT 19, 'stale placeholder datasets',
+           nullif(:'stale_placeholders', '')::bigint = 0,
+           CASE WHEN :'stale_placeholders' = '' THEN 'tables missing'
+                ELSE format('%s placeholder dataset(s) (source laptop_imgui) still with row_count 0 after %s days',
+                            :'stale_placeholders', :'placeholder_days') END
+    UNION ALL
+    SELECT 20, 'row counts', :'row_summary' <> '',
+           CASE WHEN :'row_summary' = '' THEN 'tables missing' ELSE :'row_summary' END
 ),
 summary AS (
     SELECT bool_and(coalesce(c.ok, false)) AS all_ok,

@@ -1,0 +1,170 @@
+// stage1ctl validate: the data checks of db/validation.hpp, as text or JSON.
+// Exit 0 every check passed, 1 one failed, 2 usage, 3 PostgreSQL or QuestDB could not be reached.
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "app/ctl_commands.hpp"
+#include "db/validation.hpp"
+
+namespace app {
+
+namespace {
+
+using nlohmann::json;
+
+struct ConninfoDeleter {
+    void operator()(PQconninfoOption* o) const { PQconninfoFree(o); }
+};
+
+// --questdb takes a libpq conninfo or URI (QuestDB speaks the wire protocol on port 8812).
+db::ConnectParams questDbParams(const std::string& dsn) {
+    char* error = nullptr;
+    std::unique_ptr<PQconninfoOption, ConninfoDeleter> options(PQconninfoParse(dsn.c_str(), &error));
+    if (!options) {
+        std::string why = error ? error : "out of memory";
+        PQfreemem(error);
+        while (!why.empty() && why.back() == '\n') why.pop_back();
+        throw UsageError("--questdb is not a valid connection string: " + why);
+    }
+    db::ConnectParams params;
+    params.set("connect_timeout", "5");
+    params.set("application_name", "stage1ctl-validate");
+    for (PQconninfoOption* o = options.get(); o->keyword; ++o)
+        if (o->val && *o->val) params.set(o->keyword, o->val);
+    return params;
+}
+
+// A missing spool file is an empty spool (the replay removes it); an unreadable one is a mistake.
+std::optional<std::string> readSpool(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw UsageError("--spool " + path + " is a folder, not a file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        if (errno == ENOENT) return std::nullopt;
+        throw UsageError("cannot read --spool " + path + ": " + std::strerror(errno));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+json checkJson(const db::CheckResult& c) {
+    return {{"name", c.name}, {"ok", c.ok},     {"summary", c.summary},
+            {"rows", c.rows}, {"more", c.more}, {"fix", c.fix}};
+}
+
+void printText(std::ostream& out, const std::vector<db::CheckResult>& checks) {
+    int failed = 0;
+    for (const auto& c : checks) {
+        char head[96];
+        std::snprintf(head, sizeof head, "%-5s %-38s ", c.ok ? "ok" : "FAIL", c.name.c_str());
+        out << head << c.summary << "\n";
+        for (const auto& row : c.rows) out << "        " << row << "\n";
+        if (c.more > 0) out << "        ... and " << c.more << " more\n";
+        if (!c.ok && !c.fix.empty()) out << "        fix: " << c.fix << "\n";
+        if (!c.ok) ++failed;
+    }
+    out << "validate: "
+        << (failed ? std::to_string(failed) + " of " + std::to_string(checks.size()) + " checks failed"
+                   : "all " + std::to_string(checks.size()) + " checks passed")
+        << "\n";
+}
+
+int runValidate(const ParsedArgs& args, CtlIo& io) {
+    db::ValidationOptions options;
+    options.maxRows = static_cast<int>(args.integer("max-rows", 20, 1, 10000));
+    options.topN = static_cast<int>(args.integer("top", 5, 1, 1000));
+    options.placeholderAgeDays = static_cast<int>(args.integer("placeholder-days", 7, 0, 36500));
+    std::optional<db::ConnectParams> questdb;
+    if (auto dsn = args.value("questdb")) questdb = questDbParams(*dsn);
+    std::optional<std::string> spoolText;
+    std::string spoolNote;
+    if (auto path = args.value("spool")) {
+        spoolText = readSpool(*path);
+        if (!spoolText) {
+            spoolNote = "no spool file at " + *path + ": nothing is waiting";
+            spoolText = "";
+        }
+    }
+    auto catalog = migrationCatalog(args);  // before connecting: a bad folder is a usage error
+
+    auto conn = connectForCommand(args, io);
+    if (!conn) return kExitConnection;
+    std::vector<db::CheckResult> checks = db::runPostgresChecks(*conn, catalog, options);
+    if (spoolText) {
+        auto spoolChecks = db::checkSpoolReferences(*conn, db::scanSpool(*spoolText), options);
+        if (!spoolNote.empty()) spoolChecks.front().summary = spoolNote;
+        checks.insert(checks.end(), spoolChecks.begin(), spoolChecks.end());
+    }
+    bool questDbUnreachable = false;
+    std::vector<db::QuestDbExpectation> expected;
+    if (questdb) {
+        try {
+            expected = db::questDbExpectations(*conn);
+        } catch (const db::Error& e) {
+            questdb.reset();  // nothing to compare with
+            db::CheckResult c;
+            c.name = "questdb_alignment";
+            c.ok = false;
+            c.summary = "could not list what QuestDB must hold: " + e.info().message;
+            c.fix = "stage1ctl status shows whether the schema is behind; stage1ctl migrate applies it.";
+            checks.push_back(c);
+        }
+    }
+    if (questdb) {
+        try {
+            db::Connection q = db::Connection::open(*questdb);
+            auto aligned = db::checkQuestDbAlignment(q, expected, options);
+            checks.insert(checks.end(), aligned.begin(), aligned.end());
+        } catch (const db::Error& e) {
+            questDbUnreachable = e.info().sqlstate.empty();  // no SQLSTATE: libpq never got an answer
+            db::CheckResult c;
+            c.name = "questdb_connection";
+            c.ok = false;
+            c.summary = (questDbUnreachable ? "cannot connect to QuestDB at " : "QuestDB query failed at ") +
+                        questdb->describe() + ": " + e.info().message;
+            c.fix = questDbUnreachable
+                        ? "Check --questdb (host, port 8812, user, password) and that QuestDB's PostgreSQL "
+                          "wire protocol is enabled (pg.enabled=true)."
+                        : "QuestDB refused a query; see the message (an old QuestDB may lack tables()).";
+            checks.push_back(c);
+        }
+    }
+
+    const bool ok = db::allOk(checks);
+    if (jsonOutput(args)) {
+        json list = json::array();
+        for (const auto& c : checks) list.push_back(checkJson(c));
+        io.out << json{{"ok", ok}, {"checks", list}}.dump(2) << "\n";
+    } else {
+        printText(io.out, checks);
+    }
+    if (questDbUnreachable) return kExitConnection;
+    return ok ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+CtlCommand validateCommand() {
+    return {
+        "validate",
+        "check the data: counts, orphans, missing configs, duplicates, stale placeholders, pending "
+        "migrations, the spool's references and QuestDB alignment (exit 1 when a check fails)",
+        {{"spool", true, "also check the desktop's spool file (pending_postgres_inserts.sql)"},
+         {"questdb", true, "also compare with QuestDB: libpq conninfo, e.g. 'host=q port=8812 user=admin'"},
+         {"placeholder-days", true, "flag empty placeholder datasets older than this (default 7)"},
+         {"max-rows", true, "rows listed per check (default 20)"},
+         {"top", true, "highest and lowest N in the count distributions (default 5)"},
+         {"migrations-dir", true, "compare with the .sql files of this folder instead of the built-in ones"}},
+        runValidate};
+}
+
+}  // namespace app

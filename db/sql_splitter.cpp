@@ -1,0 +1,356 @@
+#include "db/sql_splitter.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+namespace db {
+
+namespace {
+
+bool isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// PostgreSQL's identifier characters; bytes >= 0x80 (UTF-8) count as letters.
+bool isIdentStart(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           static_cast<unsigned char>(c) >= 0x80;
+}
+bool isIdentChar(char c) {
+    return isIdentStart(c) || (c >= '0' && c <= '9') || c == '$';
+}
+bool isDigit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+std::string_view trimRight(std::string_view s) {
+    while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+constexpr size_t npos = std::string_view::npos;
+
+char at(std::string_view s, size_t i) {
+    return i < s.size() ? s[i] : '\0';
+}
+
+// The lexing rules shared by the splitter and insertValuesParts. Each returns the index just past
+// what starts at i, or npos when the text ends first.
+
+size_t endOfLineComment(std::string_view s, size_t i) {
+    size_t end = s.find('\n', i);
+    return end == npos ? s.size() : end;  // the '\n' itself is whitespace
+}
+
+size_t endOfBlockComment(std::string_view s, size_t i) {  // nested, as PostgreSQL's are
+    int nesting = 0;
+    for (size_t k = i; k < s.size();) {
+        if (s[k] == '/' && at(s, k + 1) == '*') {
+            ++nesting;
+            k += 2;
+        } else if (s[k] == '*' && at(s, k + 1) == '/') {
+            k += 2;
+            if (--nesting == 0) return k;
+        } else {
+            ++k;
+        }
+    }
+    return npos;
+}
+
+// A quoted string from its opening quote; backslash escapes only in E'' strings.
+size_t endOfString(std::string_view s, size_t i, bool backslashEscapes) {
+    // Jumps between the only bytes that matter inside the string (memchr for plain strings).
+    auto stop = [&](size_t k) {
+        if (!backslashEscapes) return s.find('\'', k);
+        while (k < s.size() && s[k] != '\'' && s[k] != '\\') ++k;
+        return k < s.size() ? k : npos;
+    };
+    for (size_t k = stop(i + 1); k != npos && k < s.size(); k = stop(k)) {
+        if (s[k] == '\\') {
+            k += 2;
+        } else if (at(s, k + 1) == '\'') {
+            k += 2;
+        } else {
+            return k + 1;
+        }
+    }
+    return npos;
+}
+
+size_t endOfQuotedIdentifier(std::string_view s, size_t i) {
+    for (size_t k = i + 1; k < s.size();) {
+        if (s[k] == '"') {
+            if (at(s, k + 1) != '"') return k + 1;
+            k += 2;
+        } else {
+            ++k;
+        }
+    }
+    return npos;
+}
+
+// `$tag$` or `$$` opens a dollar quote; `$1` (a parameter) and a lone `$` are one short token.
+size_t endOfDollar(std::string_view s, size_t i, bool& quote) {
+    size_t k = i + 1;
+    if (k < s.size() && isIdentStart(s[k]))
+        while (k < s.size() && isIdentChar(s[k]) && s[k] != '$') ++k;
+    quote = at(s, k) == '$';
+    if (!quote) {
+        for (k = i + 1; k < s.size() && isDigit(s[k]);) ++k;
+        return k;
+    }
+    const std::string_view delimiter = s.substr(i, k + 1 - i);
+    size_t close = s.find(delimiter, k + 1);
+    return close == npos ? npos : close + delimiter.size();
+}
+
+enum class Token { Word, Number, String, QuotedIdentifier, Dollar, DollarQuote, Other };
+
+// One token that is not whitespace or a comment; `end` is npos when it is cut off.
+Token nextToken(std::string_view s, size_t i, size_t& end) {
+    const char c = s[i];
+    if (isIdentStart(c)) {
+        size_t k = i + 1;
+        while (k < s.size() && isIdentChar(s[k])) ++k;
+        // E'...' only when the E is a token by itself: nameE'x' is an identifier and a string.
+        if (at(s, k) == '\'' && k == i + 1 && (c == 'E' || c == 'e')) {
+            end = endOfString(s, k, true);
+            return Token::String;
+        }
+        end = k;
+        return Token::Word;
+    }
+    if (isDigit(c)) {  // numbers, and 1e5-style forms: never the start of an E'' string
+        size_t k = i + 1;
+        while (k < s.size() && (isIdentChar(s[k]) || s[k] == '.')) ++k;
+        end = k;
+        return Token::Number;
+    }
+    if (c == '\'') {
+        end = endOfString(s, i, false);
+        return Token::String;
+    }
+    if (c == '"') {
+        end = endOfQuotedIdentifier(s, i);
+        return Token::QuotedIdentifier;
+    }
+    if (c == '$') {
+        bool quote = false;
+        end = endOfDollar(s, i, quote);
+        return quote ? Token::DollarQuote : Token::Dollar;
+    }
+    end = i + 1;  // operators, parentheses, commas, semicolons
+    return Token::Other;
+}
+
+const char* cutOffReason(Token token) {
+    switch (token) {
+        case Token::QuotedIdentifier:
+            return "unterminated quoted identifier";
+        case Token::DollarQuote:
+            return "unterminated dollar-quoted string";
+        default:
+            return "unterminated quoted string";
+    }
+}
+
+// One pass over the script, counting lines.
+class Scanner {
+  public:
+    explicit Scanner(std::string_view script) : s_(script) {}
+
+    SqlSplit run() {
+        SqlSplit out;
+        const size_t n = s_.size();
+        size_t i = 0;
+        while (i < n) {
+            const char c = s_[i];
+            if (isSpace(c)) {
+                i = advance(i, i + 1);
+                continue;
+            }
+            if (c == ';' && depth_ == 0) {
+                if (start_ != npos)
+                    emit(out, i);
+                else
+                    first_ = npos;  // an empty statement: comments before it are dropped with it
+                i = advance(i, i + 1);
+                continue;
+            }
+            noteFirst(i);
+            if (c == '-' && at(s_, i + 1) == '-') {
+                i = endOfLineComment(s_, i);
+                continue;
+            }
+            if (c == '/' && at(s_, i + 1) == '*') {
+                size_t end = endOfBlockComment(s_, i);
+                if (end == npos) return finish(std::move(out), "unterminated /* comment");
+                i = advance(i, end);
+                continue;
+            }
+            if (start_ == npos) {
+                start_ = i;
+                startLine_ = line_;
+            }
+            if (c == '(') ++depth_;
+            if (c == ')' && depth_ > 0) --depth_;
+            size_t end = npos;
+            Token token = nextToken(s_, i, end);
+            if (end == npos) return finish(std::move(out), cutOffReason(token));
+            i = advance(i, end);
+        }
+        return finish(std::move(out), depth_ > 0 ? "no terminating semicolon (unbalanced parentheses)"
+                                                 : "no terminating semicolon");
+    }
+
+  private:
+    // Advances to `to`, counting the lines in between.
+    size_t advance(size_t from, size_t to) {
+        line_ += static_cast<int>(std::count(s_.begin() + from, s_.begin() + to, '\n'));
+        return to;
+    }
+
+    void noteFirst(size_t i) {
+        if (first_ != npos) return;
+        first_ = i;
+        firstLine_ = line_;
+    }
+
+    void emit(SqlSplit& out, size_t semicolon) {
+        SqlStatement st;
+        st.text = std::string(s_.substr(start_, semicolon + 1 - start_));
+        st.leading = std::string(trimRight(s_.substr(first_, start_ - first_)));
+        st.line = startLine_;
+        out.statements.push_back(std::move(st));
+        start_ = npos;
+        first_ = npos;
+        depth_ = 0;
+    }
+
+    // End of the script: whatever started after the last ';' and is more than complete comments is
+    // an incomplete tail.
+    SqlSplit finish(SqlSplit out, const std::string& reason) {
+        bool cutInside = reason.rfind("unterminated", 0) == 0;
+        if (first_ != npos && (start_ != npos || cutInside))
+            out.tail = SqlIncompleteTail{std::string(s_.substr(first_)), firstLine_, reason};
+        return out;
+    }
+
+    std::string_view s_;
+    int line_ = 1;
+    int depth_ = 0;
+    size_t first_ = npos;  // first non-whitespace byte since the previous statement (a comment too)
+    int firstLine_ = 0;
+    size_t start_ = npos;  // first byte of the current statement
+    int startLine_ = 0;
+};
+
+bool sameWord(std::string_view a, const char* upper) {
+    size_t k = 0;
+    for (; k < a.size() && upper[k]; ++k)
+        if ((a[k] >= 'a' && a[k] <= 'z' ? a[k] - 'a' + 'A' : a[k]) != upper[k]) return false;
+    return k == a.size() && !upper[k];
+}
+
+// Walks the significant tokens of one statement; a comment or a cut-off token ends the walk as Bad.
+class TokenWalk {
+  public:
+    enum Step { Bad = -1, End = 0, Next = 1 };
+    explicit TokenWalk(std::string_view s) : s_(s) {}
+
+    Step next() {
+        while (pos_ < s_.size() && isSpace(s_[pos_])) ++pos_;
+        if (pos_ >= s_.size()) return End;
+        if ((s_[pos_] == '-' && at(s_, pos_ + 1) == '-') || (s_[pos_] == '/' && at(s_, pos_ + 1) == '*'))
+            return Bad;
+        start_ = pos_;
+        token_ = nextToken(s_, pos_, end_);
+        if (end_ == npos) return Bad;
+        pos_ = end_;
+        return Next;
+    }
+    bool isWord(const char* upper) const {
+        return token_ == Token::Word && sameWord(s_.substr(start_, end_ - start_), upper);
+    }
+    bool isName() const { return token_ == Token::Word || token_ == Token::QuotedIdentifier; }
+    bool is(char c) const { return token_ == Token::Other && s_[start_] == c; }
+    Token token() const { return token_; }
+    size_t start() const { return start_; }
+    size_t end() const { return end_; }
+
+  private:
+    std::string_view s_;
+    size_t pos_ = 0, start_ = 0, end_ = 0;
+    Token token_ = Token::Other;
+};
+
+}  // namespace
+
+SqlSplit splitSqlStatements(std::string_view script) {
+    Scanner scanner(script);
+    return scanner.run();
+}
+
+std::optional<InsertValuesParts> insertValuesParts(std::string_view statementText) {
+    std::string_view s = statementText;
+    if (s.empty() || s.back() != ';') return std::nullopt;
+    s.remove_suffix(1);
+    TokenWalk walk(s);
+    using Step = TokenWalk::Step;
+    if (walk.next() != Step::Next || !walk.isWord("INSERT")) return std::nullopt;
+    if (walk.next() != Step::Next || !walk.isWord("INTO")) return std::nullopt;
+    // The table: name(.name)*, then an optional column list of names.
+    do {
+        if (walk.next() != Step::Next || !walk.isName()) return std::nullopt;
+    } while (walk.next() == Step::Next && walk.is('.'));
+    if (walk.is('(')) {
+        do {
+            if (walk.next() != Step::Next || !walk.isName()) return std::nullopt;
+        } while (walk.next() == Step::Next && walk.is(','));
+        if (!walk.is(')') || walk.next() != Step::Next) return std::nullopt;
+    }
+    if (!walk.isWord("VALUES")) return std::nullopt;
+    const size_t headEnd = walk.end();
+    size_t rowsStart = std::string_view::npos, rowsEnd = 0;
+    while (true) {  // (row)[, (row)]... and then the end: no RETURNING, ON CONFLICT, comment
+        if (walk.next() != Step::Next || !walk.is('(')) return std::nullopt;
+        if (rowsStart == std::string_view::npos) rowsStart = walk.start();
+        // Constants only: literals, numbers, NULL/TRUE/FALSE/DEFAULT, operators and ::casts. A
+        // function call or subquery could read what an earlier row of a merged INSERT wrote.
+        bool colon = false, typeName = false;
+        for (int depth = 1; depth > 0;) {
+            if (walk.next() != Step::Next || walk.is(';') || walk.token() == Token::Dollar)
+                return std::nullopt;
+            if (walk.token() == Token::QuotedIdentifier) {  // only as a type name: "x"(1) is a call
+                if (!typeName) return std::nullopt;
+                continue;
+            }
+            if (walk.token() == Token::Word) {
+                if (!typeName && !walk.isWord("NULL") && !walk.isWord("TRUE") && !walk.isWord("FALSE") &&
+                    !walk.isWord("DEFAULT"))
+                    return std::nullopt;
+                continue;  // "timestamp with time zone": every word of the type name
+            }
+            typeName = colon && walk.is(':');
+            colon = walk.is(':') && !typeName;
+            if (walk.is('(')) ++depth;
+            if (walk.is(')')) --depth;
+        }
+        rowsEnd = walk.end();
+        Step step = walk.next();
+        if (step == Step::End) break;
+        if (step != Step::Next || !walk.is(',')) return std::nullopt;
+    }
+    return InsertValuesParts{statementText.substr(0, headEnd),
+                             statementText.substr(rowsStart, rowsEnd - rowsStart)};
+}
+
+std::string_view statementKeyText(std::string_view statementText) {
+    std::string_view s = statementText;
+    if (!s.empty() && s.back() == ';') s.remove_suffix(1);
+    return trimRight(s);
+}
+
+}  // namespace db

@@ -1,0 +1,114 @@
+// Data validation of a Stage 1 metadata database: consistency checks in PostgreSQL, references in
+// the desktop's spool file, and alignment with the QuestDB tables the rows name. Pure queries that
+// return results; nothing is printed, so stage1ctl validate and the window's Checks panel share them.
+// db/checks/postgres_checks.sql and db/checks/questdb_checks.sql cover the same ground for psql.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "db/migration_catalog.hpp"
+#include "db/pg.hpp"
+
+namespace db {
+
+struct CheckResult {
+    std::string name;               // stable key, e.g. "runs_missing_dataset"
+    std::string summary;            // one line for people
+    bool ok = true;                 // informational checks are always ok
+    std::vector<std::string> rows;  // offending (or, for informational checks, reported) rows, bounded
+    long long more = 0;             // rows left out of `rows`
+    std::string fix;                // what to do when it failed; "" when ok
+
+    // Lists `row` while fewer than maxRows are listed; counts it in `more` after that.
+    void addRow(std::string row, int maxRows) {
+        if (static_cast<int>(rows.size()) < maxRows)
+            rows.push_back(std::move(row));
+        else
+            ++more;
+    }
+};
+
+struct ValidationOptions {
+    int maxRows = 20;            // rows listed per check, then "and N more"
+    int topN = 5;                // informational distributions: the N highest and N lowest
+    int placeholderAgeDays = 7;  // an empty placeholder dataset older than this is flagged
+};
+
+bool allOk(const std::vector<CheckResult>& checks);
+
+// --- PostgreSQL -------------------------------------------------------------------------------
+// Runs every check in one REPEATABLE READ READ ONLY transaction (one snapshot, no writes), each
+// behind a savepoint: a check that cannot run (a missing table) fails alone with the server's
+// reason instead of aborting the others. Checks that do not assume the foreign keys exist: a
+// database adopted without them can hold orphans. Call it outside a transaction.
+std::vector<CheckResult> runPostgresChecks(Connection& conn, const std::vector<Migration>& catalog,
+                                           const ValidationOptions& options);
+
+// --- Spool file (app/spool.cpp writes it) ------------------------------------------------------
+struct SpooledDataset {
+    std::string datasetId, slug;
+    int line = 0;
+};
+struct SpooledRun {
+    std::string runId;
+    std::optional<std::string> datasetId;    // a literal uuid
+    std::optional<std::string> datasetSlug;  // from questdb_tag = '...' or fn_placeholder_dataset_uuid('...')
+    std::string measurement;
+    int line = 0;
+};
+struct SpooledSimulation {
+    std::string simulationId, runId, namespaceName;
+    int line = 0;
+};
+struct SpoolScan {
+    std::vector<SpooledDataset> datasets;
+    std::vector<SpooledRun> runs;
+    std::vector<SpooledSimulation> simulations;
+    int statements = 0;                 // every statement, ours or not
+    std::vector<std::string> problems;  // INSERTs into our tables that could not be read, with line
+};
+
+// Reads the INSERT INTO [public.]indicator_datasets / walkforward_runs / simulation_runs statements
+// (E'..' and '..' literals, ::casts, NULL, nested expressions, comments); other statements are
+// counted and skipped. Pure: no database.
+SpoolScan scanSpool(std::string_view text);
+
+// Datasets the spooled rows reference that PostgreSQL lacks (with the backfill-dataset command),
+// spooled simulations whose run is in neither place, and unreadable statements.
+std::vector<CheckResult> checkSpoolReferences(Connection& conn, const SpoolScan& scan,
+                                              const ValidationOptions& options);
+
+// --- QuestDB -----------------------------------------------------------------------------------
+// What PostgreSQL says QuestDB must hold: a table per dataset (questdb_tag, with row_count rows),
+// per run (prediction_measurement) and per simulation (questdb_namespace).
+struct QuestDbExpectation {
+    std::string kind;                   // "dataset" | "run" | "simulation"
+    std::string id;                     // dataset_id / run_id / simulation_id
+    std::string table;                  // the table it names
+    std::optional<long long> rowCount;  // datasets only
+};
+std::vector<QuestDbExpectation> questDbExpectations(Connection& pg);
+
+// Compares against a QuestDB reached over its PostgreSQL wire protocol (port 8812). Uses only SQL
+// QuestDB documents: `SELECT table_name FROM tables()` and `SELECT count(*) FROM "<table>"`, the
+// name checked against questDbTableNameProblem first and quoted. Names match case-insensitively,
+// as QuestDB resolves them. The tests run this against a PostgreSQL stand-in (a tables() function
+// and plain tables), not against QuestDB itself.
+std::vector<CheckResult> checkQuestDbAlignment(Connection& questdb,
+                                               const std::vector<QuestDbExpectation>& expected,
+                                               const ValidationOptions& options);
+
+// nullopt when `name` may be quoted into SQL: 1-127 of [A-Za-z0-9_-], not starting with '-'.
+std::optional<std::string> questDbTableNameProblem(std::string_view name);
+std::string quoteQuestDbTable(std::string_view safeName);  // "name"; only after the check above
+
+std::string asciiLower(std::string_view text);  // UUIDs and QuestDB names compare lower-cased
+
+// A PostgreSQL text[] literal ({"a","b"}) for binding a list as one parameter.
+std::string textArrayLiteral(const std::vector<std::string>& values);
+
+}  // namespace db
