@@ -4,8 +4,10 @@
 #include <stb_image.h>
 
 #include "db/migration_catalog.hpp"
+#include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/scratch_dir.hpp"
+#include "tests/support/sshd_server.hpp"
 #include "tests/support/test_database.hpp"
 
 namespace {
@@ -76,4 +78,33 @@ TEST_CASE("the window shows a failed connection with its diagnosis and libpq's t
     CHECK(run.text.find("Connection refused") != std::string::npos);  // libpq's words, in the log
     CHECK(run.text.find("connection_refused") != std::string::npos);  // the diagnosis card's kind
     checkScreenshot(run.png);
+}
+
+TEST_CASE("SIGTERM to the window while its managed SSH tunnel is up leaves no ssh behind") {
+    testsupport::PrivateCluster pg;
+    pg.appendHba("host all postgres 127.0.0.1/32 trust");
+    testsupport::SshdServer sshd;
+    testsupport::ScratchDir dir;
+    const std::string local = testsupport::closedLoopbackPort();
+    // The window runs until killed; the shell waits until its tunnel forwards, then sends SIGTERM.
+    const std::string script =
+        "xvfb-run -a -s '-screen 0 1280x800x24' \"$0\" --dsn 'host=127.0.0.1 user=postgres dbname=postgres' "
+        "& "
+        "for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/" +
+        local +
+        ") 2>/dev/null && break; sleep 0.1; done; "
+        "sleep 1; pkill -TERM -f 'stage1-debugger --dsn host=127.0.0.1 user=postgres'; wait; sleep 0.5";
+    auto r = testsupport::runProcess({"/bin/bash", "-c", script, testsupport::requiredEnv("STAGE1_DEBUGGER")},
+                                     {{"XDG_CONFIG_HOME", (dir.path() / "config").string()},
+                                      {"STAGE1_CONNECTION_MODE", "tunnel"},
+                                      {"STAGE1_SSH_TARGET", sshd.target()},
+                                      {"STAGE1_TUNNEL_LOCAL_PORT", local},
+                                      {"STAGE1_TUNNEL_REMOTE_PORT", pg.port()},
+                                      {"STAGE1_SSH_IDENTITY", sshd.clientKey()},
+                                      {"STAGE1_SSH_KNOWN_HOSTS", sshd.knownHostsFile()},
+                                      {"STAGE1_SSH_CONFIG", "/dev/null"}});
+    INFO(r.out << r.err);
+    CHECK(testsupport::readFile(sshd.knownHostsFile()).find("ssh-ed25519") !=
+          std::string::npos);  // it was up
+    CHECK(testsupport::countProcessesWithArgument("127.0.0.1:" + local + ":") == 0);
 }
