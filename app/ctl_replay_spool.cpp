@@ -112,8 +112,8 @@ void printText(const db::SpoolReplayReport& r, const std::string& spool, std::os
             << ", never applied, kept verbatim with the error in " << r.quarantineFile << "\n";
     for (const auto& f : r.files) {
         if (f.incompleteTail)
-            out << "  incomplete tail at " << f.path << " line " << f.tailLine << " (" << f.tailReason
-                << "): kept in " << spool << " for the next run\n";
+            out << "  incomplete tail at " << (f.archivedTo.empty() ? f.path : f.archivedTo) << " line "
+                << f.tailLine << " (" << f.tailReason << "): kept in " << spool << " for the next run\n";
         if (f.lateBytes > 0)
             out << "  " << f.lateBytes << " bytes appended after the rename: kept in " << spool << "\n";
         out << "  " << f.path << " -> "
@@ -149,9 +149,9 @@ int runReplaySpool(const ParsedArgs& args, CtlIo& io) {
     else
         printText(report, spool, io.out);
     if (report.stoppedBy) {
-        io.err << "stage1ctl replay-spool: the connection was lost: " << report.stoppedBy->describe()
-               << "\nNothing is lost: what was not applied is back in " << spool
-               << ". Rerun when the server is back.\n";
+        io.err << "stage1ctl replay-spool: stopped (connection lost or statement cancelled): "
+               << report.stoppedBy->describe() << "\nNothing is lost: what was not applied is back in "
+               << spool << ". Rerun when the server is back.\n";
         return kExitConnection;
     }
     return report.quarantined > 0 ? kExitFailed : kExitOk;

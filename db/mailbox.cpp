@@ -14,8 +14,8 @@ void Mailbox::post(std::function<void()> delivery) {
         queue_.push_back(std::move(delivery));
         wake = wake_;
     }
+    if (wake) wake();  // before the notify: whoever wakes up sees the wake-up already done
     posted_.notify_all();
-    if (wake) wake();
 }
 
 size_t Mailbox::drain() {

@@ -216,7 +216,7 @@ Pipeline::Pipeline(Connection& conn) : conn_(conn.raw()) {
 }
 
 Pipeline::~Pipeline() {
-    if (pending_ == 0 && PQstatus(conn_) == CONNECTION_OK) PQexitPipelineMode(conn_);
+    if (unsynced_ == 0 && segments_.empty() && PQstatus(conn_) == CONNECTION_OK) PQexitPipelineMode(conn_);
 }
 
 void Pipeline::send(const std::string& sql, const Params& params) {
@@ -226,22 +226,39 @@ void Pipeline::send(const std::string& sql, const Params& params) {
     if (PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
                           nullptr, nullptr, 0) != 1)
         throw Error(errorFromResult(nullptr, conn_));
-    ++pending_;
+    ++unsynced_;
+}
+
+void Pipeline::markSync() {
+    if (PQpipelineSync(conn_) != 1) {
+        unsynced_ = 0;
+        segments_.clear();
+        throw Error(errorFromResult(nullptr, conn_));
+    }
+    segments_.push_back(unsynced_);
+    unsynced_ = 0;
 }
 
 PipelineSyncResult Pipeline::sync() {
+    markSync();
+    return next();
+}
+
+PipelineSyncResult Pipeline::next() {
+    if (segments_.empty()) throw std::logic_error("Pipeline::next without a sync point");
+    const size_t commands = segments_.front();
     // A lost connection surfaces as an error result (the server's FATAL, or libpq's own text) and
     // then CONNECTION_BAD: report the most telling of them.
     std::optional<DbError> lastError;
     auto lost = [&]() -> Error {
-        pending_ = 0;
+        unsynced_ = 0;
+        segments_.clear();
         if (lastError && !lastError->sqlstate.empty()) return Error(*lastError);
         return Error(errorFromResult(nullptr, conn_));
     };
-    if (PQpipelineSync(conn_) != 1) throw lost();
     PipelineSyncResult out;
-    out.commands.reserve(pending_);
-    for (size_t k = 0; k < pending_; ++k) {
+    out.commands.reserve(commands);
+    for (size_t k = 0; k < commands; ++k) {
         PipelineOutcome outcome;
         bool seen = false;
         // Each command: one or more results, then NULL.
@@ -260,7 +277,7 @@ PipelineSyncResult Pipeline::sync() {
         if (PQstatus(conn_) != CONNECTION_OK || !seen) throw lost();
         out.commands.push_back(std::move(outcome));
     }
-    pending_ = 0;
+    segments_.pop_front();
     // The sync point: PGRES_PIPELINE_SYNC, after an error when the implicit COMMIT failed.
     for (int nulls = 0; nulls < 2;) {
         PGresult* raw = PQgetResult(conn_);

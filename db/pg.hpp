@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -144,13 +145,20 @@ class Pipeline {
 
     // Queues one command (extended protocol: exactly one statement, values bound).
     void send(const std::string& sql, const Params& params = {});
-    // Marks a sync point and reads every result up to it. Throws Error when the connection is lost
-    // (its sqlstate is the server's reason when it gave one, e.g. 57P01, otherwise empty).
+    // Marks a sync point and sends what was queued: the commands since the previous sync point are
+    // one segment (one implicit transaction). Several segments may be in flight at once.
+    void markSync();
+    // Reads the results of the oldest segment not read yet, through its sync point. Throws Error
+    // when the connection is lost (its sqlstate is the server's reason when it gave one, e.g.
+    // 57P01, otherwise empty).
+    PipelineSyncResult next();
+    // markSync(), then next().
     PipelineSyncResult sync();
 
   private:
     PGconn* conn_;
-    size_t pending_ = 0;
+    size_t unsynced_ = 0;          // commands sent since the last sync point
+    std::deque<size_t> segments_;  // commands per sync point whose results are not read yet
 };
 
 }  // namespace db

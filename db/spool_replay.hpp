@@ -5,9 +5,10 @@
 // <spool>.replaying-<UTC timestamp> so the desktop appends to a fresh file; process any
 // .replaying-* file a crashed run left behind, then the new one. Per file: split it
 // (db/sql_splitter.hpp), skip statements whose hash is in public.stage1_spool_ledger, apply the rest
-// in pipelined batches where each statement and its ledger row commit together, append what must be
-// retried (deferred, not reached, the incomplete tail, bytes appended after the rename) to <spool>
-// under flock, then move the file to <spool dir>/archive/<name>.<timestamp>.sql.
+// in pipelined batches where each statement and its ledger row commit together
+// (db/spool_batches.hpp), append what must be retried (deferred, not reached, the incomplete tail,
+// bytes appended after the rename) to <spool> under flock, then move the file to
+// <spool dir>/archive/<name>.<timestamp>.sql (db/spool_files.hpp).
 #pragma once
 
 #include <chrono>

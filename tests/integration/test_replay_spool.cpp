@@ -167,6 +167,58 @@ TEST_CASE(
     CHECK(testsupport::readFile(spool.archived()[0]) == script);
 }
 
+TEST_CASE("replay-spool: failures between pipelined and merged batches keep file order and lose nothing") {
+    // Probes with syntax errors, NULLs, repeats, 23505 duplicates and datasets whose runs follow at once:
+    // a run applied before its dataset would be deferred, a statement applied twice would show.
+    std::string script;
+    long long probes = 0, datasets = 0, bad = 0, repeats = 0, duplicates = 0;
+    auto dataset = [](int i) { return "33333333-3333-4333-8333-" + std::string(runId(i)).substr(24); };
+    for (int i = 1; i <= 300; ++i) {
+        if (i % 29 == 0) {
+            script += "INSERT INTO replay_probe VALUSE (" + std::to_string(i) + ");\n";
+            ++bad;
+        } else if (i % 31 == 0) {
+            script += probeSpool(1, 1);  // the very first statement again
+            ++repeats;
+        } else if (i % 37 == 0) {
+            script +=
+                "INSERT INTO indicator_datasets (dataset_id, symbol, granularity, source, questdb_tag) "
+                "VALUES ('" +
+                dataset(i) + "', 'D', '1h', 'test', 'ds_" + std::to_string(i) + "');\n" +
+                runInsert(runId(i), dataset(i), "'depends on the line above'") + "\n";
+            ++datasets;
+        } else if (i % 43 == 0) {  // mergeable with the probes around it, fails only when run (23502)
+            script += "INSERT INTO replay_probe VALUES (NULL, 'no number');\n";
+            ++bad;
+        } else if (i % 41 == 0) {
+            script += runInsert(runId(37), dataset(37), "'the run of line 37 again'") + "\n";
+            ++duplicates;
+        } else {
+            script += probeSpool(i, 1);
+            ++probes;
+        }
+    }
+    for (const char* batchSize : {"3", "1000"}) {
+        CAPTURE(batchSize);
+        TestDatabase database;
+        prepare(database);
+        Spool spool;
+        testsupport::writeFile(spool.path(), script);
+        Replay r = replay(database, spool, {"--batch-size", batchSize});
+        INFO(r.err);
+        CHECK(r.exitCode == 1);
+        CHECK(r.report["applied"] == probes + 2 * datasets);
+        CHECK(r.report["already_applied"] == repeats + duplicates);
+        CHECK(r.report["quarantined"] == bad);
+        CHECK(r.report["deferred"]["count"] == 0);
+        CHECK(count(database, "SELECT count(*) FROM replay_probe") == probes);
+        CHECK(count(database, "SELECT count(DISTINCT n) FROM replay_probe") == probes);
+        CHECK(count(database, "SELECT count(*) FROM walkforward_runs") == datasets);
+        CHECK(count(database, "SELECT count(*) FROM stage1_spool_ledger") == probes + 2 * datasets + 1);
+        CHECK(spool.text().empty());
+    }
+}
+
 TEST_CASE("replay-spool: replaying the same file again applies nothing") {
     TestDatabase database;
     prepare(database);

@@ -1,6 +1,7 @@
 // The async Session against the real cluster: requests, timing, cancel, statement_timeout.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -48,7 +49,7 @@ db::Outcome<T> runNow(db::Session& session, db::Mailbox& mailbox, std::function<
 TEST_CASE("a session connects on its worker, reports server facts and applies statement_timeout") {
     TestDatabase database;
     db::Mailbox mailbox;
-    int wakes = 0;
+    std::atomic<int> wakes{0};
     mailbox.onPost([&] { ++wakes; });
     db::Session session({database.params(), 250}, mailbox);
     auto facts = connectNow(session, mailbox);

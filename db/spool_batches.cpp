@@ -1,0 +1,421 @@
+#include "db/spool_batches.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <deque>
+#include <string_view>
+#include <unordered_set>
+
+#include "db/migration_catalog.hpp"
+#include "db/spool_files.hpp"
+
+namespace db {
+
+namespace {
+
+// Hashes travel as one comma-separated text (hex never needs quoting): cheaper for the server than
+// a text[] literal. A batch's ledger rows: its applied statements, then its 23505 ones.
+constexpr const char* kLedgerLookup =
+    "SELECT statement_sha256 FROM public.stage1_spool_ledger "
+    "WHERE statement_sha256 = ANY(string_to_array($1, ','))";
+constexpr const char* kLedgerInsert =
+    "INSERT INTO public.stage1_spool_ledger (statement_sha256, first_line, source_file, outcome) "
+    "SELECT h, l, $3, CASE WHEN n > $4 THEN 'already_present' ELSE 'applied' END "
+    "FROM unnest(string_to_array($1, ','), $2::int[]) WITH ORDINALITY AS t(h, l, n)";
+// The first command of a batch sent while another is in flight: division by zero (22012), which
+// rolls this batch back, unless the batch ahead committed its first ledger row.
+constexpr const char* kGuard =
+    "SELECT 1 / count(*)::int FROM public.stage1_spool_ledger WHERE statement_sha256 = $1";
+constexpr const char* kGuardFailed = "22012";
+constexpr size_t kLookupChunk = 20000;
+// 23505 ledger rows ride along with the next batch; a file of duplicates has no next commit, so
+// this many are flushed on their own.
+constexpr size_t kAlreadyPresentFlush = 256;
+
+struct StopReplay {
+    DbError error;
+};
+
+enum class Fate { Pending, InFlight, Applied, AlreadyApplied, Deferred, Quarantined };
+
+std::string commentLines(const std::string& text) {
+    std::string out;
+    size_t from = 0;
+    while (true) {
+        size_t end = text.find('\n', from);
+        std::string line = text.substr(from, end == std::string::npos ? std::string::npos : end - from);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        out += "-- " + line + "\n";
+        if (end == std::string::npos) return out;
+        from = end + 1;
+    }
+}
+
+// Transaction control would end a batch's transaction (and its ledger rows) early; COPY needs
+// psql's data stream. Neither is something the desktop writes.
+std::optional<std::string> refusedByReplay(const std::string& text) {
+    auto word = [&](size_t from, size_t& end) {
+        while (from < text.size() && std::isspace(static_cast<unsigned char>(text[from]))) ++from;
+        end = from;
+        while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
+        std::string w = text.substr(from, end - from);
+        for (char& c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return w;
+    };
+    size_t end = 0;
+    const std::string first = word(0, end);
+    static const std::unordered_set<std::string> control = {"BEGIN",    "START", "COMMIT",    "END",
+                                                            "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"};
+    if (control.count(first) || (first == "PREPARE" && word(end, end) == "TRANSACTION"))
+        return "refused by stage1ctl replay-spool: transaction control is not replayed (every statement runs "
+               "in the replay's own transaction together with its ledger row)";
+    if (first == "COPY")
+        return "refused by stage1ctl replay-spool: COPY is not replayed (it needs psql's data stream)";
+    return std::nullopt;
+}
+
+// A batch sent and not settled yet.
+struct Sent {
+    std::vector<size_t> statements;
+    std::vector<std::pair<size_t, size_t>> commands;  // [from, to) of `statements` per command
+    std::vector<size_t> alreadyPresent;               // 23505 statements whose ledger rows it records
+    bool guarded = false;
+};
+
+class FileBatches {
+  public:
+    FileBatches(SpoolRunState& run, const std::vector<SqlStatement>& statements, SpoolFileReport& file,
+                const std::string& source)
+        : run_(run),
+          statements_(statements),
+          file_(file),
+          source_(source),
+          fate_(statements.size(), Fate::Pending),
+          parts_(statements.size()),
+          partsDone_(statements.size(), false) {
+        hashes_.reserve(statements.size());
+        for (const auto& st : statements) hashes_.push_back(sha256Hex(statementKeyText(st.text)));
+    }
+
+    SpoolFileOutcome run() {
+        SpoolFileOutcome out;
+        try {
+            std::vector<size_t> all(statements_.size());
+            for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+            markLedgerHits(all);
+            for (size_t i = 0; i < statements_.size(); ++i)
+                if (fate_[i] == Fate::Pending)
+                    if (auto refusal = refusedByReplay(statements_[i].text))
+                        quarantine(i, DbError{"", *refusal, "", ""});
+            runBatches();
+        } catch (const StopReplay& stop) {
+            out.stoppedBy = stop.error;
+        }
+        for (Fate f : fate_) {
+            const bool unsettled = f == Fate::Pending || f == Fate::InFlight;
+            file_.notReached += unsettled;
+            out.keep.push_back(unsettled || f == Fate::Deferred);
+        }
+        return out;
+    }
+
+  private:
+    size_t maxBatch() const { return std::max<size_t>(1, run_.options.batchStatements); }
+
+    Result queryOrStop(const std::string& sql, const Params& params) {
+        try {
+            return run_.conn.query(sql, params);
+        } catch (const Error& e) {
+            if (classifySpoolError(e.info()) == SpoolErrorClass::Stop) throw StopReplay{e.info()};
+            throw;
+        }
+    }
+
+    std::string hashList(const std::vector<size_t>& indexes, size_t from, size_t to) const {
+        std::string out;
+        out.reserve((to - from) * 65);
+        for (size_t k = from; k < to; ++k) (out += out.empty() ? "" : ",") += hashes_[indexes[k]];
+        return out;
+    }
+
+    // Marks the pending statements among `indexes` whose hash is in the ledger; returns how many.
+    size_t markLedgerHits(const std::vector<size_t>& indexes) {
+        size_t marked = 0;
+        for (size_t from = 0; from < indexes.size(); from += kLookupChunk) {
+            const size_t to = std::min(indexes.size(), from + kLookupChunk);
+            std::unordered_set<std::string> hits;
+            Result r = queryOrStop(kLedgerLookup, {hashList(indexes, from, to)});
+            for (int row = 0; row < r.rows(); ++row) hits.emplace(r.text(row, 0));
+            for (size_t k = from; k < to; ++k) {
+                const size_t i = indexes[k];
+                if (fate_[i] == Fate::Pending && hits.count(hashes_[i])) {
+                    fate_[i] = Fate::AlreadyApplied;
+                    ++file_.alreadyApplied;
+                    ++marked;
+                }
+            }
+        }
+        return marked;
+    }
+
+    const std::optional<InsertValuesParts>& partsOf(size_t i) {
+        if (!partsDone_[i]) parts_[i] = insertValuesParts(statements_[i].text);
+        partsDone_[i] = true;
+        return parts_[i];
+    }
+
+    void runBatches() {
+        std::optional<Pipeline> pipeline;
+        std::deque<Sent> inFlight;
+        // Only connection-level failures leave a pipeline by exception.
+        auto onConnection = [](auto&& step) {
+            try {
+                return step();
+            } catch (const Error& e) {
+                throw StopReplay{e.info()};
+            }
+        };
+        size_t limit = maxBatch();
+        bool draining = false;  // a batch failed: let the one behind it roll back before sending more
+        try {
+            while (true) {
+                if (recheckLedger_ && inFlight.empty()) {
+                    pipeline.reset();  // the lookup needs the connection out of pipeline mode
+                    recheckLedger_ = false;
+                    std::vector<size_t> pending;
+                    for (size_t i = 0; i < fate_.size(); ++i)
+                        if (fate_[i] == Fate::Pending) pending.push_back(i);
+                    markLedgerHits(pending);
+                }
+                while (!draining && !recheckLedger_ && inFlight.size() < 2) {
+                    Sent next = build(limit, inFlight);
+                    if (next.statements.empty() && next.alreadyPresent.empty()) break;
+                    onConnection([&] {
+                        if (!pipeline) pipeline.emplace(run_.conn);
+                        send(*pipeline, next, inFlight.empty() ? nullptr : &inFlight.back());
+                    });
+                    inFlight.push_back(std::move(next));
+                }
+                if (inFlight.empty()) {
+                    if (recheckLedger_) continue;
+                    return;
+                }
+                PipelineSyncResult result = onConnection([&] { return pipeline->next(); });
+                Sent sent = std::move(inFlight.front());
+                inFlight.pop_front();
+                const bool committed = settle(sent, result, limit);
+                draining = !inFlight.empty() && (draining || !committed);
+            }
+        } catch (...) {
+            try {  // a live connection leaves pipeline mode cleanly
+                for (; pipeline && !inFlight.empty(); inFlight.pop_front()) pipeline->next();
+            } catch (...) {
+            }
+            throw;
+        }
+    }
+
+    // The next statements in file order, marked InFlight, grouped into commands.
+    Sent build(size_t limit, const std::deque<Sent>& inFlight) {
+        Sent next;
+        const bool merge = merge_;
+        merge_ = true;
+        std::unordered_set<std::string_view> taken;  // a repeat waits until the first one settled
+        for (const auto& sent : inFlight) {
+            for (size_t i : sent.statements) taken.insert(hashes_[i]);
+            for (size_t i : sent.alreadyPresent) taken.insert(hashes_[i]);
+        }
+        for (size_t i : alreadyPresent_) taken.insert(hashes_[i]);
+        next.alreadyPresent.swap(alreadyPresent_);
+        if (next.alreadyPresent.size() >= kAlreadyPresentFlush) return next;
+
+        while (cursor_ < fate_.size() && fate_[cursor_] != Fate::Pending && fate_[cursor_] != Fate::InFlight)
+            ++cursor_;
+        size_t bytes = 0;
+        for (size_t i = cursor_; i < fate_.size() && next.statements.size() < limit; ++i) {
+            if (fate_[i] != Fate::Pending) continue;
+            if (committed_.count(hashes_[i])) {  // the same statement earlier in this run
+                fate_[i] = Fate::AlreadyApplied;
+                ++file_.alreadyApplied;
+                continue;
+            }
+            if (taken.count(hashes_[i])) break;
+            if (!next.statements.empty() && bytes + statements_[i].text.size() > run_.options.batchBytes)
+                break;
+            next.statements.push_back(i);
+            taken.insert(hashes_[i]);
+            bytes += statements_[i].text.size();
+            fate_[i] = Fate::InFlight;
+        }
+        for (size_t from = 0; from < next.statements.size();) {
+            size_t to = from + 1;
+            const auto& head = partsOf(next.statements[from]);
+            while (merge && head && to < next.statements.size() && partsOf(next.statements[to]) &&
+                   partsOf(next.statements[to])->head == head->head)
+                ++to;
+            next.commands.emplace_back(from, to);
+            from = to;
+        }
+        return next;
+    }
+
+    void send(Pipeline& pipeline, Sent& sent, const Sent* ahead) {
+        if (ahead) {
+            const size_t first = ahead->statements.empty() ? ahead->alreadyPresent[0] : ahead->statements[0];
+            pipeline.send(kGuard, {hashes_[first]});
+            sent.guarded = true;
+        }
+        for (const auto& [from, to] : sent.commands) {
+            if (to - from == 1) {
+                pipeline.send(statements_[sent.statements[from]].text);
+                continue;
+            }
+            // Consecutive plain INSERTs of constants into the same columns: one multi-row INSERT.
+            const auto& head = *parts_[sent.statements[from]];
+            std::string merged(head.head);
+            for (size_t k = from; k < to; ++k)
+                (merged += k == from ? " " : ", ") += parts_[sent.statements[k]]->rows;
+            pipeline.send(merged);
+        }
+        std::string hashes, lines = "{";
+        for (const auto* list : {&sent.statements, &sent.alreadyPresent})
+            for (size_t i : *list) {
+                if (!hashes.empty()) {
+                    hashes += ',';
+                    lines += ',';
+                }
+                hashes += hashes_[i];
+                lines += std::to_string(statements_[i].line);
+            }
+        pipeline.send(kLedgerInsert, {hashes, lines + "}", source_, std::to_string(sent.statements.size())});
+        pipeline.markSync();
+    }
+
+    // Applies a batch's results; true when it committed. `limit` doubles after a commit and drops
+    // to the statements before the failing one after a failure.
+    bool settle(Sent& sent, const PipelineSyncResult& result, size_t& limit) {
+        if (result.ok()) {
+            for (size_t i : sent.statements) {
+                fate_[i] = Fate::Applied;
+                committed_.insert(hashes_[i]);
+            }
+            for (size_t i : sent.alreadyPresent) committed_.insert(hashes_[i]);
+            file_.applied += static_cast<long long>(sent.statements.size());
+            limit = std::min(limit * 2, maxBatch());
+            return true;
+        }
+        // Nothing of this batch was committed: its statements are pending again unless resolved below.
+        for (size_t i : sent.statements)
+            if (fate_[i] == Fate::InFlight) fate_[i] = Fate::Pending;
+        alreadyPresent_.insert(alreadyPresent_.end(), sent.alreadyPresent.begin(), sent.alreadyPresent.end());
+
+        const size_t offset = sent.guarded ? 1 : 0;
+        size_t failed = 0;
+        while (failed < result.commands.size() &&
+               result.commands[failed].status != PipelineOutcome::Status::Failed)
+            ++failed;
+        if (failed < result.commands.size()) {
+            const DbError& e = result.commands[failed].error;
+            if (classifySpoolError(e) == SpoolErrorClass::Stop) throw StopReplay{e};
+            if (sent.guarded && failed == 0) {  // the batch ahead failed; this one never ran
+                if (e.sqlstate != kGuardFailed) throw Error(e);
+                return false;
+            }
+            if (failed - offset < sent.commands.size()) {
+                const auto [from, to] = sent.commands[failed - offset];
+                if (to - from == 1) {
+                    resolve(sent.statements[from], e);
+                    limit = std::max<size_t>(1, from);
+                } else {
+                    merge_ = false;  // a merged INSERT failed: the same statements again, one by one
+                }
+                return false;
+            }
+            // The ledger INSERT: only another writer of the ledger can make it fail with 23505 (the
+            // lock rules that out); if it happens, the ledger is right and those statements are done.
+            if (e.sqlstate != "23505") throw Error(e);
+            recheckLedger_ = true;
+            return false;
+        }
+        if (!result.syncError) throw std::logic_error("pipeline failed without an error");
+        // Every command ran and the implicit COMMIT failed (deferred constraint, serialization).
+        const DbError& e = *result.syncError;
+        if (classifySpoolError(e) == SpoolErrorClass::Stop) throw StopReplay{e};
+        if (sent.statements.empty()) throw Error(e);
+        if (sent.statements.size() == 1) resolve(sent.statements[0], e);
+        limit = 1;  // find the culprit one statement at a time
+        return false;
+    }
+
+    void resolve(size_t i, const DbError& error) {
+        switch (classifySpoolError(error)) {
+            case SpoolErrorClass::AlreadyPresent:
+                fate_[i] = Fate::AlreadyApplied;
+                ++file_.alreadyApplied;
+                alreadyPresent_.push_back(i);  // its ledger row commits with the next batch
+                return;
+            case SpoolErrorClass::Deferred:
+                fate_[i] = Fate::Deferred;
+                ++file_.deferred;
+                noteDeferred(i, error);
+                return;
+            case SpoolErrorClass::Quarantined:
+                quarantine(i, error);
+                return;
+            case SpoolErrorClass::Stop:
+                throw StopReplay{error};
+        }
+    }
+
+    void noteDeferred(size_t i, const DbError& error) {
+        std::optional<MissingReference> missing;
+        if (error.sqlstate == "23503") missing = parseMissingReference(error.detail);
+        const std::string key =
+            error.sqlstate + "\n" +
+            (missing ? missing->table + "\n" + missing->columns + "\n" + missing->key : error.message);
+        auto [it, inserted] = run_.causeIndex.emplace(key, run_.report.deferredCauses.size());
+        if (inserted)
+            run_.report.deferredCauses.push_back(
+                DeferredCause{error.sqlstate, missing, error.message, 0, source_, statements_[i].line});
+        ++run_.report.deferredCauses[it->second].statements;
+    }
+
+    void quarantine(size_t i, const DbError& error) {
+        fate_[i] = Fate::Quarantined;
+        ++file_.quarantined;
+        const SqlStatement& st = statements_[i];
+        std::string& out = run_.quarantineText;
+        out += "-- stage1ctl replay-spool " + utcTime("%Y-%m-%dT%H:%M:%SZ") +
+               ": quarantined, NOT applied (fix it, then append it to the spool to retry)\n";
+        out += "-- from " + source_ + " line " + std::to_string(st.line) + "\n";
+        out += commentLines(error.sqlstate.empty() ? "error: " + error.message
+                                                   : "SQLSTATE " + error.sqlstate + ": " + error.message);
+        if (!error.detail.empty()) out += commentLines("DETAIL: " + error.detail);
+        if (!error.hint.empty()) out += commentLines("HINT: " + error.hint);
+        if (!st.leading.empty()) out += st.leading + "\n";
+        out += st.text + "\n\n";
+    }
+
+    SpoolRunState& run_;
+    const std::vector<SqlStatement>& statements_;
+    SpoolFileReport& file_;
+    const std::string& source_;  // the archived file, as the ledger and the quarantine name it
+    std::vector<std::string> hashes_;
+    std::vector<Fate> fate_;
+    std::vector<std::optional<InsertValuesParts>> parts_;  // computed when first batched
+    std::vector<bool> partsDone_;
+    size_t cursor_ = 0;                          // statements before it are settled
+    bool merge_ = true;                          // false: the next batch runs every statement on its own
+    bool recheckLedger_ = false;                 // the ledger INSERT met 23505: read the ledger again
+    std::vector<size_t> alreadyPresent_;         // 23505 statements whose ledger rows wait for a batch
+    std::unordered_set<std::string> committed_;  // hashes committed by this run
+};
+
+}  // namespace
+
+SpoolFileOutcome applySpoolStatements(SpoolRunState& run, const std::vector<SqlStatement>& statements,
+                                      SpoolFileReport& file, const std::string& ledgerSource) {
+    return FileBatches(run, statements, file, ledgerSource).run();
+}
+
+}  // namespace db

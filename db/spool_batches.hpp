@@ -1,0 +1,47 @@
+// The statements of one spool file applied exactly once (internal to db/spool_replay.cpp).
+//
+// The ledger is read once for the whole file; what is not in it goes to the server in pipelined
+// batches. A batch is one implicit transaction (the commands between two pipeline sync points):
+// its statements, consecutive plain INSERTs into the same columns merged into one multi-row
+// INSERT (db/sql_splitter.hpp: insertValuesParts), then one INSERT of their ledger rows. It commits
+// all of them or none. Two batches are in flight, so the server never waits for the client; the
+// second one starts with a guard that fails unless the first one's ledger rows are there, so when
+// a batch fails the one behind it is rolled back too and statements are still applied in order.
+// After a failure the batch is run again without merging, so the failing statement is known; its
+// SQLSTATE decides (classifySpoolError), the statements before it are sent again as the next
+// batch, and the batch size grows back from there (an all-failing file costs one round trip per
+// statement, never a quadratic resend).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/pg.hpp"
+#include "db/spool_replay.hpp"
+#include "db/sql_splitter.hpp"
+
+namespace db {
+
+// What the files of one run share.
+struct SpoolRunState {
+    Connection& conn;
+    const SpoolReplayOptions& options;
+    SpoolReplayReport& report;
+    std::map<std::string, size_t> causeIndex;  // deferred causes already in report.deferredCauses
+    std::string quarantineText;                // entries not yet appended to the quarantine file
+};
+
+struct SpoolFileOutcome {
+    std::vector<bool> keep;            // per statement: deferred or never reached, keep it in the spool
+    std::optional<DbError> stoppedBy;  // the connection was lost before every statement was settled
+};
+
+// Counts go to `file`; `ledgerSource` is what the ledger and the quarantine entries name as the
+// statements' file. Throws Error for a failure that is not a statement's (e.g. no INSERT privilege
+// on the ledger): nothing of the batch that met it was committed.
+SpoolFileOutcome applySpoolStatements(SpoolRunState& run, const std::vector<SqlStatement>& statements,
+                                      SpoolFileReport& file, const std::string& ledgerSource);
+
+}  // namespace db
