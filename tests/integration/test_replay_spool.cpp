@@ -434,6 +434,38 @@ TEST_CASE("replay-spool: a file a crashed run left behind is processed first, th
     CHECK(spool.archived()[0].filename() == "pending_postgres_inserts.sql.20260101T000000Z.sql");
 }
 
+TEST_CASE("replay-spool: a file that cannot be archived stays where the next run finishes it") {
+    TestDatabase database;
+    prepare(database);
+    Spool spool;
+    const std::string waiting = runInsert(runId(1), kMissingDataset, "'waits for its dataset'");
+    testsupport::writeFile(spool.path(), probeSpool(1, 5) + waiting + "\n");
+    testsupport::writeFile(spool.dir.path() / "archive", "a file where the archive folder should be");
+
+    Replay failed = replay(database, spool);
+    CHECK(failed.exitCode == 1);
+    CHECK(failed.report["error"]["kind"] == "io");
+    CHECK(failed.err.find("cannot create") != std::string::npos);
+    CHECK(count(database, "SELECT count(*) FROM replay_probe") == 5);  // applied, and in the ledger
+    fs::path left;
+    for (const auto& e : fs::directory_iterator(spool.dir.path()))
+        if (e.path().filename().string().rfind("pending_postgres_inserts.sql.replaying-", 0) == 0)
+            left = e.path();
+    REQUIRE_FALSE(left.empty());
+    CHECK(testsupport::readFile(left) == probeSpool(1, 5) + waiting + "\n");
+    CHECK_FALSE(fs::exists(spool.path()));  // nothing was written back yet: the file still has it all
+
+    fs::remove(spool.dir.path() / "archive");
+    Replay again = replay(database, spool);
+    INFO(again.err);
+    CHECK(again.exitCode == 0);
+    CHECK(again.report["already_applied"] == 5);
+    CHECK(again.report["deferred"]["count"] == 1);
+    CHECK(count(database, "SELECT count(*) FROM replay_probe") == 5);
+    CHECK_FALSE(fs::exists(left));
+    CHECK(spool.text() == waiting + "\n");
+}
+
 TEST_CASE("replay-spool: transaction control is quarantined, never run, and the rest still commits") {
     TestDatabase database;
     prepare(database);
