@@ -94,10 +94,14 @@ class SpoolReplay {
         const fs::path archive = archivePathFor(spool_, path);
         SpoolFile handle(path, O_RDONLY);
         handle.lock();  // a writer that opened <spool> before the rename finishes its entry first
-        const std::string script = handle.readFrom(0);
-        handle.unlock();
-
-        const SqlSplit split = splitSqlStatements(script);
+        SqlSplit split;
+        off_t readBytes = 0;
+        {  // the statements keep their own copies: the file's text can go
+            const std::string script = handle.readFrom(0);
+            handle.unlock();
+            readBytes = static_cast<off_t>(script.size());
+            split = splitSqlStatements(script);
+        }
         file.statements = static_cast<long long>(split.statements.size());
         say("replaying " + path.string() + ": " + std::to_string(split.statements.size()) + " statements");
         const SpoolFileOutcome outcome = applySpoolStatements(run_, split.statements, file, archive.string());
@@ -117,7 +121,7 @@ class SpoolReplay {
             carry += split.tail->text;  // verbatim: its continuation may follow it (late bytes)
         }
         handle.lock();  // held through the archive rename: no entry can slip in unseen
-        const std::string late = handle.readFrom(static_cast<off_t>(script.size()));
+        const std::string late = handle.readFrom(readBytes);
         file.lateBytes = static_cast<long long>(late.size());
         carry += late;
 

@@ -147,12 +147,21 @@ TEST_CASE("SIGTERM to stage1ctl while its tunnel is up leaves no ssh behind") {
                           " --tunnel-remote 127.0.0.1:" + pg.port() + " --tunnel-local-port " + local +
                           " --ssh-identity " + sshd.clientKey() + " --ssh-known-hosts " +
                           sshd.knownHostsFile() +
-                          " --user postgres --db postgres & pid=$!; sleep 2; kill -TERM $pid; wait $pid; "
+                          " --user postgres --db postgres & pid=$!; "
+                          // SIGTERM once the tunnel forwards (under load that can take a while).
+                          "for i in $(seq 150); do (exec 3<>/dev/tcp/127.0.0.1/" +
+                          local +
+                          ") 2>/dev/null && break; sleep 0.1; done; sleep 0.5; kill -TERM $pid; wait $pid; "
                           "code=$?; sleep 0.5; exit $code";
-    auto r = testsupport::runProcess({"/bin/sh", "-c", command, testsupport::requiredEnv("STAGE1CTL")},
+    auto r = testsupport::runProcess({"/bin/bash", "-c", command, testsupport::requiredEnv("STAGE1CTL")},
                                      {{"STAGE1_SSH_CONFIG", "/dev/null"}});
     admin.exec("ROLLBACK");
     INFO(r.err);
     CHECK(r.exitCode == 128 + SIGTERM);
-    CHECK(testsupport::countProcessesWithArgument("127.0.0.1:" + local + ":") == 0);
+    int left = 1;
+    for (int wait = 0; wait < 30 && left > 0; ++wait) {  // ssh may take a moment to go
+        left = testsupport::countProcessesWithArgument("127.0.0.1:" + local + ":");
+        if (left > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(left == 0);
 }
