@@ -2,15 +2,11 @@
 // Exit 0 every check passed, 1 one failed, 2 usage, 3 PostgreSQL or QuestDB could not be reached.
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "app/ctl_commands.hpp"
+#include "app/data_checks.hpp"
 #include "db/validation.hpp"
 
 namespace app {
@@ -42,18 +38,10 @@ db::ConnectParams questDbParams(const std::string& dsn) {
 }
 
 // A missing spool file is an empty spool (the replay removes it); an unreadable one is a mistake.
-std::optional<std::string> readSpool(const std::string& path) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        throw UsageError("--spool " + path + " is a folder, not a file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        if (errno == ENOENT) return std::nullopt;
-        throw UsageError("cannot read --spool " + path + ": " + std::strerror(errno));
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+SpoolInput readSpool(const std::string& path) {
+    SpoolInput input = readSpoolFile(path);
+    if (!input.problem.empty()) throw UsageError("--spool " + input.problem);
+    return input;
 }
 
 json checkJson(const db::CheckResult& c) {
@@ -85,25 +73,13 @@ int runValidate(const ParsedArgs& args, CtlIo& io) {
     options.placeholderAgeDays = static_cast<int>(args.integer("placeholder-days", 7, 0, 36500));
     std::optional<db::ConnectParams> questdb;
     if (auto dsn = args.value("questdb")) questdb = questDbParams(*dsn);
-    std::optional<std::string> spoolText;
-    std::string spoolNote;
-    if (auto path = args.value("spool")) {
-        spoolText = readSpool(*path);
-        if (!spoolText) {
-            spoolNote = "no spool file at " + *path + ": nothing is waiting";
-            spoolText = "";
-        }
-    }
+    SpoolInput spool;  // no path: the spool is not checked
+    if (auto path = args.value("spool")) spool = readSpool(*path);
     auto catalog = migrationCatalog(args);  // before connecting: a bad folder is a usage error
 
     auto conn = connectForCommand(args, io);
     if (!conn) return kExitConnection;
-    std::vector<db::CheckResult> checks = db::runPostgresChecks(*conn, catalog, options);
-    if (spoolText) {
-        auto spoolChecks = db::checkSpoolReferences(*conn, db::scanSpool(*spoolText), options);
-        if (!spoolNote.empty()) spoolChecks.front().summary = spoolNote;
-        checks.insert(checks.end(), spoolChecks.begin(), spoolChecks.end());
-    }
+    std::vector<db::CheckResult> checks = runDataChecks(*conn, catalog, options, spool);
     bool questDbUnreachable = false;
     std::vector<db::QuestDbExpectation> expected;
     if (questdb) {

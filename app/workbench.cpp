@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "app/connect_failure.hpp"
+#include "app/spool.hpp"
 
 namespace app {
 
@@ -26,7 +27,9 @@ Workbench::Workbench(db::Mailbox& mailbox, EnvLookup env)
     : mailbox_(mailbox),
       env_(std::move(env)),
       session_(std::make_unique<db::Session>(db::SessionOptions{}, mailbox)),
-      background_(mailbox) {}
+      background_(mailbox) {
+    state_.checks.spoolPath = defaultSpoolPath(env_).string();
+}
 
 // The session joins its worker; cancel first so a long statement does not hold up the exit.
 Workbench::~Workbench() {
@@ -54,7 +57,8 @@ void Workbench::cancel(const RequestStatus& request) {
 bool Workbench::busy() const {
     const WorkbenchState& s = state_;
     if (s.connection.request.running() || s.doctor.running || s.hierarchy.datasets.request.running() ||
-        s.details.request.running() || s.paste.findRequest.running() || s.backfill.request.running())
+        s.details.request.running() || s.paste.findRequest.running() || s.backfill.request.running() ||
+        s.checks.request.running())
         return true;
     for (const auto& d : s.hierarchy.datasets.items) {
         if (d.runs.request.running()) return true;

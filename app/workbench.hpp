@@ -3,6 +3,7 @@
 // the same logic is tested without a window.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,6 +63,17 @@ class Workbench {
     void updateBackfillPreview();  // after the slug / uuid / symbol inputs changed
     void confirmBackfill();
 
+    // ---- data checks (workbench_checks.cpp) ----
+    ChecksState& checks() { return state_.checks; }
+    // Every check of stage1ctl validate, and the spool file's references, as one cancellable
+    // request in one read-only snapshot.
+    void runChecks();
+    // A missing dataset's placeholder through the backfill path (preview -> create -> selected in
+    // the tree); the checks run again once it landed.
+    void backfillFix(const PlaceholderFix& fix);
+    // The Backfill tab's inputs from the fix, for a slug to be typed before sending.
+    void prefillBackfill(const PlaceholderFix& fix);
+
     // ---- everything ----
     void cancel(const RequestStatus& request);  // any running request, from its Cancel button
     void tick(double nowSeconds);               // latency probe every few seconds while idle
@@ -72,6 +84,12 @@ class Workbench {
     template <typename T>
     db::RequestId submit(RequestStatus& status, std::function<T(db::Connection&)> work,
                          std::function<void(db::Outcome<T>)> done);
+    // The same for work of several statements that stops between them when cancelled.
+    template <typename T>
+    db::RequestId submitCancellable(RequestStatus& status,
+                                    std::function<T(db::Connection&, const std::atomic<bool>&)> work,
+                                    std::function<void(db::Outcome<T>)> done);
+    void afterPlaceholderBackfill();  // checks that ran are run again
     void loadDatasets(bool append);
     void loadRuns(int dataset, bool append);
     void loadSimulations(int dataset, int run, bool append);

@@ -9,6 +9,7 @@ void Workbench::updateBackfillPreview() {
     BackfillState& b = state_.backfill;
     b.preview = previewPlaceholder(b.slug, b.uuid, b.symbol);
     b.result.reset();
+    state_.checks.fixing.clear();  // the inputs are no longer what the Checks panel sent
 }
 
 void Workbench::spoolBackfill(const PlaceholderPreview& preview, const std::string& why) {
@@ -59,6 +60,7 @@ void Workbench::confirmBackfill() {
             log(LogEntry::Level::Info,
                 std::string(b.result->inserted ? "created: " : "already present: ") + b.result->note);
             revealDataset(b.result->datasetId);  // reloads from the top, where a new dataset is
+            afterPlaceholderBackfill();
         });
 }
 

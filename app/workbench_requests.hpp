@@ -28,9 +28,19 @@ bool finishRequest(RequestStatus& status, const db::Outcome<T>& outcome,
 template <typename T>
 db::RequestId Workbench::submit(RequestStatus& status, std::function<T(db::Connection&)> work,
                                 std::function<void(db::Outcome<T>)> done) {
+    return submitCancellable<T>(
+        status,
+        [work = std::move(work)](db::Connection& conn, const std::atomic<bool>&) { return work(conn); },
+        std::move(done));
+}
+
+template <typename T>
+db::RequestId Workbench::submitCancellable(RequestStatus& status,
+                                           std::function<T(db::Connection&, const std::atomic<bool>&)> work,
+                                           std::function<void(db::Outcome<T>)> done) {
     const std::uint64_t generation = generation_;
-    db::RequestId id =
-        session_->submit<T>(std::move(work), [this, generation, done = std::move(done)](db::Outcome<T> o) {
+    db::RequestId id = session_->submitCancellable<T>(
+        std::move(work), [this, generation, done = std::move(done)](db::Outcome<T> o) {
             if (generation != generation_) return;  // from a connection since replaced
             const bool lost = !o.ok() && o.error && connectionLost(*o.error);
             const std::string reason = lost ? o.error->message : "";

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/connection_settings.hpp"
+#include "app/data_checks.hpp"
 #include "app/diagnosis.hpp"
 #include "app/doctor.hpp"
 #include "app/placeholder_dataset.hpp"
@@ -170,6 +171,21 @@ struct BackfillState {
     std::string queuedOffline;  // the spool file it went to, when the server could not be reached
 };
 
+// ---- data checks (the Checks panel; workbench_checks.cpp) ----
+
+struct ChecksState {
+    std::string spoolPath;  // also checked; "" = skip the spool. Starts as the window's own spool.
+    RequestStatus request;
+    bool ran = false;  // results hold a finished run
+    std::vector<db::CheckResult> results;
+    std::vector<PlaceholderFix> fixes;  // the missing datasets a placeholder can supply
+    std::string ranOn;                  // connection target of that run
+    std::string checkedSpool;           // the spool path of that run ("" = not checked)
+    std::string finishedAt;             // HH:MM:SS
+    std::string fixing;                 // key() of the fix this panel sent to the backfill last
+    bool rerun = false;                 // a backfill landed during a run: run again after it
+};
+
 struct WorkbenchState {
     ConnectionForm form;
     ConnectionStatus connection;
@@ -179,6 +195,7 @@ struct WorkbenchState {
     DetailsState details;
     PasteState paste;
     BackfillState backfill;
+    ChecksState checks;
     std::vector<LogEntry> log;
 };
 

@@ -65,6 +65,11 @@ class Session {
     // Runs work on the worker with the connection; done() runs wherever the mailbox is drained.
     template <typename T>
     RequestId submit(std::function<T(Connection&)> work, std::function<void(Outcome<T>)> done);
+    // The same for work of several statements: `cancelled` turns true on cancel, so it can stop
+    // between statements (PQcancel only reaches the one running).
+    template <typename T>
+    RequestId submitCancellable(std::function<T(Connection&, const std::atomic<bool>& cancelled)> work,
+                                std::function<void(Outcome<T>)> done);
     // A cheap round trip (SELECT 1); the outcome's elapsedMs is the latency.
     RequestId ping(std::function<void(Outcome<bool>)> done);
 
@@ -129,6 +134,14 @@ std::function<std::function<void()>(RequestId)> Session::droppedOutcome(
 
 template <typename T>
 RequestId Session::submit(std::function<T(Connection&)> work, std::function<void(Outcome<T>)> done) {
+    return submitCancellable<T>(
+        [work = std::move(work)](Connection& conn, const std::atomic<bool>&) { return work(conn); },
+        std::move(done));
+}
+
+template <typename T>
+RequestId Session::submitCancellable(std::function<T(Connection&, const std::atomic<bool>&)> work,
+                                     std::function<void(Outcome<T>)> done) {
     auto shared = std::make_shared<std::function<void(Outcome<T>)>>(std::move(done));
     Job job;
     job.run = [this, work = std::move(work), shared](RequestId id, const std::atomic<bool>& cancelled) {
@@ -136,7 +149,7 @@ RequestId Session::submit(std::function<T(Connection&)> work, std::function<void
         outcome.id = id;
         auto started = std::chrono::steady_clock::now();
         try {
-            outcome.value = work(requireConnection());
+            outcome.value = work(requireConnection(), cancelled);
         } catch (const Error& e) {
             outcome.error = e.info();
         } catch (const std::exception& e) {

@@ -41,9 +41,11 @@ class ReadOnlySnapshot {
 
 using CheckBody = std::function<void(CheckResult&)>;
 
-// A check behind a savepoint: when its query fails, it reports the reason and the others go on.
-void runGuarded(Connection& conn, std::vector<CheckResult>& out, const std::string& name,
-                const CheckBody& body) {
+// A check behind a savepoint: when its query fails, it reports the reason and the others go on,
+// unless the whole run was cancelled.
+void runGuarded(Connection& conn, const ValidationOptions& o, std::vector<CheckResult>& out,
+                const std::string& name, const CheckBody& body) {
+    stopIfCancelled(o);
     CheckResult check;
     check.name = name;
     conn.exec("SAVEPOINT stage1_validation_check");
@@ -52,6 +54,7 @@ void runGuarded(Connection& conn, std::vector<CheckResult>& out, const std::stri
         conn.exec("RELEASE SAVEPOINT stage1_validation_check");
     } catch (const Error& e) {
         conn.exec("ROLLBACK TO SAVEPOINT stage1_validation_check");
+        stopIfCancelled(o);
         check = CheckResult{};
         check.name = name;
         check.ok = false;
@@ -165,14 +168,19 @@ void checkRunsWithoutFolds(Connection& conn, const ValidationOptions& o, CheckRe
             "from the desktop, or remove it (and its simulations) by hand.";
 }
 
+// The first column is the missing parent's id. With parentIsDataset each listed row also becomes a
+// MissingDataset, for the window's one-click placeholder backfill.
 void checkMissingParent(Connection& conn, const ValidationOptions& o, const std::string& sql,
-                        const std::string& childWord, const std::string& parentWord, CheckResult& c) {
+                        const std::string& childWord, const std::string& parentWord, CheckResult& c,
+                        bool parentIsDataset = false) {
     Result r = conn.query(sql, {std::to_string(o.maxRows)});
     listRows(c, r, [&](int i) {
         return parentWord + " " + std::string(r.text(i, 0)) +
                " (missing): " + plural(r.integer(i, 1), childWord, childWord + "s") + ", e.g. " +
                std::string(r.text(i, 2));
     });
+    if (parentIsDataset)
+        for (int i = 0; i < r.rows(); ++i) c.missingDatasets.push_back({i, std::string(r.text(i, 0)), {}});
     const long long missing = totalOf(r);
     c.ok = missing == 0;
     c.summary = missing == 0 ? "every " + childWord + "'s " + parentWord + " exists"
@@ -249,6 +257,11 @@ void checkStalePlaceholders(Connection& conn, const ValidationOptions& o, CheckR
 
 }  // namespace
 
+void stopIfCancelled(const ValidationOptions& options) {
+    if (options.cancelled != nullptr && options.cancelled->load())
+        throw Error(DbError{"57014", "cancelled", "", ""});
+}
+
 bool allOk(const std::vector<CheckResult>& checks) {
     for (const auto& c : checks)
         if (!c.ok) return false;
@@ -259,9 +272,10 @@ std::vector<CheckResult> runPostgresChecks(Connection& conn, const std::vector<M
                                            const ValidationOptions& o) {
     std::vector<CheckResult> out;
     ReadOnlySnapshot snapshot(conn);
-    runGuarded(conn, out, "migrations_pending", [&](CheckResult& c) { checkMigrations(conn, catalog, c); });
-    runGuarded(conn, out, "row_counts", [&](CheckResult& c) { checkRowCounts(conn, c); });
-    runGuarded(conn, out, "runs_per_dataset", [&](CheckResult& c) {
+    runGuarded(conn, o, out, "migrations_pending",
+               [&](CheckResult& c) { checkMigrations(conn, catalog, c); });
+    runGuarded(conn, o, out, "row_counts", [&](CheckResult& c) { checkRowCounts(conn, c); });
+    runGuarded(conn, o, out, "runs_per_dataset", [&](CheckResult& c) {
         checkDistribution(conn, o,
                           "SELECT d.questdb_tag, count(r.run_id) FROM public.indicator_datasets d "
                           "LEFT JOIN public.walkforward_runs r ON r.dataset_id = d.dataset_id "
@@ -269,35 +283,36 @@ std::vector<CheckResult> runPostgresChecks(Connection& conn, const std::vector<M
                           "dataset", "run", "runs", c);
     });
     const std::string runLabel = "r.run_id::text || ' ' || r.prediction_measurement";
-    runGuarded(conn, out, "simulations_per_run", [&](CheckResult& c) {
+    runGuarded(conn, o, out, "simulations_per_run", [&](CheckResult& c) {
         checkDistribution(conn, o,
                           "SELECT " + runLabel +
                               ", count(s.simulation_id) FROM public.walkforward_runs r "
                               "LEFT JOIN public.simulation_runs s ON s.run_id = r.run_id GROUP BY r.run_id",
                           "run", "simulation", "simulations", c);
     });
-    runGuarded(conn, out, "folds_per_run", [&](CheckResult& c) {
+    runGuarded(conn, o, out, "folds_per_run", [&](CheckResult& c) {
         checkDistribution(conn, o,
                           "SELECT " + runLabel +
                               ", count(f.fold_index) FROM public.walkforward_runs r "
                               "LEFT JOIN public.walkforward_folds f ON f.run_id = r.run_id GROUP BY r.run_id",
                           "run", "fold", "folds", c);
     });
-    runGuarded(conn, out, "runs_without_folds", [&](CheckResult& c) { checkRunsWithoutFolds(conn, o, c); });
-    runGuarded(conn, out, "runs_missing_dataset", [&](CheckResult& c) {
+    runGuarded(conn, o, out, "runs_without_folds",
+               [&](CheckResult& c) { checkRunsWithoutFolds(conn, o, c); });
+    runGuarded(conn, o, out, "runs_missing_dataset", [&](CheckResult& c) {
         checkMissingParent(
             conn, o,
             "SELECT r.dataset_id::text, count(*), min(r.prediction_measurement), count(*) OVER () "
             "FROM public.walkforward_runs r WHERE NOT EXISTS "
             "(SELECT 1 FROM public.indicator_datasets d WHERE d.dataset_id = r.dataset_id) "
             "GROUP BY r.dataset_id ORDER BY count(*) DESC, r.dataset_id LIMIT $1",
-            "run", "dataset", c);
+            "run", "dataset", c, true);
         if (!c.ok)
             c.fix =
                 "Register each missing dataset with its slug (its QuestDB tag): stage1ctl backfill-dataset "
                 "--slug <slug> --uuid <dataset id>. validate --spool names the slugs the desktop spooled.";
     });
-    runGuarded(conn, out, "folds_missing_run", [&](CheckResult& c) {
+    runGuarded(conn, o, out, "folds_missing_run", [&](CheckResult& c) {
         checkMissingParent(conn, o,
                            "SELECT f.run_id::text, count(*), 'fold ' || min(f.fold_index), count(*) OVER () "
                            "FROM public.walkforward_folds f WHERE NOT EXISTS "
@@ -307,7 +322,7 @@ std::vector<CheckResult> runPostgresChecks(Connection& conn, const std::vector<M
         if (!c.ok)
             c.fix = "Restore the runs from a backup or the desktop's spool, or delete the orphaned folds.";
     });
-    runGuarded(conn, out, "simulations_missing_run", [&](CheckResult& c) {
+    runGuarded(conn, o, out, "simulations_missing_run", [&](CheckResult& c) {
         checkMissingParent(conn, o,
                            "SELECT s.run_id::text, count(*), min(s.questdb_namespace), count(*) OVER () "
                            "FROM public.simulation_runs s WHERE NOT EXISTS "
@@ -318,13 +333,13 @@ std::vector<CheckResult> runPostgresChecks(Connection& conn, const std::vector<M
             c.fix =
                 "Restore the runs from a backup or the desktop's spool, or delete the orphaned simulations.";
     });
-    runGuarded(conn, out, "runs_without_serialized_config", [&](CheckResult& c) {
+    runGuarded(conn, o, out, "runs_without_serialized_config", [&](CheckResult& c) {
         checkNullConfigs(conn, o, "walkforward_runs", "run_id", "prediction_measurement", c);
     });
-    runGuarded(conn, out, "simulations_without_serialized_config", [&](CheckResult& c) {
+    runGuarded(conn, o, out, "simulations_without_serialized_config", [&](CheckResult& c) {
         checkNullConfigs(conn, o, "simulation_runs", "simulation_id", "questdb_namespace", c);
     });
-    runGuarded(conn, out, "duplicate_run_measurements", [&](CheckResult& c) {
+    runGuarded(conn, o, out, "duplicate_run_measurements", [&](CheckResult& c) {
         checkDuplicates(conn, o,
                         "SELECT dataset_id::text, prediction_measurement, count(*),"
                         "       string_agg(run_id::text, ', ' ORDER BY created_at, run_id), count(*) OVER () "
@@ -332,7 +347,7 @@ std::vector<CheckResult> runPostgresChecks(Connection& conn, const std::vector<M
                         "HAVING count(*) > 1 ORDER BY count(*) DESC, 1, 2 LIMIT $1",
                         "(dataset_id, prediction_measurement)", c);
     });
-    runGuarded(conn, out, "duplicate_simulation_namespaces", [&](CheckResult& c) {
+    runGuarded(conn, o, out, "duplicate_simulation_namespaces", [&](CheckResult& c) {
         checkDuplicates(conn, o,
                         "SELECT run_id::text, questdb_namespace, count(*),"
                         "       string_agg(simulation_id::text, ', ' ORDER BY created_at, simulation_id),"
@@ -341,7 +356,7 @@ std::vector<CheckResult> runPostgresChecks(Connection& conn, const std::vector<M
                         "HAVING count(*) > 1 ORDER BY count(*) DESC, 1, 2 LIMIT $1",
                         "(run_id, questdb_namespace)", c);
     });
-    runGuarded(conn, out, "stale_placeholder_datasets",
+    runGuarded(conn, o, out, "stale_placeholder_datasets",
                [&](CheckResult& c) { checkStalePlaceholders(conn, o, c); });
     snapshot.commit();
     return out;

@@ -4,6 +4,7 @@
 // db/checks/postgres_checks.sql and db/checks/questdb_checks.sql cover the same ground for psql.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,13 @@
 
 namespace db {
 
+// A dataset that listed rows need but indicator_datasets lacks: what a placeholder backfill takes.
+struct MissingDataset {
+    int row = 0;                      // index in CheckResult::rows of the row it belongs to
+    std::string datasetId;            // lower-case; "" when the rows name it by slug only
+    std::optional<std::string> slug;  // its QuestDB tag, when something names it
+};
+
 struct CheckResult {
     std::string name;               // stable key, e.g. "runs_missing_dataset"
     std::string summary;            // one line for people
@@ -22,13 +30,18 @@ struct CheckResult {
     std::vector<std::string> rows;  // offending (or, for informational checks, reported) rows, bounded
     long long more = 0;             // rows left out of `rows`
     std::string fix;                // what to do when it failed; "" when ok
+    // runs_missing_dataset and spool_missing_datasets: the listed rows a placeholder can fix.
+    std::vector<MissingDataset> missingDatasets;
 
-    // Lists `row` while fewer than maxRows are listed; counts it in `more` after that.
-    void addRow(std::string row, int maxRows) {
-        if (static_cast<int>(rows.size()) < maxRows)
-            rows.push_back(std::move(row));
-        else
+    // Lists `row` while fewer than maxRows are listed (returns its index); counts it in `more`
+    // after that (returns -1).
+    int addRow(std::string row, int maxRows) {
+        if (static_cast<int>(rows.size()) >= maxRows) {
             ++more;
+            return -1;
+        }
+        rows.push_back(std::move(row));
+        return static_cast<int>(rows.size()) - 1;
     }
 };
 
@@ -36,9 +49,15 @@ struct ValidationOptions {
     int maxRows = 20;            // rows listed per check, then "and N more"
     int topN = 5;                // informational distributions: the N highest and N lowest
     int placeholderAgeDays = 7;  // an empty placeholder dataset older than this is flagged
+    // When set and it turns true (the window's Cancel), the run stops before the next check and
+    // throws Error: a cancelled statement must not just fail its own check while the rest go on.
+    const std::atomic<bool>* cancelled = nullptr;
 };
 
 bool allOk(const std::vector<CheckResult>& checks);
+
+// Throws Error (SQLSTATE 57014, "cancelled") once options.cancelled has turned true.
+void stopIfCancelled(const ValidationOptions& options);
 
 // --- PostgreSQL -------------------------------------------------------------------------------
 // Runs every check in one REPEATABLE READ READ ONLY transaction (one snapshot, no writes), each

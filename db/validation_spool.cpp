@@ -384,13 +384,16 @@ void checkMissingDatasets(Connection& conn, const SpoolScan& scan, const Validat
                          "; fix the spooled statement",
                      o.maxRows);
         } else if (r.slug) {
-            c.addRow(describeReference(r) + ": stage1ctl backfill-dataset --slug " + *r.slug +
-                         (r.id ? " --uuid " + *r.id : ""),
-                     o.maxRows);
+            const int row = c.addRow(describeReference(r) + ": stage1ctl backfill-dataset --slug " + *r.slug +
+                                         (r.id ? " --uuid " + *r.id : ""),
+                                     o.maxRows);
+            if (row >= 0) c.missingDatasets.push_back({row, r.id.value_or(""), r.slug});
         } else {
-            c.addRow(describeReference(r) + ": stage1ctl backfill-dataset --slug <its QuestDB tag> --uuid " +
-                         *r.id,
-                     o.maxRows);
+            const int row =
+                c.addRow(describeReference(r) +
+                             ": stage1ctl backfill-dataset --slug <its QuestDB tag> --uuid " + *r.id,
+                         o.maxRows);
+            if (row >= 0) c.missingDatasets.push_back({row, *r.id, std::nullopt});
         }
     }
     c.ok = missing == 0;
@@ -480,10 +483,12 @@ std::vector<CheckResult> checkSpoolReferences(Connection& conn, const SpoolScan&
         out[0].fix =
             "Look at the listed lines: the replay will stop there too. Fix or remove the statement by hand.";
     auto guarded = [&](CheckResult& c, const char* name, auto check) {
+        stopIfCancelled(o);
         c.name = name;
         try {
             check(conn, scan, o, c);
         } catch (const Error& e) {  // e.g. the tables are missing: this check fails alone
+            stopIfCancelled(o);
             c = CheckResult{};
             c.name = name;
             c.ok = false;

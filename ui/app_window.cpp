@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "ui/backfill_panel.hpp"
+#include "ui/checks_panel.hpp"
 #include "ui/connection_panel.hpp"
 #include "ui/details_panel.hpp"
 #include "ui/diagnosis_card.hpp"
@@ -41,7 +42,7 @@ struct WindowMemory {
     bool lastPastePresent = false;
     std::string lastPasteText;
     app::Selection lastSelection;
-    int selectTab = -1;  // 0 details, 1 paste, 2 backfill: selected on the next frame
+    int selectTab = -1;  // 0 details, 1 paste, 2 backfill, 3 checks: selected on the next frame
     int shownTab = 0;
 };
 WindowMemory g_memory;
@@ -129,7 +130,8 @@ void FollowEvents(const app::WorkbenchState& s) {
     const bool fromBackfill = s.backfill.result && s.selection.datasetId == s.backfill.result->datasetId &&
                               s.selection.kind == app::Selection::Kind::Dataset;
     if (!(s.selection == g_memory.lastSelection) && s.selection.kind != app::Selection::Kind::None &&
-        g_memory.shownTab != 1 && !newPaste && !(fromBackfill && g_memory.shownTab == 2))
+        g_memory.shownTab != 1 && !newPaste &&
+        !(fromBackfill && (g_memory.shownTab == 2 || g_memory.shownTab == 3)))
         g_memory.selectTab = 0;
     g_memory.lastPastePresent = s.paste.present;
     if (newPaste) g_memory.lastPasteText = s.paste.text;
@@ -165,7 +167,14 @@ void DrawTabs(app::Workbench& wb, UiContext& ctx) {
         ImGui::EndChild();
         ImGui::EndTabItem();
     }
-    g_memory.selectTab = -1;
+    bool toBackfill = false;  // the Checks panel filled the Backfill inputs for a slug to be typed
+    if (Tab("Checks", 3, "tab.checks")) {
+        ImGui::BeginChild("##checks", ImVec2(0.0f, 0.0f), false);
+        toBackfill = DrawChecksPanel(wb, ctx);
+        ImGui::EndChild();
+        ImGui::EndTabItem();
+    }
+    g_memory.selectTab = toBackfill ? 2 : -1;
     ImGui::EndTabBar();
 }
 

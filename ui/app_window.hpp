@@ -2,7 +2,7 @@
 //
 //   Stage1 Server Debugger   ● Connected to user@host:port/db        [Doctor] [Connect] [Disconnect]
 //   ▾ Connection settings    (form, tunnel hint, password prompt, doctor steps; collapsible)
-//   ┌ tree ───────────────┬ Details | Paste & compare | Backfill ────────────────────────────────┐
+//   ┌ tree ───────────────┬ Details | Paste & compare | Backfill | Checks ────────────────────────┐
 //   │ datasets/runs/sims  │ (not connected: the diagnosis card, or how to start)                  │
 //   └─────────────────────┴───────────────────────────────────────────────────────────────────────┘
 //   ▾ Log                                                                            [Copy all (n)]
@@ -18,7 +18,7 @@ namespace ui {
 
 // Call once per frame between ImGui::NewFrame() and ImGui::Render(). Global shortcuts while no
 // text field has the keyboard: F5 refresh, Ctrl+C copy the selected config, Ctrl+V paste.
-// Tags: tab.details, tab.paste, tab.backfill, connection.settings, log.header (and the panels').
+// Tags: tab.details, tab.paste, tab.backfill, tab.checks, connection.settings, log.header (and the panels').
 void DrawAppWindow(app::Workbench& wb, UiContext& ctx);
 
 }  // namespace ui

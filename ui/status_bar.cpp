@@ -126,6 +126,7 @@ std::vector<RunningRequest> RunningRequests(const app::WorkbenchState& s) {
     add(s.details.request, fixed("loading the config"));
     add(s.paste.findRequest, fixed("finding identical configs"));
     add(s.backfill.request, fixed("writing the placeholder dataset"));
+    add(s.checks.request, fixed("running the checks"));
     return out;
 }
 
