@@ -56,16 +56,10 @@ void Workbench::cancel(const RequestStatus& request) {
 
 bool Workbench::busy() const {
     const WorkbenchState& s = state_;
-    if (s.connection.request.running() || s.doctor.running || s.hierarchy.datasets.request.running() ||
-        s.details.request.running() || s.paste.findRequest.running() || s.backfill.request.running() ||
-        s.checks.request.running())
-        return true;
-    for (const auto& d : s.hierarchy.datasets.items) {
-        if (d.runs.request.running()) return true;
-        for (const auto& r : d.runs.items)
-            if (r.simulations.request.running()) return true;
-    }
-    return false;
+    return s.connection.request.running() || s.doctor.running || s.hierarchy.datasets.request.running() ||
+           s.hierarchy.runListsLoading > 0 || s.hierarchy.simulationListsLoading > 0 ||
+           s.details.request.running() || s.paste.findRequest.running() || s.backfill.request.running() ||
+           s.checks.request.running();
 }
 
 void Workbench::tick(double nowSeconds) {

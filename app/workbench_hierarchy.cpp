@@ -48,9 +48,11 @@ void mergeRuns(PagedList<RunNode>& list, std::vector<db::RunRow> rows, bool appe
         auto old = std::find_if(list.items.begin(), list.items.end(),
                                 [&](const RunNode& n) { return n.row.runId == row.runId; });
         RunNode node{std::move(row), false, {}};
+        node.row.datasetId.clear();  // the parent has it (see RunNode)
+        node.row.datasetId.shrink_to_fit();
         if (!append && old != list.items.end()) {
             node.expanded = old->expanded;
-            node.simulations = std::move(old->simulations);
+            node.simulationList = std::move(old->simulationList);
         }
         merged.push_back(std::move(node));
     }
@@ -70,9 +72,10 @@ std::vector<VisibleRow> flattenHierarchy(const HierarchyState& h) {
             rows.push_back({RowKind::Run, d, r, -1, 1});
             const RunNode& run = dataset.runs.items[static_cast<size_t>(r)];
             if (!run.expanded) continue;
-            for (int s = 0; s < static_cast<int>(run.simulations.items.size()); ++s)
+            const auto& simulations = run.simulations();
+            for (int s = 0; s < static_cast<int>(simulations.items.size()); ++s)
                 rows.push_back({RowKind::Simulation, d, r, s, 2});
-            if (run.simulations.next || run.simulations.request.running())
+            if (simulations.next || simulations.request.running())
                 rows.push_back({RowKind::MoreSimulations, d, r, -1, 2});
         }
         if (dataset.runs.next || dataset.runs.request.running())
@@ -129,10 +132,12 @@ void Workbench::loadRuns(int d, bool append) {
     const auto& f = state_.hierarchy.filters;
     auto request = pageRequest(append ? dataset.runs.next : std::nullopt, f.runSearch, f.runStatus);
     const std::string datasetId = dataset.row.datasetId;
+    ++state_.hierarchy.runListsLoading;
     submit<db::Page<db::RunRow>>(
         dataset.runs.request,
         [request, datasetId](db::Connection& conn) { return db::listRuns(conn, datasetId, request); },
         [this, datasetId, append](db::Outcome<db::Page<db::RunRow>> outcome) {
+            --state_.hierarchy.runListsLoading;
             DatasetNode* dataset = datasetById(datasetId);
             if (!dataset) return;
             touchHierarchy();
@@ -149,23 +154,27 @@ void Workbench::loadRuns(int d, bool append) {
 
 void Workbench::loadSimulations(int d, int r, bool append) {
     DatasetNode& dataset = state_.hierarchy.datasets.items[static_cast<size_t>(d)];
-    RunNode& run = dataset.runs.items[static_cast<size_t>(r)];
-    if (run.simulations.request.running()) return;
+    PagedList<db::SimulationRow>& simulations =
+        dataset.runs.items[static_cast<size_t>(r)].simulationsToLoad();
+    if (simulations.request.running()) return;
     const auto& f = state_.hierarchy.filters;
     auto request =
-        pageRequest(append ? run.simulations.next : std::nullopt, f.simulationSearch, f.simulationStatus);
-    const std::string datasetId = dataset.row.datasetId, runId = run.row.runId;
+        pageRequest(append ? simulations.next : std::nullopt, f.simulationSearch, f.simulationStatus);
+    const std::string datasetId = dataset.row.datasetId;
+    const std::string runId = dataset.runs.items[static_cast<size_t>(r)].row.runId;
+    ++state_.hierarchy.simulationListsLoading;
     submit<db::Page<db::SimulationRow>>(
-        run.simulations.request,
+        simulations.request,
         [request, runId](db::Connection& conn) { return db::listSimulations(conn, runId, request); },
         [this, datasetId, runId, append](db::Outcome<db::Page<db::SimulationRow>> outcome) {
+            --state_.hierarchy.simulationListsLoading;
             DatasetNode* dataset = datasetById(datasetId);
             if (!dataset) return;
             auto run = std::find_if(dataset->runs.items.begin(), dataset->runs.items.end(),
                                     [&](const RunNode& n) { return n.row.runId == runId; });
             if (run == dataset->runs.items.end()) return;
             touchHierarchy();
-            auto& list = run->simulations;
+            auto& list = run->simulationsToLoad();
             if (!finishRequest(list.request, outcome,
                                [this](const db::DbError& e) { return diagnoseRequest(e); }))
                 return log(LogEntry::Level::Error, "loading simulations failed: " + outcome.error->message);
@@ -186,7 +195,7 @@ void Workbench::toggle(const VisibleRow& row) {
     } else if (row.kind == RowKind::Run) {
         RunNode& r = datasets[static_cast<size_t>(row.dataset)].runs.items[static_cast<size_t>(row.run)];
         r.expanded = !r.expanded;
-        if (r.expanded && !r.simulations.loaded) loadSimulations(row.dataset, row.run, false);
+        if (r.expanded && !r.simulations().loaded) loadSimulations(row.dataset, row.run, false);
     }
     touchHierarchy();
 }
@@ -231,7 +240,7 @@ void Workbench::select(const VisibleRow& row) {
         s.runId = run.row.runId;
         s.kind = Selection::Kind::Run;
         if (row.kind == RowKind::Simulation) {
-            s.simulationId = run.simulations.items[static_cast<size_t>(row.simulation)].simulationId;
+            s.simulationId = run.simulations().items[static_cast<size_t>(row.simulation)].simulationId;
             s.kind = Selection::Kind::Simulation;
         }
     }
@@ -268,7 +277,7 @@ int Workbench::selectedRowIndex() {
         if (run.row.runId != s.runId) continue;
         if (row.kind == RowKind::Run && s.kind == Selection::Kind::Run) selectedRow_ = static_cast<int>(i);
         if (row.kind == RowKind::Simulation && s.kind == Selection::Kind::Simulation &&
-            run.simulations.items[static_cast<size_t>(row.simulation)].simulationId == s.simulationId)
+            run.simulations().items[static_cast<size_t>(row.simulation)].simulationId == s.simulationId)
             selectedRow_ = static_cast<int>(i);
         if (selectedRow_ >= 0) break;
     }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -92,10 +93,22 @@ struct PagedList {
     RequestStatus request;
 };
 
+// One run in the tree. A dataset can hold a hundred thousand of these, so the node stays small:
+// row.datasetId is left empty (the parent DatasetNode has it), and the simulation list, larger
+// than the run itself, exists only once the run was expanded.
 struct RunNode {
     db::RunRow row;
     bool expanded = false;
-    PagedList<db::SimulationRow> simulations;
+    std::unique_ptr<PagedList<db::SimulationRow>> simulationList;
+
+    const PagedList<db::SimulationRow>& simulations() const {
+        static const PagedList<db::SimulationRow> none;
+        return simulationList ? *simulationList : none;
+    }
+    PagedList<db::SimulationRow>& simulationsToLoad() {
+        if (!simulationList) simulationList = std::make_unique<PagedList<db::SimulationRow>>();
+        return *simulationList;
+    }
 };
 
 struct DatasetNode {
@@ -113,6 +126,9 @@ struct HierarchyFilters {
 
 struct HierarchyState {
     PagedList<DatasetNode> datasets;
+    // Run and simulation lists with a page request running: busy() and the status bar look for
+    // those nodes only when there are some, not over every loaded run on every frame.
+    int runListsLoading = 0, simulationListsLoading = 0;
     HierarchyFilters filters;
     std::uint64_t revision = 0;  // bumped on every change, so views can cache what they derive
 };

@@ -383,7 +383,7 @@ SelectedNodes FindSelectedNodes(const app::WorkbenchState& state) {
                              [](const app::RunNode& n) -> const std::string& { return n.row.runId; });
     if (nodes.run == nullptr || s.simulationId.empty()) return nodes;
     nodes.simulation =
-        FindWithHint(nodes.run->simulations.items, simulationHint, s.simulationId,
+        FindWithHint(nodes.run->simulations().items, simulationHint, s.simulationId,
                      [](const db::SimulationRow& row) -> const std::string& { return row.simulationId; });
     return nodes;
 }

@@ -379,8 +379,8 @@ void RunRow(app::Workbench& wb, const VisibleRow& row, bool selected, double now
     const std::string& name = r.row.measurement;
     NodeCell(wb, row, selected, name, "tree.run." + name, "tree.toggle.run." + name,
              !r.row.hasSerializedConfig);
-    if (r.expanded && r.simulations.loaded && r.simulations.items.empty() &&
-        !r.simulations.request.running()) {
+    if (r.expanded && r.simulations().loaded && r.simulations().items.empty() &&
+        !r.simulations().request.running()) {
         ImGui::SameLine();
         TextMuted("(no simulations match)");
     }
@@ -398,7 +398,7 @@ void RunRow(app::Workbench& wb, const VisibleRow& row, bool selected, double now
 
 void SimulationRow(app::Workbench& wb, const VisibleRow& row, bool selected, double now) {
     const db::SimulationRow& s =
-        RunOf(wb.state(), row).simulations.items[static_cast<size_t>(row.simulation)];
+        RunOf(wb.state(), row).simulations().items[static_cast<size_t>(row.simulation)];
     NodeCell(wb, row, selected, s.namespaceName, "tree.sim." + s.namespaceName, "", !s.hasSerializedConfig);
     ImGui::TableNextColumn();
     StatusCell(s.status, now);
@@ -457,7 +457,7 @@ void DrawRow(app::Workbench& wb, const VisibleRow& row, bool selected, double no
         }
         case RowKind::MoreSimulations: {
             const app::RunNode& r = RunOf(s, row);
-            return MoreRow(wb, row, r.simulations.request, "tree.more.sims." + r.row.runId);
+            return MoreRow(wb, row, r.simulations().request, "tree.more.sims." + r.row.runId);
         }
     }
 }

@@ -111,17 +111,20 @@ void DrawActivity(app::Workbench& wb, UiContext& ctx) {
 
 std::vector<RunningRequest> RunningRequests(const app::WorkbenchState& s) {
     std::vector<RunningRequest> out;
-    // Called every frame over every loaded node: build a label only for what is running.
+    // Called every frame: build a label only for what is running.
     auto add = [&out](const app::RequestStatus& r, const auto& label) {
         if (r.running()) out.push_back({label(), &r});
     };
     auto fixed = [](const char* text) { return [text] { return std::string(text); }; };
     add(s.connection.request, fixed("connecting"));
     add(s.hierarchy.datasets.request, fixed("loading datasets"));
+    // The counters say whether any node is loading, so the nodes are walked only while one is.
     for (const auto& d : s.hierarchy.datasets.items) {
+        if (s.hierarchy.runListsLoading == 0 && s.hierarchy.simulationListsLoading == 0) break;
         add(d.runs.request, [&d] { return "loading runs of " + d.row.slug; });
+        if (s.hierarchy.simulationListsLoading == 0) continue;
         for (const auto& r : d.runs.items)
-            add(r.simulations.request, [&r] { return "loading simulations of " + r.row.measurement; });
+            add(r.simulations().request, [&r] { return "loading simulations of " + r.row.measurement; });
     }
     add(s.details.request, fixed("loading the config"));
     add(s.paste.findRequest, fixed("finding identical configs"));

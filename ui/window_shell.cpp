@@ -418,6 +418,10 @@ class TextSnapshot {
 
 bool WindowShell::renderFrame(const FrameFn& draw, bool capture, const InputFn& injectInput) {
     ImGui_ImplOpenGL3_NewFrame();
+    // The backend has uploaded the font atlas to the GPU on its first frame; the CPU copy of the
+    // pixels (megabytes at RGBA32) is never read again.
+    ImFontAtlas& fonts = *ImGui::GetIO().Fonts;
+    if (fonts.TexPixelsAlpha8 != nullptr || fonts.TexPixelsRGBA32 != nullptr) fonts.ClearTexData();
     ImGui_ImplGlfw_NewFrame();
     if (injectInput) injectInput(ImGui::GetIO());  // after the backend wrote what GLFW reported
     ImGui::NewFrame();

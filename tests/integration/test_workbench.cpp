@@ -206,6 +206,47 @@ TEST_CASE("workbench: load more pages until more than a thousand runs are in the
     for (const auto& n : items) ids.insert(n.row.runId);
     CHECK(ids.size() == 1200);
     CHECK(h.wb.visibleRows().size() == 1201);  // the dataset and its runs; nothing more to load
+    // Small nodes (docs/PERFORMANCE.md, resident memory): no run was expanded, so none holds a
+    // simulation list, and none keeps its own copy of the dataset id.
+    size_t withList = 0, withDatasetId = 0;
+    for (const auto& n : items) {
+        withList += n.simulationList != nullptr;
+        withDatasetId += !n.row.datasetId.empty();
+    }
+    CHECK(withList == 0);
+    CHECK(withDatasetId == 0);
+    CHECK(h.wb.state().hierarchy.runListsLoading == 0);
+}
+
+TEST_CASE("workbench: expanding a run loads its simulations and nothing stays counted as loading") {
+    TestDatabase database;
+    database.migrate();
+    seed(database, 1, 2, 3);
+    Harness h;
+    h.connectTo(database);
+    h.wb.toggle(h.wb.visibleRows()[0]);
+    CHECK(h.wb.busy());
+    CHECK(h.wb.state().hierarchy.runListsLoading == 1);
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    CHECK(h.wb.state().hierarchy.runListsLoading == 0);
+    int run = h.rowOf(app::RowKind::Run, [](const app::VisibleRow& r) { return r.run == 1; });
+    REQUIRE(run >= 0);
+    h.wb.toggle(h.wb.visibleRows()[static_cast<size_t>(run)]);
+    CHECK(h.wb.busy());
+    CHECK(h.wb.state().hierarchy.simulationListsLoading == 1);
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    CHECK(h.wb.state().hierarchy.simulationListsLoading == 0);
+    const auto& runs = h.wb.state().hierarchy.datasets.items[0].runs.items;
+    REQUIRE(runs.size() == 2);
+    CHECK(runs[0].simulationList == nullptr);  // never expanded
+    REQUIRE(runs[1].simulationList != nullptr);
+    CHECK(runs[1].simulations().items.size() == 3);
+    CHECK(h.wb.visibleRows().size() == 1 + 2 + 3);
+    // F5 keeps the expanded run and its simulations.
+    h.wb.refresh();
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    CHECK(h.wb.state().hierarchy.datasets.items[0].runs.items[1].simulations().items.size() == 3);
+    CHECK(h.wb.visibleRows().size() == 1 + 2 + 3);
 }
 
 TEST_CASE("workbench: a blocked request shows as running and Cancel ends it within a second") {
@@ -226,6 +267,8 @@ TEST_CASE("workbench: a blocked request shows as running and Cancel ends it with
     REQUIRE(h.until([&] { return !h.wb.state().hierarchy.datasets.items[0].runs.request.running(); }));
     CHECK(std::chrono::steady_clock::now() - started < 1s);
     CHECK(h.wb.state().hierarchy.datasets.items[0].runs.request.phase == app::RequestPhase::Cancelled);
+    CHECK(h.wb.state().hierarchy.runListsLoading == 0);
+    CHECK_FALSE(h.wb.busy());
     blocker.exec("ROLLBACK");
 }
 
