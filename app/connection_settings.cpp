@@ -1,8 +1,12 @@
 #include "app/connection_settings.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <regex>
 #include <stdexcept>
 
 namespace app {
@@ -90,6 +94,12 @@ ConnectionSettings ConnectionSettings::over(const ConnectionSettings& lower) con
     return out;
 }
 
+std::string maskPasswords(const std::string& text) {
+    static const std::regex keyword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s]*))", std::regex::icase);
+    static const std::regex uri(R"(((?:postgres|postgresql)://[^:/@\s]*:)[^@\s]*@)", std::regex::icase);
+    return std::regex_replace(std::regex_replace(text, keyword, "$1****"), uri, "$1****@");
+}
+
 ConnectionSettings settingsFromDsn(const std::string& dsn) {
     char* error = nullptr;
     std::unique_ptr<PQconninfoOption, ConninfoOptionsDeleter> options(PQconninfoParse(dsn.c_str(), &error));
@@ -97,7 +107,8 @@ ConnectionSettings settingsFromDsn(const std::string& dsn) {
         std::string message = error ? error : "out of memory";
         PQfreemem(error);
         while (!message.empty() && message.back() == '\n') message.pop_back();
-        throw std::invalid_argument("--dsn is not a valid libpq connection string or URI: " + message);
+        throw std::invalid_argument("--dsn is not a valid libpq connection string or URI: " +
+                                    maskPasswords(message));
     }
     ConnectionSettings s;
     for (PQconninfoOption* o = options.get(); o->keyword; ++o) {
@@ -226,10 +237,21 @@ std::string ResolvedConnection::describe() const {
 }
 
 std::optional<SshTarget> parseSshTarget(const std::string& text) {
-    auto at = text.find('@');
+    // Becomes an ssh argument: only the characters user and host names are made of, and never a
+    // leading '-' (ssh would read "-oProxyCommand=...@host" as an option).
+    auto nameChars = [](const std::string& s, const char* extra) {
+        return !s.empty() && s.front() != '-' && s.front() != '.' &&
+               std::all_of(s.begin(), s.end(), [extra](unsigned char c) {
+                   return std::isalnum(c) || (c != 0 && std::strchr(extra, c) != nullptr);
+               });
+    };
+    auto at = text.rfind('@');
     if (at == std::string::npos || at == 0 || at + 1 >= text.size()) return std::nullopt;
+    const std::string user = text.substr(0, at);
+    if (!nameChars(user, "._-")) return std::nullopt;
     SshTarget target;
     std::string host = text.substr(at + 1);
+    bool bracketed = false;
     // [v6]:port or host:port; a bare IPv6 address without brackets has several colons.
     if (host.front() == '[') {
         auto close = host.find(']');
@@ -244,6 +266,7 @@ std::optional<SshTarget> parseSshTarget(const std::string& text) {
             }
         }
         host = host.substr(1, close - 1);
+        bracketed = true;
     } else if (auto colon = host.find(':');
                colon != std::string::npos && host.find(':', colon + 1) == std::string::npos) {
         try {
@@ -253,11 +276,9 @@ std::optional<SshTarget> parseSshTarget(const std::string& text) {
         }
         host = host.substr(0, colon);
     }
-    if (host.empty()) return std::nullopt;
-    for (char c : text)
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\'' || c == '"' || c == ';' || c == '`' || c == '$')
-            return std::nullopt;  // becomes an ssh argument; keep it to a plain destination
-    target.destination = text.substr(0, at) + "@" + host;
+    // Host names, IPv4, and IPv6 (with a %zone inside brackets).
+    if (!nameChars(host, bracketed ? ":.%_-" : ":._-")) return std::nullopt;
+    target.destination = user + "@" + host;
     return target;
 }
 

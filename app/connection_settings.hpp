@@ -65,8 +65,13 @@ struct ResolvedConnection {
     std::string describe() const;
 };
 
-// Parses --dsn into settings; throws std::invalid_argument with libpq's reason.
+// Parses --dsn into settings; throws std::invalid_argument with libpq's reason (which may quote the
+// whole URI: its password is masked).
 ConnectionSettings settingsFromDsn(const std::string& dsn);
+
+// Text that may quote a connection string, with every password shown as ****: the value of any
+// password=... keyword (quoted or not; sslpassword too) and the password of a postgres:// URI.
+std::string maskPasswords(const std::string& text);
 ConnectionSettings settingsFromEnvironment(const EnvLookup& env);
 ResolvedConnection resolveConnection(const ConnectionSettings& flags, const ConnectionSettings& profile,
                                      const EnvLookup& env, const std::string& applicationName);

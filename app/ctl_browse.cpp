@@ -31,6 +31,7 @@ db::PageRequest pageRequest(const ParsedArgs& args) {
     }
     request.search = args.value("search");
     request.status = args.value("status");
+    if (auto problem = db::pageFilterProblem(request)) throw UsageError(*problem);  // nothing is sent
     return request;
 }
 

@@ -27,7 +27,7 @@ db::ConnectParams questDbParams(const std::string& dsn) {
         std::string why = error ? error : "out of memory";
         PQfreemem(error);
         while (!why.empty() && why.back() == '\n') why.pop_back();
-        throw UsageError("--questdb is not a valid connection string: " + why);
+        throw UsageError("--questdb is not a valid connection string: " + maskPasswords(why));
     }
     db::ConnectParams params;
     params.set("connect_timeout", "5");

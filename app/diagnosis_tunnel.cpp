@@ -49,6 +49,15 @@ Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& mess
                     "ssh-keyscan -t ed25519 " + host + " | ssh-keygen -lf -"},
                    {"After confirming it, forget the old key", "ssh-keygen -R " + host},
                    {"Then connect once by hand to record the new one", "ssh " + c.sshTarget + " true"}};
+    } else if (kind == "ssh_unsafe_settings") {
+        d.title = "The SSH settings would turn host-key checking off";
+        d.explanation =
+            "The app only runs its tunnel with host keys checked (StrictHostKeyChecking yes or accept-new, "
+            "and a real known_hosts file), so a man in the middle cannot pose as " +
+            host + ". The settings named below would switch that off, so ssh was not started.";
+        d.fixes = {{"See what ssh would use for this host",
+                    "ssh -G " + c.sshTarget + " | grep -Ei 'stricthostkeychecking|knownhostsfile'"},
+                   {"Use a real known_hosts file", "export STAGE1_SSH_KNOWN_HOSTS=~/.ssh/known_hosts"}};
     } else if (kind == "tunnel_port_busy") {
         d.title = "Local port " + std::to_string(c.tunnelLocalPort) + " is already in use";
         d.explanation = "The tunnel listens on 127.0.0.1:" + std::to_string(c.tunnelLocalPort) +

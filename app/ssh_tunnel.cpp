@@ -9,10 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <filesystem>
+#include <sstream>
 
 namespace app {
 
@@ -68,6 +71,78 @@ std::string shellQuote(const std::string& s) {
 
 bool contains(const std::string& text, const char* needle) {
     return text.find(needle) != std::string::npos;
+}
+
+bool hasSpaceOrControl(const std::string& text) {
+    return std::any_of(text.begin(), text.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
+}
+
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+// A file ssh would write learned host keys into and read them back from; /dev/null and "none"
+// record nothing, so accept-new would accept any key every time.
+std::optional<std::string> knownHostsProblem(const std::string& path) {
+    const std::string shown = "'" + path + "'";
+    if (hasSpaceOrControl(path))
+        return "the known_hosts path " + shown +
+               " holds whitespace or a control character (ssh would read it as several files)";
+    if (lower(path) == "none") return "known_hosts 'none' would record no host keys";
+    std::error_code ec;
+    const auto canonical = std::filesystem::weakly_canonical(path, ec);
+    if (path == "/dev/null" || (!ec && canonical == "/dev/null"))
+        return "known_hosts " + shown + " is /dev/null: no host key would ever be checked";
+    const auto status = std::filesystem::status(path, ec);
+    if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+        return "known_hosts " + shown + " is not a regular file, so it cannot record host keys";
+    return std::nullopt;
+}
+
+// Runs argv (no shell) and returns its exit status and stdout+stderr; kills it after timeoutMs.
+std::pair<int, std::string> runCaptured(std::vector<std::string> args, int timeoutMs) {
+    std::vector<char*> argv;
+    for (auto& s : args) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) return {-1, "cannot create a pipe"};
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(out[0]);
+        close(out[1]);
+        return {-1, std::string("cannot start ssh: ") + std::strerror(errno)};
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        dup2(devnull, 0);
+        dup2(out[1], 1);
+        dup2(out[1], 2);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    close(out[1]);
+    std::string text;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+    char buffer[4096];
+    while (true) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+                .count();
+        pollfd fd{out[0], POLLIN, 0};
+        if (left <= 0 || ::poll(&fd, 1, static_cast<int>(left)) <= 0) {
+            kill(pid, SIGKILL);
+            break;
+        }
+        ssize_t n = read(out[0], buffer, sizeof buffer);
+        if (n <= 0) break;
+        text.append(buffer, static_cast<size_t>(n));
+    }
+    close(out[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
 }
 
 }  // namespace
@@ -141,7 +216,45 @@ std::optional<TunnelSpec> managedTunnelFor(const ResolvedConnection& c) {
     spec.identityFile = c.settings.sshIdentity.value_or("");
     spec.knownHostsFile = c.settings.sshKnownHosts.value_or("");
     spec.configFile = c.settings.sshConfig.value_or("");
+    if (auto problem = tunnelSpecProblem(spec)) throw std::invalid_argument(*problem);
     return spec;
+}
+
+std::optional<std::string> tunnelSpecProblem(const TunnelSpec& spec) {
+    if (spec.destination.empty()) return std::string("the ssh destination is empty");
+    if (spec.destination.front() == '-')
+        return "the ssh destination '" + spec.destination +
+               "' starts with '-' (ssh would read it as an option)";
+    if (hasSpaceOrControl(spec.destination))
+        return "the ssh destination '" + spec.destination + "' holds whitespace or a control character";
+    if (spec.remoteHost.empty() || spec.remoteHost.front() == '-' || hasSpaceOrControl(spec.remoteHost))
+        return "the tunnel's remote host '" + spec.remoteHost +
+               "' must be a host name or address (no leading '-', no whitespace)";
+    if (!spec.knownHostsFile.empty()) return knownHostsProblem(spec.knownHostsFile);
+    return std::nullopt;
+}
+
+std::optional<std::string> hostKeyCheckingProblem(const std::string& effectiveConfig) {
+    std::istringstream lines(effectiveConfig);
+    bool strictSeen = false;
+    for (std::string line; std::getline(lines, line);) {
+        const auto space = line.find(' ');
+        if (space == std::string::npos) continue;
+        const std::string key = lower(line.substr(0, space)), value = line.substr(space + 1);
+        if (key == "stricthostkeychecking") {
+            strictSeen = true;
+            const std::string v = lower(value);
+            if (v != "true" && v != "yes" && v != "accept-new")
+                return "StrictHostKeyChecking would be '" + value + "'";
+        } else if (key == "userknownhostsfile") {
+            std::istringstream files(value);
+            for (std::string file; files >> file;)
+                if (file == "/dev/null" || lower(file) == "none")
+                    return "UserKnownHostsFile would be '" + value + "' (no host key would be remembered)";
+        }
+    }
+    if (!strictSeen) return std::string("ssh -G did not report StrictHostKeyChecking");
+    return std::nullopt;
 }
 
 std::string externalTunnelCommand(const TunnelSpec& spec) {
@@ -175,7 +288,8 @@ std::vector<std::string> SshTunnel::arguments() const {
     if (!spec_.identityFile.empty())
         a.insert(a.end(), {"-i", spec_.identityFile, "-o", "IdentitiesOnly=yes"});
     if (spec_.sshPort) a.insert(a.end(), {"-p", std::to_string(*spec_.sshPort)});
-    a.push_back(spec_.destination);
+    // Whatever the destination looks like, ssh takes it as the destination, never as an option.
+    a.insert(a.end(), {"--", spec_.destination});
     return a;
 }
 
@@ -194,7 +308,21 @@ int SshTunnel::start(const std::atomic<bool>* cancelled) {
                                   "PostgreSQL?); stop it or choose another local port");
         localPort_ = freeLoopbackPort();
     }
+    if (auto problem = tunnelSpecProblem(spec_))
+        throw TunnelError("ssh_unsafe_settings", "ssh was not started: " + *problem);
     std::vector<std::string> args = arguments();
+    // The user's ssh config (or -F) joins the command line in ssh; `ssh -G` prints the result of
+    // both without connecting, so a config that turns host-key checking off is refused here.
+    std::vector<std::string> probe = args;
+    probe.insert(probe.begin() + 1, "-G");
+    auto [status, effective] = runCaptured(probe, spec_.startTimeoutMs);
+    if (status != 0)
+        throw TunnelError(classifySshFailure(effective),
+                          "ssh -G could not read the ssh settings: " + effective, effective);
+    if (auto problem = hostKeyCheckingProblem(effective))
+        throw TunnelError("ssh_unsafe_settings",
+                          "ssh was not started: " + *problem +
+                              " (from the ssh config file); the tunnel only runs with host keys checked");
     std::vector<char*> argv;
     for (auto& s : args) argv.push_back(s.data());
     argv.push_back(nullptr);

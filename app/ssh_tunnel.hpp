@@ -38,7 +38,7 @@ struct TunnelSpec {
 };
 
 // Stable kinds, as in the diagnosis table: ssh_auth_failed, ssh_host_key_changed,
-// ssh_unreachable, tunnel_port_busy, tunnel_down.
+// ssh_unreachable, tunnel_port_busy, tunnel_down, ssh_unsafe_settings (refused before ssh ran).
 class TunnelError : public std::runtime_error {
   public:
     TunnelError(std::string kind, const std::string& message, std::string sshOutput = "")
@@ -62,6 +62,16 @@ std::string classifySshFailure(const std::string& sshStderr);
 // The command for running the tunnel by hand ("external tunnel" mode), shell-quoted.
 std::string externalTunnelCommand(const TunnelSpec& spec);
 
+// Why ssh must not be run with this spec: a destination or remote host that ssh would read as an
+// option (a leading '-') or that holds whitespace or control characters, or a known_hosts file that
+// records nothing (/dev/null, "none", any file that is not a regular file). nullopt when it is safe.
+std::optional<std::string> tunnelSpecProblem(const TunnelSpec& spec);
+
+// Reads what `ssh -G` prints (the effective configuration, the user's ssh config included) and says
+// why host keys would not be checked: StrictHostKeyChecking other than yes/accept-new, or a
+// UserKnownHostsFile of /dev/null or none. nullopt when checking is on.
+std::optional<std::string> hostKeyCheckingProblem(const std::string& effectiveConfig);
+
 class SshTunnel {
   public:
     explicit SshTunnel(TunnelSpec spec, std::function<void(const std::string&)> onSshOutput = {});
@@ -76,8 +86,10 @@ class SshTunnel {
     bool alive();  // the ssh child is still running
     int localPort() const { return localPort_; }
     pid_t pid() const { return pid_; }
-    std::vector<std::string> arguments() const;  // argv of the ssh command (for the log)
-    std::string recentOutput();                  // ssh's last stderr lines
+    // The argv ssh is executed with (execv, never a shell); also shown in the log. Host-key checking
+    // is always on and the destination always follows "--", so it is never read as an option.
+    std::vector<std::string> arguments() const;
+    std::string recentOutput();  // ssh's last stderr lines
 
   private:
     void readOutput(int fd);

@@ -18,9 +18,38 @@ std::string trimTrailingNewlines(std::string s) {
     return s;
 }
 
+// libpq takes C strings: a NUL byte inside a value would cut it short there, and the server would
+// get a different value than the caller gave (PostgreSQL's text cannot hold 0x00 anyway). Such a
+// value is refused before anything is sent, with the SQLSTATE the server uses for that byte.
+void refuseNulByte(std::string_view value, const std::string& what) {
+    const size_t at = value.find('\0');
+    if (at == std::string_view::npos) return;
+    throw Error(DbError{"22021",
+                        what + " contains a NUL byte (0x00) at byte " + std::to_string(at + 1) + " of " +
+                            std::to_string(value.size()) +
+                            "; PostgreSQL text cannot hold it, so nothing was sent",
+                        "", "Remove the NUL byte from the value."});
+}
+
+std::vector<const char*> parameterValues(const Params& params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (size_t i = 0; i < params.size(); ++i) {
+        if (!params[i]) {
+            values.push_back(nullptr);
+            continue;
+        }
+        refuseNulByte(*params[i], "parameter $" + std::to_string(i + 1));
+        values.push_back(params[i]->c_str());
+    }
+    return values;
+}
+
 std::pair<std::vector<const char*>, std::vector<const char*>> keywordArrays(const ConnectParams& params) {
     std::vector<const char*> keys, values;
     for (const auto& [k, v] : params.entries()) {
+        // The value is not named: it may be the password.
+        refuseNulByte(v, "the connection setting '" + k + "'");
         keys.push_back(k.c_str());
         values.push_back(v.c_str());
     }
@@ -150,6 +179,7 @@ Result Connection::check(PGresult* raw, ExecStatusType expected) {
 Result Connection::exec(std::string_view sql) {
     // PQexec returns only the last statement's result; an error in any statement stops there and
     // is what we get back.
+    refuseNulByte(sql, "the SQL text");
     std::string text(sql);
     PGresult* raw = PQexec(conn_.get(), text.c_str());
     ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
@@ -159,9 +189,8 @@ Result Connection::exec(std::string_view sql) {
 }
 
 Result Connection::query(const std::string& sql, const Params& params) {
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    refuseNulByte(sql, "the SQL text");
+    const std::vector<const char*> values = parameterValues(params);
     PGresult* raw = PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
                                  values.data(), nullptr, nullptr, 0);
     ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
@@ -220,9 +249,8 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::send(const std::string& sql, const Params& params) {
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    refuseNulByte(sql, "the SQL text");
+    const std::vector<const char*> values = parameterValues(params);
     if (PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
                           nullptr, nullptr, 0) != 1)
         throw Error(errorFromResult(nullptr, conn_));

@@ -10,7 +10,20 @@ namespace {
 constexpr const char* kIsoCreatedAt =
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 
+std::optional<std::string> filterProblem(const char* name, const std::optional<std::string>& value) {
+    if (!value) return std::nullopt;
+    if (value->size() > kMaxFilterBytes)
+        return std::string("the ") + name + " filter is " + std::to_string(value->size()) +
+               " bytes long; at most " + std::to_string(kMaxFilterBytes) + " are allowed";
+    if (value->find('\0') != std::string::npos)
+        return std::string("the ") + name +
+               " filter contains a NUL byte (0x00), which PostgreSQL text cannot hold";
+    return std::nullopt;
+}
+
 Params pageParams(const PageRequest& request) {
+    if (auto problem = pageFilterProblem(request))
+        throw Error(DbError{"22023", *problem + "; nothing was sent", "", "Shorten or correct the filter."});
     return {std::to_string(request.limit), request.after ? Param(request.after->createdAt) : Param(),
             request.after ? Param(request.after->id) : Param(),
             request.search ? Param(*request.search) : Param()};
@@ -41,6 +54,11 @@ std::optional<PageCursor> PageCursor::decode(const std::string& text) {
     return PageCursor{m[1].str(), m[3].str()};
 }
 
+std::optional<std::string> pageFilterProblem(const PageRequest& request) {
+    if (auto problem = filterProblem("search", request.search)) return problem;
+    return filterProblem("status", request.status);
+}
+
 bool looksLikeUuid(const std::string& text) {
     static const std::regex shape(
         "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
@@ -50,7 +68,16 @@ bool looksLikeUuid(const std::string& text) {
 std::optional<std::string> datasetSlugProblem(const std::string& slug) {
     static const std::regex rule(kDatasetSlugRule);
     if (std::regex_match(slug, rule)) return std::nullopt;
-    std::string shown = slug.size() > 80 ? slug.substr(0, 80) + "..." : slug;
+    // Quoted back as printable text: a NUL or a line break would cut or split the message.
+    std::string shown;
+    for (unsigned char c : slug.substr(0, 80)) {
+        static const char* hex = "0123456789abcdef";
+        if (c < 0x20 || c == 0x7f)
+            shown += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+        else
+            shown += static_cast<char>(c);
+    }
+    if (slug.size() > 80) shown += "... (" + std::to_string(slug.size()) + " bytes)";
     return "invalid dataset slug '" + shown + "': it must match " + kDatasetSlugRule +
            " (1 to 63 characters: lower-case letters, digits, '_' and '-', starting with a letter or digit, "
            "e.g. btc_2025_4h)";
@@ -205,6 +232,10 @@ std::vector<ConfigMatch> findIdenticalConfigs(Connection& conn, const std::strin
 PlaceholderResult upsertPlaceholderDataset(Connection& conn, const std::string& slug,
                                            const std::optional<std::string>& datasetId,
                                            const std::optional<std::string>& symbol) {
+    // The server checks the same rule, but would quote the whole slug back (10 MB in, 10 MB of
+    // error message out): a bad slug never leaves the client, whoever calls this.
+    if (auto problem = datasetSlugProblem(slug))
+        throw Error(DbError{"22023", *problem + "; nothing was sent", "", ""});
     Result r =
         conn.query("SELECT dataset_id, inserted, note FROM fn_upsert_placeholder_dataset($1, $2::uuid, $3)",
                    {slug, datasetId ? Param(*datasetId) : Param(), symbol ? Param(*symbol) : Param()});

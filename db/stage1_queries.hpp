@@ -51,6 +51,12 @@ struct SimulationRow {
     bool hasSerializedConfig = false;
 };
 
+// A filter is a few words typed by a person: longer text is refused before anything is sent (the
+// server would compare it with every row), and so is a NUL byte (PostgreSQL text cannot hold it).
+constexpr size_t kMaxFilterBytes = 1024;
+std::optional<std::string> pageFilterProblem(const PageRequest& request);  // nullopt when fine
+
+// Each throws Error (SQLSTATE 22023, nothing sent) when pageFilterProblem() has something to say.
 Page<DatasetRow> listDatasets(Connection& conn, const PageRequest& request);
 Page<RunRow> listRuns(Connection& conn, const std::string& datasetId, const PageRequest& request);
 Page<SimulationRow> listSimulations(Connection& conn, const std::string& runId, const PageRequest& request);
@@ -86,6 +92,7 @@ struct PlaceholderResult {
     bool inserted = false;
     std::string note;
 };
+// Throws Error (SQLSTATE 22023, nothing sent) for a slug datasetSlugProblem() refuses.
 PlaceholderResult upsertPlaceholderDataset(Connection& conn, const std::string& slug,
                                            const std::optional<std::string>& datasetId,
                                            const std::optional<std::string>& symbol);

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -20,16 +21,19 @@ namespace testsupport {
 
 class WindowHarness {
   public:
-    WindowHarness() : shell_(options()) {
+    WindowHarness() : WindowHarness({}, "") {}
+    // `env`: every variable the Workbench may read (XDG_CONFIG_HOME defaults to a scratch folder);
+    // `layoutFile`: where ImGui keeps the layout (imgui.ini) as stage1-debugger does, "" for nowhere.
+    WindowHarness(std::map<std::string, std::string> env, const std::string& layoutFile)
+        : shell_(options(layoutFile)) {
         configHome_ = (config_.path() / "config").string();
         REQUIRE_MESSAGE(shell_.open(), "no window: is this running under xvfb-run?");
         // Only what the test chooses: no STAGE1_* from the machine, profiles in a scratch folder.
-        std::string home = configHome_;
-        wb_ = std::make_unique<app::Workbench>(mailbox_, [home](const char* name) -> const char* {
-            static thread_local std::string value;
-            if (std::string(name) != "XDG_CONFIG_HOME") return nullptr;
-            value = home;
-            return value.c_str();
+        env.emplace("XDG_CONFIG_HOME", configHome_);
+        env_ = std::move(env);
+        wb_ = std::make_unique<app::Workbench>(mailbox_, [this](const char* name) -> const char* {
+            auto it = env_.find(name);
+            return it == env_.end() ? nullptr : it->second.c_str();
         });
         driver_ = std::make_unique<ui::UiDriver>(shell_, [this] {
             mailbox_.drain();
@@ -73,8 +77,9 @@ class WindowHarness {
     }
 
   private:
-    static ui::WindowShell::Options options() {
+    static ui::WindowShell::Options options(const std::string& layoutFile) {
         ui::WindowShell::Options o;
+        o.ini_path = layoutFile;
         o.width = 1280;
         o.height = 800;
         o.vsync = false;  // frames back to back: the tests wait on the database, not the display
@@ -83,6 +88,7 @@ class WindowHarness {
 
     ScratchDir config_;
     std::string configHome_;
+    std::map<std::string, std::string> env_;  // read-only once the Workbench exists
     db::Mailbox mailbox_;
     ui::WindowShell shell_;
     std::unique_ptr<app::Workbench> wb_;
