@@ -1,5 +1,6 @@
 #include "app/cli_args.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
@@ -79,12 +80,17 @@ ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<
 }
 
 std::string describeOptions(const std::vector<OptionSpec>& specs) {
+    auto leftOf = [](const OptionSpec& s) {
+        return s.positional ? "  <" + s.name + ">" : "  --" + s.name + (s.takesValue ? " VALUE" : "");
+    };
+    // The help column starts at 29, or further right when a long option would touch it.
+    size_t column = 29;
+    for (const auto& s : specs) column = std::max(column, leftOf(s).size() + 2);
     std::string out;
     for (const auto& s : specs) {
-        std::string left =
-            s.positional ? "  <" + s.name + ">" : "  --" + s.name + (s.takesValue ? " VALUE" : "");
-        if (left.size() < 28) left.resize(28, ' ');
-        out += left + " " + s.help + "\n";
+        std::string left = leftOf(s);
+        left.resize(column, ' ');
+        out += left + s.help + "\n";
     }
     return out;
 }

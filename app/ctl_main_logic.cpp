@@ -1,7 +1,10 @@
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "app/connect_failure.hpp"
 #include "app/ctl_commands.hpp"
+#include "stage1_version.hpp"
 
 namespace app {
 
@@ -34,26 +37,77 @@ std::vector<OptionSpec> optionsOf(const CtlCommand& command) {
     return options;
 }
 
+// Pads to a column wide enough for the longest entry, so no name runs into its text.
+template <typename Rows, typename NameOf>
+size_t columnWidth(const Rows& rows, NameOf nameOf) {
+    size_t width = 0;
+    for (const auto& r : rows) width = std::max(width, std::string(nameOf(r)).size());
+    return width + 4;  // two of indent, two of gap
+}
+
 void printUsage(std::ostream& out) {
-    out << "usage: stage1ctl <command> [options]\n\ncommands:\n";
+    out << "usage: stage1ctl <command> [options]\n       stage1ctl help <command> | --version\n\ncommands:\n";
+    const size_t commandColumn = columnWidth(commands(), [](const CtlCommand& c) { return c.name; });
     for (const auto& c : commands()) {
         std::string name = "  " + c.name;
-        name.resize(18, ' ');
+        name.resize(commandColumn, ' ');
         out << name << c.summary << "\n";
     }
     out << "\nRun 'stage1ctl <command> --help' for a command's options.\n"
            "Exit codes: 0 ok, 1 failed, 2 usage error, 3 cannot connect.\n\nEnvironment:\n";
-    for (const auto& v : stage1EnvironmentVariables()) {
+    const auto& variables = stage1EnvironmentVariables();
+    const size_t variableColumn = columnWidth(variables, [](const EnvVariable& v) { return v.name; });
+    for (const auto& v : variables) {
         std::string name = std::string("  ") + v.name;
-        name.resize(34, ' ');
+        name.resize(variableColumn, ' ');
         out << name << v.meaning << "\n";
     }
 }
 
 void printCommandHelp(const CtlCommand& c, std::ostream& out) {
-    out << "usage: stage1ctl " << c.name << " [options]\n"
+    out << "usage: stage1ctl " << c.name << " [options]";
+    for (const auto& o : c.options)
+        if (o.positional) out << " <" << o.name << ">";
+    out << "\n"
         << c.summary << "\n\noptions:\n"
         << describeOptions(optionsOf(c));
+}
+
+// "config" alone names a group: its commands, one line each.
+bool printGroupHelp(const std::string& group, std::ostream& out) {
+    bool any = false;
+    for (const auto& c : commands()) {
+        if (c.name.rfind(group + " ", 0) != 0) continue;
+        if (!any) out << "usage: stage1ctl " << group << " <command> [options]\n\ncommands:\n";
+        any = true;
+        out << "  stage1ctl " << c.name << ": " << c.summary << "\n";
+    }
+    if (any) out << "\nRun 'stage1ctl " << group << " <command> --help' for a command's options.\n";
+    return any;
+}
+
+const CtlCommand* findCommand(const std::string& name) {
+    for (const auto& c : commands())
+        if (c.name == name) return &c;
+    return nullptr;
+}
+
+// stage1ctl help [<command> [<word>]]
+int runHelp(const std::vector<std::string>& words, CtlIo& io) {
+    if (words.empty()) {
+        printUsage(io.out);
+        return kExitOk;
+    }
+    std::string name = words[0];
+    if (words.size() > 1) name += " " + words[1];
+    if (const CtlCommand* command = findCommand(name)) {
+        printCommandHelp(*command, io.out);
+        return kExitOk;
+    }
+    if (words.size() == 1 && printGroupHelp(name, io.out)) return kExitOk;
+    io.err << "stage1ctl help: unknown command '" << name << "'\n\n";
+    printUsage(io.err);
+    return kExitUsage;
 }
 
 }  // namespace
@@ -84,9 +138,14 @@ int reportFailure(const ParsedArgs& args, CtlIo& io, const std::string& kind, co
 }
 
 int runStage1ctl(const std::vector<std::string>& args, CtlIo io) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         printUsage(args.empty() ? io.err : io.out);
         return args.empty() ? kExitUsage : kExitOk;
+    }
+    if (args[0] == "help") return runHelp({args.begin() + 1, args.end()}, io);
+    if (args[0] == "--version") {
+        io.out << "stage1ctl " << STAGE1_VERSION << "\n";
+        return kExitOk;
     }
     // Two-word commands ("config show") take their second word from the next argument.
     size_t consumed = 1;
@@ -95,10 +154,12 @@ int runStage1ctl(const std::vector<std::string>& args, CtlIo io) {
         name += " " + args[1];
         consumed = 2;
     }
-    const CtlCommand* command = nullptr;
-    for (const auto& c : commands())
-        if (c.name == name) command = &c;
+    const CtlCommand* command = findCommand(name);
     if (!command) {
+        // "config" or "config --help": the group's commands.
+        const bool askedForHelp = args.size() > consumed && (args[consumed] == "--help" || args[consumed] == "-h");
+        if (askedForHelp && printGroupHelp(name, io.out)) return kExitOk;
+        if (args.size() == consumed && printGroupHelp(name, io.err)) return kExitUsage;
         io.err << "stage1ctl: unknown command '" << name << "'\n\n";
         printUsage(io.err);
         return kExitUsage;

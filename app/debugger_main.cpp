@@ -12,6 +12,7 @@
 #include "app/profiles.hpp"
 #include "app/workbench.hpp"
 #include "db/mailbox.hpp"
+#include "stage1_version.hpp"
 #include "ui/app_window.hpp"
 #include "ui/ui_context.hpp"
 #include "ui/window_shell.hpp"
@@ -26,6 +27,7 @@ const std::vector<app::OptionSpec> kOptions = {
     {"snapshot-text", true, "write the text of the last frame to this file, then exit"},
     {"frames", true, "render this many frames, wait until no request runs (30 s at most), write, exit"},
     {"help", false, "show this help"},
+    {"version", false, "print the version and exit"},
 };
 
 // Layout only, never a password; the folder is private to the user.
@@ -75,6 +77,10 @@ int main(int argc, char** argv) {
     int frames = 0;
     try {
         args = app::parseOptions(std::vector<std::string>(argv + 1, argv + argc), kOptions);
+        if (args.has("version")) {
+            std::cout << "stage1-debugger " << STAGE1_VERSION << "\n";
+            return 0;
+        }
         if (args.has("help")) {
             std::cout << "usage: stage1-debugger [options]\n\n"
                       << app::describeOptions(kOptions) << "\nenvironment:\n";
