@@ -71,6 +71,11 @@ std::optional<std::string> refusedByReplay(const std::string& text) {
                "in the replay's own transaction together with its ledger row)";
     if (first == "COPY")
         return "refused by stage1ctl replay-spool: COPY is not replayed (it needs psql's data stream)";
+    // libpq would cut the text at the NUL and run a different statement; db::Connection refuses it,
+    // and refusing it here keeps that refusal to this one statement instead of stopping the replay.
+    if (const size_t nul = text.find('\0'); nul != std::string::npos)
+        return "refused by stage1ctl replay-spool: the statement contains a NUL byte (0x00) at byte " +
+               std::to_string(nul + 1) + ", which PostgreSQL cannot take in statement text";
     return std::nullopt;
 }
 

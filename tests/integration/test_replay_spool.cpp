@@ -480,6 +480,23 @@ TEST_CASE("replay-spool: transaction control is quarantined, never run, and the 
     CHECK(quarantined.find("\nrollback ;\n") != std::string::npos);
 }
 
+TEST_CASE("replay-spool: a statement with a NUL byte is quarantined verbatim and the others commit") {
+    TestDatabase database;
+    prepare(database);
+    Spool spool;
+    const std::string withNul = std::string("INSERT INTO replay_probe VALUES (99, 'a") + '\0' + "b');";
+    testsupport::writeFile(spool.path(), probeSpool(1, 1) + withNul + "\n" + probeSpool(2, 1));
+    Replay r = replay(database, spool);
+    CHECK(r.exitCode == 1);
+    CHECK(r.report["applied"] == 2);
+    CHECK(r.report["quarantined"] == 1);
+    CHECK(count(database, "SELECT count(*) FROM replay_probe") == 2);
+    CHECK(count(database, "SELECT count(*) FROM replay_probe WHERE n = 99") == 0);
+    const std::string quarantined = testsupport::readFile(spool.quarantine());
+    CHECK(quarantined.find("NUL byte") != std::string::npos);
+    CHECK(quarantined.find(withNul) != std::string::npos);  // the bytes as they were, NUL included
+}
+
 TEST_CASE("replay-spool: nothing to do, an unreachable server and usage errors") {
     TestDatabase database;
     prepare(database);
