@@ -219,6 +219,22 @@ TEST_CASE(
     db::ConnectParams app = cluster.tcpParams("stage1_app", "stage1_trading");
     app.set("sslmode", "disable");
 
+    // A closed connection's backend holds its slot until it has exited: wait for that, or the
+    // next step can find the slots still full.
+    auto waitUntilNoOtherClients = [&cluster] {
+        for (int i = 0; i < 200; ++i) {
+            try {
+                if (cluster.admin()
+                        .query("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                               "AND pid <> pg_backend_pid()")
+                        .integer(0, 0) == 0)
+                    return;
+            } catch (const db::Error&) {
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
+        FAIL("backends of closed connections did not exit within 5 s");
+    };
     std::vector<db::Connection> held;
     held.push_back(db::Connection::open(app));
     held.push_back(db::Connection::open(app));
@@ -231,8 +247,10 @@ TEST_CASE(
     CHECK(full.kind == "too_many_connections");
     CHECK(says(full.raw, "too many clients already"));
     held.clear();
+    waitUntilNoOtherClients();
 
     cluster.admin().exec("ALTER ROLE stage1_app CONNECTION LIMIT 1");
+    waitUntilNoOtherClients();
     held.push_back(db::Connection::open(app));
     app::Diagnosis roleLimit = diagnoseConnect(app);
     CHECK(roleLimit.kind == "too_many_connections");

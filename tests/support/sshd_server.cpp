@@ -7,9 +7,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "tests/support/loopback.hpp"
 #include "tests/support/process.hpp"
@@ -78,14 +81,43 @@ void SshdServer::start() {
     if (!accepts(port_)) throw std::runtime_error("sshd did not start on port " + port_);
 }
 
-void SshdServer::stop() {
-    if (pid_ > 0) {
-        kill(pid_, SIGTERM);
-        waitpid(pid_, nullptr, 0);
-        pid_ = -1;
+namespace {
+
+// Every process below `root`: the per-connection sshd processes this listener forked, and theirs.
+std::vector<pid_t> descendantsOf(pid_t root) {
+    std::vector<std::pair<pid_t, pid_t>> parentOf;  // (pid, ppid)
+    DIR* proc = opendir("/proc");
+    while (dirent* entry = readdir(proc)) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+        std::ifstream stat(std::string("/proc/") + entry->d_name + "/stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        const size_t close = text.rfind(')');  // the command name may hold spaces and parentheses
+        if (close == std::string::npos) continue;
+        char state = 0;
+        int ppid = 0;
+        if (std::sscanf(text.c_str() + close + 1, " %c %d", &state, &ppid) == 2)
+            parentOf.emplace_back(static_cast<pid_t>(std::atoi(entry->d_name)), static_cast<pid_t>(ppid));
     }
+    closedir(proc);
+    std::vector<pid_t> out = {root};
+    for (size_t i = 0; i < out.size(); ++i)
+        for (const auto& [pid, ppid] : parentOf)
+            if (ppid == out[i]) out.push_back(pid);
+    out.erase(out.begin());
+    return out;
+}
+
+}  // namespace
+
+void SshdServer::stop() {
+    if (pid_ <= 0) return;
     // Per-connection sshd processes outlive the listener; end them too so tunnels really drop.
-    runProcess({"/usr/bin/pkill", "-TERM", "-f", "sshd: stage1tun"});
+    // Only this server's: other tests run their own sshd at the same time.
+    const std::vector<pid_t> sessions = descendantsOf(pid_);
+    kill(pid_, SIGTERM);
+    for (pid_t pid : sessions) kill(pid, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
 }
 
 std::string SshdServer::otherHostPublicKey() const {
