@@ -195,9 +195,30 @@ void DrawGettingStarted() {
     ImGui::PopTextWrapPos();
 }
 
+// While reconnecting, the analyst's view stays usable: the tabs work on what is loaded, and a
+// backfill is queued in the offline spool. Why the last attempt failed folds away above them.
+void DrawReconnectingBanner(const app::WorkbenchState& s, UiContext& ctx) {
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextColored(StatusColor(Status::Warn),
+                       "Connection lost, reconnecting. What is loaded stays here; a backfill now is queued "
+                       "in the offline spool and replayed later.");
+    ImGui::PopTextWrapPos();
+    if (s.connection.diagnosis &&
+        ImGui::CollapsingHeader(
+            ("Last attempt: " + s.connection.diagnosis->title + "###reconnect_why").c_str())) {
+        TagLastItem("reconnect.why");
+        DrawDiagnosisCard(*s.connection.diagnosis, ctx, em(16.0f));
+    }
+    ImGui::Separator();
+}
+
 void DrawRightPane(app::Workbench& wb, UiContext& ctx) {
     const app::WorkbenchState& s = wb.state();
     if (s.connection.phase == app::ConnectionPhase::Connected) return DrawTabs(wb, ctx);
+    if (s.connection.phase == app::ConnectionPhase::Reconnecting) {
+        DrawReconnectingBanner(s, ctx);
+        return DrawTabs(wb, ctx);
+    }
     const app::Diagnosis* diagnosis = nullptr;
     if (s.connection.diagnosis)
         diagnosis = &*s.connection.diagnosis;

@@ -133,11 +133,15 @@ void DrawBackfillPanel(app::Workbench& wb, UiContext& ctx) {
     }
 
     ImGui::Spacing();
-    const bool connected = wb.state().connection.phase == app::ConnectionPhase::Connected;
-    const bool ready = preview.preview.has_value() && connected && !b.request.running();
-    if (ButtonDisablable("Backfill", ready)) wb.confirmBackfill();
+    // Reconnecting: the write goes to the offline spool, replayed by the nightly job.
+    const app::ConnectionPhase phase = wb.state().connection.phase;
+    const bool offline = phase == app::ConnectionPhase::Reconnecting;
+    const bool canSend = phase == app::ConnectionPhase::Connected || offline;
+    const bool ready = preview.preview.has_value() && canSend && !b.request.running();
+    if (ButtonDisablable(offline ? "Backfill (queue offline)" : "Backfill", ready)) wb.confirmBackfill();
     TagLastItem("backfill.button");
-    if (!connected) TooltipIfHovered("Connect first");
+    if (!canSend) TooltipIfHovered("Connect first");
+    if (offline) TooltipIfHovered("The server cannot be reached: the INSERT is appended to the spool file");
     ImGui::SameLine(0.0f, em(0.8f));
     DrawOutcome(wb, ctx);
 }

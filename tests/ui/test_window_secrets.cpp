@@ -150,12 +150,12 @@ TEST_CASE("window: a password typed at the prompt is used, then found in no file
         pg.cluster().stopServer();
         REQUIRE(w.ui().runUntil(
             [&] { return w.state().connection.phase == app::ConnectionPhase::Reconnecting; }, 30.0));
-        // While reconnecting the right pane shows the connection state, not the tabs: the Backfill
-        // button's intent is called directly.
-        w.wb().backfill().slug = "secret_offline_1h";
-        w.wb().updateBackfillPreview();
-        w.wb().confirmBackfill();
+        // While reconnecting the tabs stay: the Backfill tab queues the write offline.
+        clickTab(w, "tab.backfill");
+        w.ui().fill("backfill.slug", "secret_offline_1h");
+        w.ui().click("backfill.button");
         REQUIRE(w.ui().runUntil([&] { return !w.state().backfill.queuedOffline.empty(); }, 10.0));
+        CHECK(w.ui().snapshot().find("queued offline") != std::string::npos);
         frames += w.ui().snapshot();
         pg.cluster().startServer();
         REQUIRE(w.ui().runUntil([&] { return w.state().connection.phase == app::ConnectionPhase::Connected; },
