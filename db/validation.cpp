@@ -224,7 +224,8 @@ void checkDuplicates(Connection& conn, const ValidationOptions& o, const std::st
     if (!c.ok)
         c.fix =
             "Two rows naming the same QuestDB data read each other's results. Review with psql -X -d <db> -f "
-            "db/scripts/resolve_duplicate_pairs.sql, resolve with -v apply=1 (docs/RUNBOOK.md).";
+            "/usr/share/stage1-server-debugger/scripts/resolve_duplicate_pairs.sql (in a checkout: "
+            "db/scripts/), resolve with -v apply=1 (docs/RUNBOOK.md).";
 }
 
 void checkStalePlaceholders(Connection& conn, const ValidationOptions& o, CheckResult& c) {
