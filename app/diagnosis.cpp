@@ -70,6 +70,7 @@ Address parseAddress(const std::string& text) {
     a.text = text;
     unsigned char bytes[16] = {};
     char buffer[INET6_ADDRSTRLEN] = {};
+    if (text.find('\0') != std::string::npos) return a;  // inet_pton would stop there
     if (inet_pton(AF_INET, text.c_str(), bytes) == 1) {
         a.family = AF_INET;
         a.loopback = bytes[0] == 127;
@@ -87,11 +88,69 @@ Address parseAddress(const std::string& text) {
     return a;
 }
 
+constexpr const char* kAddressPlaceholder = "<client-address>/32";
+
 std::string withPrefix(const Address& a) {
-    if (a.text.empty()) return "<client address>/32";
+    if (a.text.empty()) return kAddressPlaceholder;
     if (a.family == AF_INET) return a.text + "/32";
     if (a.family == AF_INET6) return a.text + "/128";
     return a.text;  // pg_hba.conf accepts a host name as is
+}
+
+// ---------------------------------------------------------------- pg_hba.conf fields
+
+bool sameLetters(std::string_view a, std::string_view lowercase) {
+    return a.size() == lowercase.size() &&
+           std::equal(a.begin(), a.end(), lowercase.begin(), [](char x, char y) {
+               return (x >= 'A' && x <= 'Z' ? static_cast<char>(x - 'A' + 'a') : x) == y;
+           });
+}
+
+// Words with a meaning of their own in a pg_hba.conf database, user or address field (any case, to be
+// safe: the server compares them exactly).
+bool isHbaKeyword(std::string_view word) {
+    for (std::string_view keyword :
+         {"all", "sameuser", "samerole", "samegroup", "replication", "samehost", "samenet"})
+        if (sameLetters(word, keyword)) return true;
+    return false;
+}
+
+bool isHbaPlainChar(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+}
+
+bool hasControlChar(std::string_view text) {
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7F;
+    });
+}
+
+std::string hbaNameField(std::string_view name, const char* placeholder) {
+    if (name.empty() || hasControlChar(name)) return placeholder;
+    if (std::all_of(name.begin(), name.end(), isHbaPlainChar) && !isHbaKeyword(name))
+        return std::string(name);
+    std::string quoted = "\"";
+    for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
+bool isIpWithPrefix(const std::string& text) {
+    size_t slash = text.find('/');
+    if (slash == npos || slash + 1 == text.size() || text.size() - slash > 4 || hasControlChar(text))
+        return false;
+    std::string_view digits = std::string_view(text).substr(slash + 1);
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+    int bits = std::stoi(std::string(digits));
+    unsigned char bytes[16] = {};
+    std::string ip = text.substr(0, slash);
+    if (inet_pton(AF_INET, ip.c_str(), bytes) == 1) return bits <= 32;
+    return inet_pton(AF_INET6, ip.c_str(), bytes) == 1 && bits <= 128;
+}
+
+bool isHostName(const std::string& text) {
+    return !text.empty() && text[0] != '.' && text[0] != '-' &&
+           std::all_of(text.begin(), text.end(), isHbaPlainChar) && !isHbaKeyword(text);
 }
 
 // Everything the message and the context tell, with fallbacks resolved once.
@@ -460,17 +519,24 @@ Finding hbaNoEntry(const Evidence& e) {
     bool rejectLine =
         std::any_of(e.hba.begin(), e.hba.end(), [](const HbaRejection& r) { return r.rejectLine; });
     bool plaintextOnly = saw(Encryption::None) && !saw(Encryption::Ssl) && !saw(Encryption::Gss);
-    std::string user = firstOf(first.user, e.user());
-    std::string database = firstOf(first.database, e.dbname());
+    // The server quotes names without escaping quotes inside them (user "a "b""): a name holding a
+    // quote cannot be read back from the message, so the name the client connected with is used.
+    auto name = [](const std::string& fromMessage, const std::string& connectedWith) {
+        return connectedWith.find('"') != std::string::npos ? connectedWith
+                                                            : firstOf(fromMessage, connectedWith);
+    };
+    std::string user = name(first.user, e.user());
+    std::string database = name(first.database, e.dbname());
     Address address = parseAddress(first.clientAddress);
     bool viaTunnelLoopback = c.tunnel && address.loopback;
+    // The server names a unix-socket client "[local]": only a `local` line admits it.
+    bool local = first.clientAddress == "[local]";
     // Through the SSH tunnel the last hop is the server's own loopback, already behind SSH: `host`.
-    std::string type = viaTunnelLoopback                                 ? "host"
+    std::string type = local                                             ? "local"
+                       : viaTunnelLoopback                               ? "host"
                        : (saw(Encryption::Gss) && !saw(Encryption::Ssl)) ? "hostgssenc"
                                                                          : "hostssl";
-    auto line = [&](const std::string& cidr) {
-        return type + " " + database + " " + user + " " + cidr + " scram-sha-256";
-    };
+    auto line = [&](const std::string& cidr) { return hbaLine(type, database, user, cidr); };
     std::string seen = first.clientAddress.empty() ? "your address" : first.clientAddress;
     std::string sslmode = firstOf(c.sslmode, "prefer");
 
@@ -484,6 +550,9 @@ Finding hbaNoEntry(const Evidence& e) {
             (address.loopback ? " (the SSH server's own loopback)" : " (the jump host's address)") +
             ", not from your laptop, so the line must allow " + seen + ".";
         if (viaTunnelLoopback) explanation += " `host` is enough: SSH already encrypts the way in.";
+    } else if (local) {
+        explanation +=
+            " The connection came through the server's unix socket, which only a `local` line admits.";
     } else {
         explanation +=
             " That is the address the server saw: behind NAT or a VPN it is the gateway's address, "
@@ -492,7 +561,7 @@ Finding hbaNoEntry(const Evidence& e) {
     if (saw(Encryption::Ssl) && saw(Encryption::None))
         explanation += " libpq tried twice (sslmode=" + sslmode +
                        "): with SSL encryption, then without; neither attempt matched a line.";
-    bool askForTls = plaintextOnly && allowsPlaintext(c.sslmode) && !viaTunnelLoopback;
+    bool askForTls = plaintextOnly && allowsPlaintext(c.sslmode) && !viaTunnelLoopback && !local;
     if (askForTls) {
         explanation += " The connection was not encrypted (sslmode=" + sslmode +
                        ") and a hostssl line never matches a plaintext connection: ask for TLS with "
@@ -518,7 +587,7 @@ Finding hbaNoEntry(const Evidence& e) {
     fixes.push_back(
         {"Reload the configuration as a superuser (open sessions keep running)", "SELECT pg_reload_conf();"});
     fixes.push_back({"Or reload from a shell on the database server", serviceCommand(e, "reload")});
-    if (!c.tunnel)
+    if (!c.tunnel && !local)
         append(fixes, tunnelFixes(e,
                                   "Or keep the port closed and use an SSH tunnel, which Debian's default "
                                   "127.0.0.1/32 line already admits"));
@@ -769,6 +838,14 @@ std::vector<HbaRejection> parseHbaRejections(const std::string& text) {
     return found;
 }
 
+std::string hbaLine(const std::string& type, const std::string& database, const std::string& user,
+                    const std::string& address) {
+    std::string line = type + " " + hbaNameField(database, "<database>") + " " + hbaNameField(user, "<user>");
+    if (type != "local")
+        line += " " + (isIpWithPrefix(address) || isHostName(address) ? address : kAddressPlaceholder);
+    return line + " scram-sha-256";
+}
+
 Diagnosis diagnose(const db::DbError& error, const DiagnosisContext& context) {
     Evidence evidence{error, context, error.describe(), {}};
     evidence.hba = parseHbaRejections(evidence.text);
@@ -787,7 +864,8 @@ Diagnosis diagnose(const db::DbError& error, const DiagnosisContext& context) {
 std::vector<std::string> allDiagnosisKinds() {
     std::vector<std::string> kinds;
     for (const Rule& r : rules()) kinds.emplace_back(r.kind);
-    for (const char* k : {"ssh_auth_failed", "ssh_host_key_changed", "ssh_unreachable", "tunnel_port_busy", "tunnel_down"})
+    for (const char* k :
+         {"ssh_auth_failed", "ssh_host_key_changed", "ssh_unreachable", "tunnel_port_busy", "tunnel_down"})
         kinds.emplace_back(k);
     kinds.emplace_back("unknown");
     return kinds;

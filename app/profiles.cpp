@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -27,6 +29,21 @@ void readField(const json& j, const char* key, std::optional<T>& out, const std:
     } catch (const json::exception&) {
         throw std::runtime_error(where + ": field '" + key + "' has the wrong type");
     }
+}
+
+// nlohmann's get<int>() casts a float or a 64-bit integer without a check (1e300 is undefined
+// behaviour, 4294967297 becomes 1): only integers that fit are taken.
+void readField(const json& j, const char* key, std::optional<int>& out, const std::string& where) {
+    if (!j.contains(key) || j[key].is_null()) return;
+    const json& value = j[key];
+    if (!value.is_number_integer())
+        throw std::runtime_error(where + ": field '" + key + "' has the wrong type (expected an integer)");
+    bool fits = value.is_number_unsigned() ? value.get<std::uint64_t>() <=
+                                                 static_cast<std::uint64_t>(std::numeric_limits<int>::max())
+                                           : value.get<std::int64_t>() >= std::numeric_limits<int>::min() &&
+                                                 value.get<std::int64_t>() <= std::numeric_limits<int>::max();
+    if (!fits) throw std::runtime_error(where + ": field '" + key + "' is out of range");
+    out = static_cast<int>(value.get<std::int64_t>());
 }
 
 template <typename T>
@@ -123,22 +140,26 @@ std::filesystem::path profilesPath(const EnvLookup& env) {
 }
 
 ProfileFile loadProfiles(const std::filesystem::path& path) {
-    ProfileFile file;
     std::ifstream in(path);
-    if (!in) return file;
+    if (!in) return {};
     std::stringstream text;
     text << in.rdbuf();
+    return parseProfiles(text.str(), path.string());
+}
+
+ProfileFile parseProfiles(std::string_view text, const std::string& origin) {
+    ProfileFile file;
     json root;
     try {
-        root = json::parse(text.str());
+        root = json::parse(text);
     } catch (const json::parse_error& e) {
-        throw std::runtime_error(path.string() + " is not valid JSON: " + e.what());
+        throw std::runtime_error(origin + " is not valid JSON: " + e.what());
     }
     if (!root.is_object() || !root.contains("profiles") || !root["profiles"].is_array())
-        throw std::runtime_error(path.string() + ": expected {\"profiles\": [ ... ]}");
+        throw std::runtime_error(origin + ": expected {\"profiles\": [ ... ]}");
     int index = 0;
     for (const auto& entry : root["profiles"]) {
-        std::string where = path.string() + ": profile #" + std::to_string(++index);
+        std::string where = origin + ": profile #" + std::to_string(++index);
         Profile p = profileFromJson(entry, where, file.warnings);
         if (file.find(p.name)) throw std::runtime_error(where + ": the name '" + p.name + "' is used twice");
         file.profiles.push_back(std::move(p));
@@ -149,9 +170,7 @@ ProfileFile loadProfiles(const std::filesystem::path& path) {
 void saveProfiles(const std::filesystem::path& path, const std::vector<Profile>& profiles) {
     std::filesystem::create_directories(path.parent_path());
     ::chmod(path.parent_path().c_str(), 0700);
-    json root = {{"profiles", json::array()}};
-    for (const auto& p : profiles) root["profiles"].push_back(profileToJson(p));
-    std::string bytes = root.dump(2) + "\n";
+    std::string bytes = profilesText(profiles);
 
     std::string temp = path.string() + ".tmp";
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -164,6 +183,12 @@ void saveProfiles(const std::filesystem::path& path, const std::vector<Profile>&
         ::unlink(temp.c_str());
         throw std::runtime_error("cannot write " + path.string());
     }
+}
+
+std::string profilesText(const std::vector<Profile>& profiles) {
+    json root = {{"profiles", json::array()}};
+    for (const auto& p : profiles) root["profiles"].push_back(profileToJson(p));
+    return root.dump(2) + "\n";
 }
 
 }  // namespace app

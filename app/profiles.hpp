@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/connection_settings.hpp"
@@ -29,7 +30,12 @@ std::filesystem::path profilesPath(const EnvLookup& env);
 // A missing file is an empty list. A malformed one throws std::runtime_error naming the file,
 // the line and what was wrong; the file is left untouched.
 ProfileFile loadProfiles(const std::filesystem::path& path);
-// Writes atomically (temp file + rename) with mode 0600, in a 0700 folder.
+// What loadProfiles does with the file's text; `origin` (the file's name) starts every error and
+// warning. Integer fields must be JSON integers that fit an int.
+ProfileFile parseProfiles(std::string_view text, const std::string& origin);
+// Writes profilesText atomically (temp file + rename) with mode 0600, in a 0700 folder.
 void saveProfiles(const std::filesystem::path& path, const std::vector<Profile>& profiles);
+// The file's bytes: {"profiles": [...]} indented by 2, without passwords.
+std::string profilesText(const std::vector<Profile>& profiles);
 
 }  // namespace app

@@ -444,3 +444,58 @@ TEST_CASE("every kind has a title, an explanation and at least one fix") {
     }
     CHECK(seen.size() == app::allDiagnosisKinds().size());
 }
+
+TEST_CASE("the offered pg_hba.conf line cannot be split or extended by what the names hold") {
+    // A newline in the configured user would have started a second, wide-open line.
+    DiagnosisContext c = direct("require");
+    c.user = "stage1_app\nhost all all 0.0.0.0/0 trust";
+    Diagnosis d = app::diagnose(connectError("FATAL:  no pg_hba.conf entry"), c);
+    REQUIRE(d.kind == "pg_hba_no_entry");
+    CHECK(hasFixText(d, "hostssl stage1_trading <user> <client-address>/32 scram-sha-256"));
+    CHECK(fixIndex(d, "trust") == -1);
+
+    // Blanks, commas, '#', quotes, keywords and the '+'/'@' prefixes are quoted, '"' doubled.
+    CHECK(app::hbaLine("hostssl", "stage1 trading", "analyst, \"admin\"", "203.0.113.25/32") ==
+          "hostssl \"stage1 trading\" \"analyst, \"\"admin\"\"\" 203.0.113.25/32 scram-sha-256");
+    CHECK(app::hbaLine("host", "all", "replication", "10.0.0.0/8") ==
+          "host \"all\" \"replication\" 10.0.0.0/8 scram-sha-256");
+    CHECK(app::hbaLine("host", "@dbs", "+analysts", "10.0.0.0/8") ==
+          "host \"@dbs\" \"+analysts\" 10.0.0.0/8 scram-sha-256");
+    CHECK(app::hbaLine("host", "db#1", "", "10.0.0.1/32") ==
+          "host \"db#1\" <user> 10.0.0.1/32 scram-sha-256");
+    // Only an address with its prefix or a plain host name is written as the address.
+    CHECK(app::hbaLine("host", "d", "u", "10.0.0.1/32 trust") ==
+          "host d u <client-address>/32 scram-sha-256");
+    CHECK(app::hbaLine("host", "d", "u", "samenet") == "host d u <client-address>/32 scram-sha-256");
+    CHECK(app::hbaLine("host", "d", "u", "10.0.0.1/33") == "host d u <client-address>/32 scram-sha-256");
+    CHECK(app::hbaLine("host", "d", "u", "client-7.example.internal") ==
+          "host d u client-7.example.internal scram-sha-256");
+
+    // Names from the server's message are quoted the same way.
+    Diagnosis spaced = app::diagnose(
+        connectError(kAt +
+                     "FATAL:  no pg_hba.conf entry for host \"203.0.113.25\", user \"Analyst One\", database "
+                     "\"stage1_trading\", SSL encryption"),
+        direct("require"));
+    CHECK(hasFixText(spaced, "hostssl stage1_trading \"Analyst One\" 203.0.113.25/32 scram-sha-256"));
+}
+
+TEST_CASE("a unix-socket client gets a local line, without an address, TLS or tunnel advice") {
+    Diagnosis d = app::diagnose(
+        connectError(
+            "connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: FATAL:  no "
+            "pg_hba.conf entry for host \"[local]\", user \"stage1_app\", database \"stage1_trading\", "
+            "no encryption"),
+        direct());
+    CHECK(d.kind == "pg_hba_no_entry");
+    CHECK(d.fixes[0].text == "local stage1_trading stage1_app scram-sha-256");
+    CHECK(fixIndex(d, "SSLMODE") == -1);
+    CHECK(fixIndex(d, "ssh -N") == -1);
+    CHECK(says(d.explanation, "unix socket"));
+}
+
+TEST_CASE("an address with a NUL byte is not taken for the IP address before it") {
+    // inet_pton reads up to the NUL: "127.0.0.1\0 trust" once passed as 127.0.0.1 and was written whole.
+    std::string address("127.0.0.1\0 trust/32", 19);
+    CHECK(app::hbaLine("host", "d", "u", address) == "host d u <client-address>/32 scram-sha-256");
+}

@@ -55,3 +55,30 @@ TEST_CASE("a password in a hand-edited profile is ignored with a warning, broken
                          std::runtime_error);
     CHECK(app::loadProfiles(dir.path() / "missing.json").profiles.empty());
 }
+
+TEST_CASE("profile numbers must be integers that fit, and the text parser names its origin") {
+    // nlohmann's unchecked get<int>() made 1e300 undefined behaviour and 4294967297 the port 1.
+    CHECK_THROWS_WITH_AS(
+        app::parseProfiles(R"({"profiles": [{"name": "a", "connect_timeout": 1e300}]})", "p.json"),
+        doctest::Contains("p.json: profile #1: field 'connect_timeout' has the wrong type"),
+        std::runtime_error);
+    CHECK_THROWS_WITH_AS(
+        app::parseProfiles(R"({"profiles": [{"name": "a", "tunnel": {"local_port": 4294967297}}]})",
+                           "p.json"),
+        doctest::Contains("field 'local_port' is out of range"), std::runtime_error);
+    CHECK_THROWS_WITH_AS(
+        app::parseProfiles(R"({"profiles": [{"name": "a", "tunnel": {"remote_port": 5.5}}]})", "p.json"),
+        doctest::Contains("field 'remote_port' has the wrong type"), std::runtime_error);
+    CHECK_THROWS_WITH_AS(app::parseProfiles("[1]", "p.json"), doctest::Contains("p.json: expected"),
+                         std::runtime_error);
+
+    auto file = app::parseProfiles(
+        R"({"profiles": [{"name": "a", "statement_timeout_ms": -1, "tunnel": {"remote_port": 2147483647}}]})",
+        "p.json");
+    REQUIRE(file.profiles.size() == 1);
+    CHECK(file.profiles[0].settings.statementTimeoutMs == std::optional<int>(-1));
+    CHECK(file.profiles[0].settings.remotePort == std::optional<int>(2147483647));
+    // What saveProfiles writes loads back to the same bytes.
+    std::string text = app::profilesText(file.profiles);
+    CHECK(app::profilesText(app::parseProfiles(text, "p.json").profiles) == text);
+}

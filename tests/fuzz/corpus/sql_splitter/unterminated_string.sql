@@ -1,0 +1,2 @@
+INSERT INTO t VALUES ('done');
+INSERT INTO t VALUES ('half a string
