@@ -1,4 +1,5 @@
 #include "app/diagnosis.hpp"
+#include "app/hba_line.hpp"
 
 #include <arpa/inet.h>
 
@@ -56,101 +57,6 @@ Encryption encryptionFrom(std::string_view words) {
     if (words.rfind("GSS encryption", 0) == 0) return Encryption::Gss;
     if (words.rfind("no encryption", 0) == 0 || words.rfind("SSL off", 0) == 0) return Encryption::None;
     return Encryption::Unknown;
-}
-
-struct Address {
-    int family = 0;  // AF_INET, AF_INET6, or 0 for a host name / nothing
-    std::string text;
-    bool loopback = false;
-    std::string network;  // the /24 (IPv4) or /64 (IPv6) around it, "" for names and loopback
-};
-
-Address parseAddress(const std::string& text) {
-    Address a;
-    a.text = text;
-    unsigned char bytes[16] = {};
-    char buffer[INET6_ADDRSTRLEN] = {};
-    if (text.find('\0') != std::string::npos) return a;  // inet_pton would stop there
-    if (inet_pton(AF_INET, text.c_str(), bytes) == 1) {
-        a.family = AF_INET;
-        a.loopback = bytes[0] == 127;
-        bytes[3] = 0;
-        if (!a.loopback && inet_ntop(AF_INET, bytes, buffer, sizeof buffer))
-            a.network = std::string(buffer) + "/24";
-    } else if (inet_pton(AF_INET6, text.c_str(), bytes) == 1) {
-        a.family = AF_INET6;
-        static const unsigned char kLoopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-        a.loopback = std::memcmp(bytes, kLoopback6, 16) == 0;
-        std::fill(bytes + 8, bytes + 16, 0);
-        if (!a.loopback && inet_ntop(AF_INET6, bytes, buffer, sizeof buffer))
-            a.network = std::string(buffer) + "/64";
-    }
-    return a;
-}
-
-constexpr const char* kAddressPlaceholder = "<client-address>/32";
-
-std::string withPrefix(const Address& a) {
-    if (a.text.empty()) return kAddressPlaceholder;
-    if (a.family == AF_INET) return a.text + "/32";
-    if (a.family == AF_INET6) return a.text + "/128";
-    return a.text;  // pg_hba.conf accepts a host name as is
-}
-
-// ---------------------------------------------------------------- pg_hba.conf fields
-
-bool sameLetters(std::string_view a, std::string_view lowercase) {
-    return a.size() == lowercase.size() &&
-           std::equal(a.begin(), a.end(), lowercase.begin(), [](char x, char y) {
-               return (x >= 'A' && x <= 'Z' ? static_cast<char>(x - 'A' + 'a') : x) == y;
-           });
-}
-
-// Words with a meaning of their own in a pg_hba.conf database, user or address field (any case, to be
-// safe: the server compares them exactly).
-bool isHbaKeyword(std::string_view word) {
-    for (std::string_view keyword :
-         {"all", "sameuser", "samerole", "samegroup", "replication", "samehost", "samenet"})
-        if (sameLetters(word, keyword)) return true;
-    return false;
-}
-
-bool isHbaPlainChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
-}
-
-bool hasControlChar(std::string_view text) {
-    return std::any_of(text.begin(), text.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7F;
-    });
-}
-
-std::string hbaNameField(std::string_view name, const char* placeholder) {
-    if (name.empty() || hasControlChar(name)) return placeholder;
-    if (std::all_of(name.begin(), name.end(), isHbaPlainChar) && !isHbaKeyword(name))
-        return std::string(name);
-    std::string quoted = "\"";
-    for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-}
-
-bool isIpWithPrefix(const std::string& text) {
-    size_t slash = text.find('/');
-    if (slash == npos || slash + 1 == text.size() || text.size() - slash > 4 || hasControlChar(text))
-        return false;
-    std::string_view digits = std::string_view(text).substr(slash + 1);
-    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
-    int bits = std::stoi(std::string(digits));
-    unsigned char bytes[16] = {};
-    std::string ip = text.substr(0, slash);
-    if (inet_pton(AF_INET, ip.c_str(), bytes) == 1) return bits <= 32;
-    return inet_pton(AF_INET6, ip.c_str(), bytes) == 1 && bits <= 128;
-}
-
-bool isHostName(const std::string& text) {
-    return !text.empty() && text[0] != '.' && text[0] != '-' &&
-           std::all_of(text.begin(), text.end(), isHbaPlainChar) && !isHbaKeyword(text);
 }
 
 // Everything the message and the context tell, with fallbacks resolved once.
@@ -836,14 +742,6 @@ std::vector<HbaRejection> parseHbaRejections(const std::string& text) {
         found.push_back(r);
     }
     return found;
-}
-
-std::string hbaLine(const std::string& type, const std::string& database, const std::string& user,
-                    const std::string& address) {
-    std::string line = type + " " + hbaNameField(database, "<database>") + " " + hbaNameField(user, "<user>");
-    if (type != "local")
-        line += " " + (isIpWithPrefix(address) || isHostName(address) ? address : kAddressPlaceholder);
-    return line + " scram-sha-256";
 }
 
 Diagnosis diagnose(const db::DbError& error, const DiagnosisContext& context) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/hba_line.hpp"
 #include "db/pg.hpp"
 
 namespace app {
@@ -50,8 +51,8 @@ Diagnosis diagnose(const db::DbError& error, const DiagnosisContext& context);
 // The managed SSH tunnel's failures (app/diagnosis_tunnel.cpp): ssh_auth_failed,
 // ssh_host_key_changed, ssh_unreachable, tunnel_port_busy, tunnel_down. `kind` comes from
 // classifySshFailure (app/ssh_tunnel.hpp); sshOutput is what ssh printed.
-Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& message, const std::string& sshOutput,
-                                const DiagnosisContext& context);
+Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& message,
+                                const std::string& sshOutput, const DiagnosisContext& context);
 std::vector<std::string> allDiagnosisKinds();
 
 // One "no pg_hba.conf entry for host ..." (or "pg_hba.conf rejects connection for host ...") line.
@@ -64,19 +65,5 @@ struct HbaRejection {
     bool rejectLine = false;                      // a `reject` line matched, rather than no line at all
 };
 std::vector<HbaRejection> parseHbaRejections(const std::string& text);
-
-// The pg_hba.conf line a diagnosis offers: `<type> <database> <user> <address> scram-sha-256`, e.g.
-// "hostssl stage1_trading stage1_app 203.0.113.25/32 scram-sha-256"; a `local` line has no address
-// (`address` is ignored). Always one line of exactly those fields, whatever the names hold (they come
-// from the settings and from the server's text):
-// - a name pg_hba.conf would read otherwise bare (a blank, ',', '#', '"', a non-ASCII byte, a leading
-//   '+', '@' or '/', a keyword such as all or replication) is double-quoted with '"' doubled, which
-//   pg_hba.conf reads back as exactly that name;
-// - an empty name, or one with a control character (a newline would start a second line), cannot be
-//   written there at all and becomes the placeholder <database> or <user>;
-// - the address must be an IP address with its prefix length (203.0.113.25/32, 2001:db8::/64) or a
-//   host name of letters, digits, '.', '-' and '_'; anything else becomes <client-address>/32.
-std::string hbaLine(const std::string& type, const std::string& database, const std::string& user,
-                    const std::string& address);
 
 }  // namespace app
