@@ -72,12 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(rejections.size() <= lineCount(d.raw));
     if (d.kind == "pg_hba_no_entry") {
         app::HbaRejection first = rejections.empty() ? app::HbaRejection{} : rejections.front();
-        std::string user = !first.user.empty()     ? first.user
-                           : !context.user.empty() ? context.user
-                                                   : "stage1_app";
-        std::string database = !first.database.empty()   ? first.database
-                               : !context.dbname.empty() ? context.dbname
-                                                         : "stage1_trading";
+        std::string user = stage1fuzz::offeredName(first.user, context.user, "stage1_app");
+        std::string database = stage1fuzz::offeredName(first.database, context.dbname, "stage1_trading");
         for (const app::Fix& fix : d.fixes)
             if (fix.label.rfind("On the database server, add this line", 0) == 0 ||
                 fix.label.rfind("Or allow the whole network", 0) == 0)

@@ -1,7 +1,7 @@
 // libFuzzer target: the pg_hba.conf line the diagnosis offers (app::hbaLine), from any database,
-// user and client address, directly and through diagnose() with the names in the server's message
-// or (flag c) only in the settings. Input: database 0x1e user 0x1e address 0x1e flags
-// (c: settings, t: tunnel, s: SSL encryption, r: a reject line).
+// user and client address, directly and through diagnose() with the names in the settings and in
+// the server's message, or (flag c) only in the settings. Input: database 0x1e user 0x1e address 0x1e
+// flags (c: settings only, t: tunnel, s: SSL encryption, r: a reject line).
 // Invariants: every offered line is one line that pg_hba.conf splits into exactly its fields, the
 // names read back as given (or as a placeholder when no line can hold them), keywords and '+', '@',
 // '/' names are quoted, and the address is an IP/prefix or a plain host name.
@@ -26,10 +26,8 @@ void checkDiagnosis(const std::string& message, const app::DiagnosisContext& con
     if (d.kind != "pg_hba_no_entry") return;
     std::vector<app::HbaRejection> rejections = app::parseHbaRejections(message);
     app::HbaRejection first = rejections.empty() ? app::HbaRejection{} : rejections.front();
-    std::string user = !first.user.empty() ? first.user : !context.user.empty() ? context.user : "stage1_app";
-    std::string database = !first.database.empty()   ? first.database
-                           : !context.dbname.empty() ? context.dbname
-                                                     : "stage1_trading";
+    std::string user = stage1fuzz::offeredName(first.user, context.user, "stage1_app");
+    std::string database = stage1fuzz::offeredName(first.database, context.dbname, "stage1_trading");
     int offered = 0;
     for (const app::Fix& fix : d.fixes) {
         if (!offersHbaLine(fix)) continue;
@@ -55,24 +53,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (std::string(type) != "local") FUZZ_CHECK(used == address || used == "<client-address>/32");
     }
 
+    // The names in the settings and as the server echoes them, unescaped, into its message; or (c)
+    // a message that names nobody, so only the settings name them.
     app::DiagnosisContext context;
+    context.user = user;
+    context.dbname = database;
     context.tunnel = flags.find('t') != std::string::npos;
     const char* encryption = flags.find('s') != std::string::npos ? "SSL encryption" : "no encryption";
     const char* wording =
         flags.find('r') != std::string::npos ? "pg_hba.conf rejects connection" : "no pg_hba.conf entry";
-    if (flags.find('c') != std::string::npos) {
-        // The names only in the settings: a message that names nobody.
-        context.user = user;
-        context.dbname = database;
+    if (flags.find('c') != std::string::npos)
         checkDiagnosis("FATAL:  no pg_hba.conf entry", context);
-        return 0;
-    }
-    // The names as the server writes them into its message (the settings name others).
-    context.user = "stage1_app";
-    context.dbname = "stage1_trading";
-    checkDiagnosis("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  " +
-                       std::string(wording) + " for host \"" + address + "\", user \"" + user +
-                       "\", database \"" + database + "\", " + encryption,
-                   context);
+    else
+        checkDiagnosis("connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  " +
+                           std::string(wording) + " for host \"" + address + "\", user \"" + user +
+                           "\", database \"" + database + "\", " + encryption,
+                       context);
     return 0;
 }

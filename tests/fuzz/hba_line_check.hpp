@@ -75,6 +75,16 @@ inline bool hasControl(std::string_view s) {
     });
 }
 
+// The name the diagnosis puts in the line (app/diagnosis.cpp, hbaNoEntry): the one the server's message
+// quotes, else the one the client connected with (else the product default); but a connected-with name
+// holding a '"' wins, as the server does not escape quotes inside the names it quotes.
+inline std::string offeredName(const std::string& fromMessage, const std::string& connectedWith,
+                               const char* productDefault) {
+    std::string connected = connectedWith.empty() ? productDefault : connectedWith;
+    if (connected.find('"') != std::string::npos) return connected;
+    return fromMessage.empty() ? connected : fromMessage;
+}
+
 // What pg_hba.conf must read back for a name: the name itself, or the placeholder when it cannot
 // be written on a line.
 inline std::string expectedName(const std::string& name, const char* placeholder) {
