@@ -152,7 +152,7 @@ ProfileFile parseProfiles(std::string_view text, const std::string& origin) {
     json root;
     try {
         root = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
         throw std::runtime_error(origin + " is not valid JSON: " + e.what());
     }
     if (!root.is_object() || !root.contains("profiles") || !root["profiles"].is_array())

@@ -71,6 +71,10 @@ TEST_CASE("profile numbers must be integers that fit, and the text parser names 
         doctest::Contains("field 'remote_port' has the wrong type"), std::runtime_error);
     CHECK_THROWS_WITH_AS(app::parseProfiles("[1]", "p.json"), doctest::Contains("p.json: expected"),
                          std::runtime_error);
+    // A number no double holds is nlohmann's out_of_range, not a parse_error: it escaped the loader.
+    CHECK_THROWS_WITH_AS(
+        app::parseProfiles(R"({"profiles": [{"name": "a", "connect_timeout": 9e34294967298}]})", "p.json"),
+        doctest::Contains("p.json is not valid JSON"), std::runtime_error);
 
     auto file = app::parseProfiles(
         R"({"profiles": [{"name": "a", "statement_timeout_ms": -1, "tunnel": {"remote_port": 2147483647}}]})",
