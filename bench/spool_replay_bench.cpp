@@ -1,6 +1,7 @@
 // stage1ctl replay-spool's engine against `psql -1 -f` on the same spool file, side by side in one run.
 // Usage: stage1_bench_spool_replay --dsn "<conninfo of a role that may CREATE DATABASE>"
 //            [--statements 100000] [--rounds 3] [--batch-size 1000] [--datasets 20] [--psql psql]
+//            [--no-copy]   (the replay sends every INSERT as INSERT, as before it used COPY)
 // Makes two fresh migrated databases with the same datasets, writes a spool of run INSERTs in the
 // desktop's format ("-- note" + E'' literals), replays it into one and feeds it to psql in the
 // other, then replays the same file again (everything is already applied). Each round uses fresh
@@ -139,6 +140,7 @@ Round measureRound(db::Connection& admin, const db::ConnectParams& base, const R
     db::SpoolReplayReport first, again;
     db::SpoolReplayOptions options;
     options.batchStatements = static_cast<size_t>(args.integer("batch-size", 1000, 1, 100000));
+    options.copy = !args.has("no-copy");
     auto runPsqlSide = [&] {
         auto started = std::chrono::steady_clock::now();
         psqlExit = runPsql(args.value("psql").value_or("psql"), conninfo(psqlParams), psqlFile);
@@ -159,9 +161,11 @@ Round measureRound(db::Connection& admin, const db::ConnectParams& base, const R
     again = db::replaySpool(conn, spool, options);
     round.rerunSeconds = secondsSince(started);
 
+    // Every column the spool wrote, as the server stored it (COPY and INSERT must agree).
     const std::string rows =
-        "SELECT count(*), md5(string_agg(run_id::text || prediction_measurement || walk_config::text, ',' "
-        "ORDER BY run_id)) FROM walkforward_runs";
+        "SELECT count(*), md5(string_agg(concat_ws('|', run_id, dataset_id, prediction_measurement, "
+        "feature_columns, hyperparameters, walk_config, serialized_config), ',' ORDER BY run_id)) "
+        "FROM walkforward_runs";
     db::Result a = conn.query(rows);
     db::Result b = db::Connection::open(psqlParams).query(rows);
     const long long statements = args.integer("statements", 100000, 1, 10000000);
@@ -193,7 +197,8 @@ int main(int argc, char** argv) {
                                                                                 {"batch-size", true, ""},
                                                                                 {"psql", true, ""},
                                                                                 {"datasets", true, ""},
-                                                                                {"rounds", true, ""}});
+                                                                                {"rounds", true, ""},
+                                                                                {"no-copy", false, ""}});
         const long long statements = args.integer("statements", 100000, 1, 10000000);
         const int datasets = static_cast<int>(args.integer("datasets", 20, 1, 100000));
         const int rounds = static_cast<int>(args.integer("rounds", 3, 1, 100));

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <deque>
+#include <stdexcept>
 #include <string_view>
 #include <unordered_set>
 
 #include "db/migration_catalog.hpp"
+#include "db/spool_copy.hpp"
 #include "db/spool_files.hpp"
 
 namespace db {
@@ -85,6 +87,11 @@ struct Sent {
     std::vector<std::pair<size_t, size_t>> commands;  // [from, to) of `statements` per command
     std::vector<size_t> alreadyPresent;               // 23505 statements whose ledger rows it records
     bool guarded = false;
+    // A COPY batch: each command is one COPY of its statements' rows, run outside pipeline mode
+    // (libpq has no COPY in a pipeline).
+    bool copy = false;
+    std::vector<const std::string*> copyCommands;
+    std::vector<std::string> copyData;
 };
 
 class FileBatches {
@@ -97,7 +104,8 @@ class FileBatches {
           source_(source),
           fate_(statements.size(), Fate::Pending),
           parts_(statements.size()),
-          partsDone_(statements.size(), false) {
+          partsDone_(statements.size(), false),
+          copy_(run.conn, run.options.copy) {
         hashes_.reserve(statements.size());
         for (const auto& st : statements) hashes_.push_back(sha256Hex(statementKeyText(st.text)));
     }
@@ -112,7 +120,12 @@ class FileBatches {
                 if (fate_[i] == Fate::Pending)
                     if (auto refusal = refusedByReplay(statements_[i].text))
                         quarantine(i, DbError{"", *refusal, "", ""});
+            learnCopyTargets();
             runBatches();
+            // Batching ends only when every statement is settled; if it did not, say so loudly (the
+            // renamed file stays for the next run) rather than report a clean replay.
+            if (std::find(fate_.begin(), fate_.end(), Fate::Pending) != fate_.end())
+                throw std::logic_error("replay-spool: batching ended with statements unsettled (a bug)");
         } catch (const StopReplay& stop) {
             out.stoppedBy = stop.error;
         }
@@ -169,6 +182,49 @@ class FileBatches {
         return parts_[i];
     }
 
+    // Before the first batch: what COPY needs to know from the server.
+    void learnCopyTargets() {
+        if (!copy_.enabled()) return;
+        try {
+            for (size_t i = 0; i < statements_.size(); ++i)
+                if (fate_[i] == Fate::Pending && partsOf(i)) copy_.learn(*partsOf(i));
+        } catch (const Error& e) {
+            if (classifySpoolError(e.info()) == SpoolErrorClass::Stop) throw StopReplay{e.info()};
+            throw;
+        }
+    }
+
+    bool copyable(size_t i) {
+        if (i >= statements_.size() || i < copyFrom_ || !copy_.enabled() || !partsOf(i)) return false;
+        std::string lines;
+        return copy_.appendLines(*partsOf(i), lines);
+    }
+
+    // Adds statement i's rows to the COPY batch `next` (a new command when the target changes);
+    // false when it must go as INSERT.
+    bool addToCopy(Sent& next, size_t i) {
+        const auto& parts = partsOf(i);
+        const std::string* command = parts ? copy_.copyCommand(parts->head) : nullptr;
+        if (!command) return false;
+        const size_t k = next.statements.size();
+        const bool fresh = next.commands.empty() || next.copyCommands.back() != command;
+        if (fresh) {
+            next.commands.emplace_back(k, k);
+            next.copyCommands.push_back(command);
+            next.copyData.emplace_back();
+        }
+        if (!copy_.appendLines(*parts, next.copyData.back())) {
+            if (fresh) {
+                next.commands.pop_back();
+                next.copyCommands.pop_back();
+                next.copyData.pop_back();
+            }
+            return false;
+        }
+        next.commands.back().second = k + 1;
+        return true;
+    }
+
     void runBatches() {
         std::optional<Pipeline> pipeline;
         std::deque<Sent> inFlight;
@@ -195,6 +251,12 @@ class FileBatches {
                 while (!draining && !recheckLedger_ && inFlight.size() < 2) {
                     Sent next = build(limit, inFlight);
                     if (next.statements.empty() && next.alreadyPresent.empty()) break;
+                    if (next.copy) {  // build() made sure nothing is in flight
+                        pipeline.reset();
+                        PipelineSyncResult result = runCopyBatch(next);
+                        settle(next, result, limit);
+                        continue;
+                    }
                     onConnection([&] {
                         if (!pipeline) pipeline.emplace(run_.conn);
                         send(*pipeline, next, inFlight.empty() ? nullptr : &inFlight.back());
@@ -220,9 +282,28 @@ class FileBatches {
         }
     }
 
-    // The next statements in file order, marked InFlight, grouped into commands.
+    // The first pending statement from the cursor; repeats of statements this run committed on the
+    // way there are marked already applied (build() would skip them as well).
+    size_t firstPending() {
+        size_t i = cursor_;
+        for (; i < fate_.size(); ++i) {
+            if (fate_[i] != Fate::Pending) continue;
+            if (!committed_.count(hashes_[i])) break;
+            fate_[i] = Fate::AlreadyApplied;
+            ++file_.alreadyApplied;
+        }
+        return i;
+    }
+
+    // The next statements in file order, marked InFlight, grouped into commands. A COPY batch
+    // when the first pending statement can go as COPY: then nothing may be in flight, and until
+    // there is not, the batch is empty.
     Sent build(size_t limit, const std::deque<Sent>& inFlight) {
         Sent next;
+        while (cursor_ < fate_.size() && fate_[cursor_] != Fate::Pending && fate_[cursor_] != Fate::InFlight)
+            ++cursor_;
+        next.copy = merge_ && copyable(firstPending());
+        if (next.copy && !inFlight.empty()) return Sent{};
         const bool merge = merge_;
         merge_ = true;
         std::unordered_set<std::string_view> taken;  // a repeat waits until the first one settled
@@ -232,10 +313,10 @@ class FileBatches {
         }
         for (size_t i : alreadyPresent_) taken.insert(hashes_[i]);
         next.alreadyPresent.swap(alreadyPresent_);
-        if (next.alreadyPresent.size() >= kAlreadyPresentFlush) return next;
-
-        while (cursor_ < fate_.size() && fate_[cursor_] != Fate::Pending && fate_[cursor_] != Fate::InFlight)
-            ++cursor_;
+        if (next.alreadyPresent.size() >= kAlreadyPresentFlush) {
+            next.copy = false;
+            return next;
+        }
         size_t bytes = 0;
         for (size_t i = cursor_; i < fate_.size() && next.statements.size() < limit; ++i) {
             if (fate_[i] != Fate::Pending) continue;
@@ -247,12 +328,13 @@ class FileBatches {
             if (taken.count(hashes_[i])) break;
             if (!next.statements.empty() && bytes + statements_[i].text.size() > run_.options.batchBytes)
                 break;
+            if (next.copy ? !addToCopy(next, i) : merge && !next.statements.empty() && copyable(i)) break;
             next.statements.push_back(i);
             taken.insert(hashes_[i]);
             bytes += statements_[i].text.size();
             fate_[i] = Fate::InFlight;
         }
-        for (size_t from = 0; from < next.statements.size();) {
+        for (size_t from = 0; !next.copy && from < next.statements.size();) {
             size_t to = from + 1;
             const auto& head = partsOf(next.statements[from]);
             while (merge && head && to < next.statements.size() && partsOf(next.statements[to]) &&
@@ -282,6 +364,11 @@ class FileBatches {
                 (merged += k == from ? " " : ", ") += parts_[sent.statements[k]]->rows;
             pipeline.send(merged);
         }
+        pipeline.send(kLedgerInsert, ledgerRows(sent));
+        pipeline.markSync();
+    }
+
+    Params ledgerRows(const Sent& sent) const {
         std::string hashes, lines = "{";
         for (const auto* list : {&sent.statements, &sent.alreadyPresent})
             for (size_t i : *list) {
@@ -292,8 +379,53 @@ class FileBatches {
                 hashes += hashes_[i];
                 lines += std::to_string(statements_[i].line);
             }
-        pipeline.send(kLedgerInsert, {hashes, lines + "}", source_, std::to_string(sent.statements.size())});
-        pipeline.markSync();
+        return {hashes, lines + "}", source_, std::to_string(sent.statements.size())};
+    }
+
+    // A COPY batch, the way a pipelined one runs: one transaction with its ledger rows, its result
+    // in the same shape, so settle() treats both alike.
+    PipelineSyncResult runCopyBatch(const Sent& sent) {
+        Connection& conn = run_.conn;
+        PipelineSyncResult result;
+        bool failed = false;
+        auto step = [&](auto&& command) {
+            PipelineOutcome outcome;
+            if (failed) {
+                outcome.status = PipelineOutcome::Status::Skipped;
+            } else {
+                try {
+                    command();
+                } catch (const Error& e) {
+                    if (classifySpoolError(e.info()) == SpoolErrorClass::Stop) throw StopReplay{e.info()};
+                    outcome = {PipelineOutcome::Status::Failed, e.info()};
+                    failed = true;
+                }
+            }
+            result.commands.push_back(outcome);
+        };
+        try {
+            conn.exec("BEGIN");
+            for (size_t c = 0; c < sent.commands.size(); ++c)
+                step([&] {
+                    conn.copyBegin(*sent.copyCommands[c]);
+                    conn.copyWrite(sent.copyData[c]);
+                    conn.copyEnd();
+                });
+            step([&] { conn.query(kLedgerInsert, ledgerRows(sent)); });
+            if (failed) {
+                conn.exec("ROLLBACK");
+                return result;
+            }
+            try {
+                conn.exec("COMMIT");
+            } catch (const Error& e) {
+                if (classifySpoolError(e.info()) == SpoolErrorClass::Stop) throw;
+                result.syncError = e.info();
+            }
+        } catch (const Error& e) {  // BEGIN, ROLLBACK, a lost COMMIT: only the connection fails them
+            throw StopReplay{e.info()};
+        }
+        return result;
     }
 
     // Applies a batch's results; true when it committed. `limit` doubles after a commit and drops
@@ -327,6 +459,10 @@ class FileBatches {
                 return false;
             }
             if (failed - offset < sent.commands.size()) {
+                if (sent.copy) {  // the same statements again as INSERTs, which name the failing one
+                    copyFrom_ = std::max(copyFrom_, sent.statements.back() + 1);
+                    return false;
+                }
                 const auto [from, to] = sent.commands[failed - offset];
                 if (to - from == 1) {
                     resolve(sent.statements[from], e);
@@ -409,6 +545,8 @@ class FileBatches {
     std::vector<Fate> fate_;
     std::vector<std::optional<InsertValuesParts>> parts_;  // computed when first batched
     std::vector<bool> partsDone_;
+    SpoolCopyPlan copy_;
+    size_t copyFrom_ = 0;                        // statements before it go as INSERT (a COPY of them failed)
     size_t cursor_ = 0;                          // statements before it are settled
     bool merge_ = true;                          // false: the next batch runs every statement on its own
     bool recheckLedger_ = false;                 // the ledger INSERT met 23505: read the ledger again

@@ -11,6 +11,10 @@
 // SQLSTATE decides (classifySpoolError), the statements before it are sent again as the next
 // batch, and the batch size grows back from there (an all-failing file costs one round trip per
 // statement, never a quadratic resend).
+// Runs of INSERTs whose rows COPY stores exactly as the INSERTs would (db/spool_copy.hpp) go as COPY
+// batches instead: the same transaction with their ledger rows, run when nothing is in flight,
+// because libpq has no COPY in pipeline mode. When a COPY batch fails, its statements go again as
+// INSERTs, so the failing one is named by its own error; the batches after it use COPY again.
 #pragma once
 
 #include <map>

@@ -32,6 +32,8 @@ struct SpoolReplayOptions {
     size_t batchStatements = 1000;                 // most statements per transaction
     size_t batchBytes = 4u << 20;                  // most statement bytes per transaction
     std::chrono::milliseconds lockTimeout{30000};  // a statement waiting longer is deferred
+    // Runs of constant INSERTs go as COPY where it stores the same values (db/spool_copy.hpp).
+    bool copy = true;
     std::function<void(const std::string&)> progress;
 };
 

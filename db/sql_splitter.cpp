@@ -347,6 +347,82 @@ std::optional<InsertValuesParts> insertValuesParts(std::string_view statementTex
                              statementText.substr(rowsStart, rowsEnd - rowsStart)};
 }
 
+std::optional<InsertTarget> insertTarget(std::string_view head) {
+    TokenWalk walk(head);
+    using Step = TokenWalk::Step;
+    if (walk.next() != Step::Next || !walk.isWord("INSERT")) return std::nullopt;
+    if (walk.next() != Step::Next || !walk.isWord("INTO")) return std::nullopt;
+    InsertTarget target;
+    size_t tableStart = std::string_view::npos, tableEnd = 0;
+    do {
+        if (walk.next() != Step::Next || !walk.isName()) return std::nullopt;
+        if (tableStart == std::string_view::npos) tableStart = walk.start();
+        tableEnd = walk.end();
+    } while (walk.next() == Step::Next && walk.is('.'));
+    target.table = head.substr(tableStart, tableEnd - tableStart);
+    if (walk.is('(')) {
+        do {
+            if (walk.next() != Step::Next || !walk.isName()) return std::nullopt;
+            target.columns.push_back(head.substr(walk.start(), walk.end() - walk.start()));
+        } while (walk.next() == Step::Next && walk.is(','));
+        if (!walk.is(')') || walk.next() != Step::Next) return std::nullopt;
+    }
+    if (!walk.isWord("VALUES") || walk.next() != Step::End) return std::nullopt;
+    return target;
+}
+
+std::optional<std::vector<std::vector<SqlConstant>>> insertRowConstants(std::string_view rows) {
+    TokenWalk walk(rows);
+    using Step = TokenWalk::Step;
+    using Kind = SqlConstant::Kind;
+    auto tokenText = [&] { return rows.substr(walk.start(), walk.end() - walk.start()); };
+    std::vector<std::vector<SqlConstant>> out;
+    while (true) {
+        if (walk.next() != Step::Next || !walk.is('(')) return std::nullopt;
+        std::vector<SqlConstant> row;
+        while (true) {
+            SqlConstant item;
+            if (walk.next() != Step::Next) return std::nullopt;
+            if (walk.is('-')) {
+                item.negative = true;
+                if (walk.next() != Step::Next || walk.token() != Token::Number) return std::nullopt;
+            }
+            item.text = tokenText();
+            if (walk.token() == Token::Number)
+                item.kind = Kind::Number;
+            else if (walk.token() == Token::String)
+                item.kind = item.text.front() == '\'' ? Kind::String : Kind::EscapeString;
+            else if (walk.isWord("NULL"))
+                item.kind = Kind::Null;
+            else if (walk.isWord("TRUE"))
+                item.kind = Kind::True;
+            else if (walk.isWord("FALSE"))
+                item.kind = Kind::False;
+            else
+                return std::nullopt;
+            if (walk.next() != Step::Next) return std::nullopt;
+            if (walk.is(':')) {  // "::" and a type name of words, quoted names and dots
+                if (walk.next() != Step::Next || !walk.is(':')) return std::nullopt;
+                size_t from = std::string_view::npos, to = 0;
+                Step step;
+                while ((step = walk.next()) == Step::Next && (walk.isName() || walk.is('.'))) {
+                    if (from == std::string_view::npos) from = walk.start();
+                    to = walk.end();
+                }
+                if (from == std::string_view::npos || step != Step::Next) return std::nullopt;
+                item.castType = rows.substr(from, to - from);
+            }
+            row.push_back(item);
+            if (walk.is(')')) break;
+            if (!walk.is(',')) return std::nullopt;
+        }
+        out.push_back(std::move(row));
+        const Step step = walk.next();
+        if (step == Step::End) return out;
+        if (step != Step::Next || !walk.is(',')) return std::nullopt;
+    }
+}
+
 std::string_view statementKeyText(std::string_view statementText) {
     std::string_view s = statementText;
     if (!s.empty() && s.back() == ';') s.remove_suffix(1);

@@ -206,6 +206,7 @@ TEST_CASE("replay-spool: failures between pipelined and merged batches keep file
         testsupport::writeFile(spool.path(), script);
         Replay r = replay(database, spool, {"--batch-size", batchSize});
         INFO(r.err);
+        INFO(r.report.dump());
         CHECK(r.exitCode == 1);
         CHECK(r.report["applied"] == probes + 2 * datasets);
         CHECK(r.report["already_applied"] == repeats + duplicates);
