@@ -149,3 +149,26 @@ TEST_CASE("replay-spool: rows loaded with COPY are exactly what the INSERTs stor
     for (int id : {22, 23, 24}) CHECK(copied.paths[id] == "COPY");  // and the next batches as COPY
     for (const auto& [id, path] : inserted.paths) CHECK(path == "INSERT");
 }
+
+TEST_CASE("replay-spool --no-copy: every statement goes as INSERT") {
+    TestDatabase database;
+    database.migrate();
+    database.connect().exec(kSchema);
+    testsupport::ScratchDir dir;
+    const auto spool = dir.path() / "pending_postgres_inserts.sql";
+    for (const char* flag : {"--no-copy", ""}) {
+        CAPTURE(flag);
+        const int id = *flag ? 1 : 2;
+        testsupport::writeFile(
+            spool, probe(id, "'x', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"));
+        std::vector<std::string> args = {"replay-spool", spool.string()};
+        if (*flag) args.push_back(flag);
+        auto r = database.ctl(args);
+        INFO(r.err);
+        CHECK(r.exitCode == 0);
+        auto path = database.connect().query("SELECT split_part(path, ' ', 1) FROM copy_probe WHERE id = $1",
+                                             {std::to_string(id)});
+        REQUIRE(path.rows() == 1);
+        CHECK(path.text(0, 0) == (*flag ? "INSERT" : "COPY"));
+    }
+}
