@@ -182,8 +182,18 @@ class FileBatches {
         return parts_[i];
     }
 
-    // Before the first batch: what COPY needs to know from the server.
+    // Before the first batch: what COPY needs to know from the server. Names are resolved now, so
+    // only a file of nothing but INSERTs may use COPY (see SpoolCopyPlan::disable).
     void learnCopyTargets() {
+        auto isInsert = [](const std::string& text) {
+            return text.size() > 6 &&
+                   std::equal(
+                       text.begin(), text.begin() + 6, "INSERT",
+                       [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; }) &&
+                   std::isspace(static_cast<unsigned char>(text[6]));
+        };
+        for (size_t i = 0; i < statements_.size(); ++i)
+            if (fate_[i] == Fate::Pending && !isInsert(statements_[i].text)) copy_.disable();
         if (!copy_.enabled()) return;
         try {
             for (size_t i = 0; i < statements_.size(); ++i)

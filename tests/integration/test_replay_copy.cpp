@@ -172,3 +172,25 @@ TEST_CASE("replay-spool --no-copy: every statement goes as INSERT") {
         CHECK(path.text(0, 0) == (*flag ? "INSERT" : "COPY"));
     }
 }
+
+TEST_CASE("replay-spool: a file that changes the search_path goes as INSERT, into the tables it names") {
+    TestDatabase database;
+    database.migrate();
+    database.connect().exec(
+        "CREATE SCHEMA other; CREATE TABLE public.shadowed (id int, path text DEFAULT current_query());"
+        "CREATE TABLE other.shadowed (id int, path text DEFAULT current_query())");
+    testsupport::ScratchDir dir;
+    const auto spool = dir.path() / "pending_postgres_inserts.sql";
+    testsupport::writeFile(spool,
+                           "INSERT INTO shadowed (id) VALUES (1);\nSET search_path = other, public;\n"
+                           "INSERT INTO shadowed (id) VALUES (2);\n");
+    auto r = database.ctl({"replay-spool", spool.string()});
+    INFO(r.err);
+    CHECK(r.exitCode == 0);
+    auto conn = database.connect();
+    CHECK(conn.query("SELECT string_agg(id::text, ',') FROM public.shadowed").text(0, 0) == "1");
+    CHECK(conn.query("SELECT string_agg(id::text, ',') FROM other.shadowed").text(0, 0) == "2");
+    CHECK(conn.query("SELECT count(*) FROM (SELECT path FROM public.shadowed UNION ALL SELECT path FROM "
+                     "other.shadowed) p WHERE path LIKE 'COPY%'")
+              .integer(0, 0) == 0);
+}
