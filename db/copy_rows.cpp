@@ -6,6 +6,26 @@ namespace db {
 
 namespace {
 
+enum class CopyColumnKind { Integer, Numeric, Float, Boolean, Other };
+
+CopyColumnKind copyColumnKind(TypeOid type) {
+    switch (type) {
+        case 20:  // int8
+        case 21:  // int2
+        case 23:  // int4
+            return CopyColumnKind::Integer;
+        case 1700:
+            return CopyColumnKind::Numeric;
+        case 700:  // float4
+        case 701:  // float8
+            return CopyColumnKind::Float;
+        case 16:
+            return CopyColumnKind::Boolean;
+        default:
+            return CopyColumnKind::Other;
+    }
+}
+
 bool isDigit(char c) {
     return c >= '0' && c <= '9';
 }
@@ -112,24 +132,6 @@ bool appendField(const SqlConstant& c, TypeOid column, const CastTypes& casts, s
 }
 
 }  // namespace
-
-CopyColumnKind copyColumnKind(TypeOid type) {
-    switch (type) {
-        case 20:  // int8
-        case 21:  // int2
-        case 23:  // int4
-            return CopyColumnKind::Integer;
-        case 1700:
-            return CopyColumnKind::Numeric;
-        case 700:  // float4
-        case 701:  // float8
-            return CopyColumnKind::Float;
-        case 16:
-            return CopyColumnKind::Boolean;
-        default:
-            return CopyColumnKind::Other;
-    }
-}
 
 std::optional<std::string> decodeStringConstant(const SqlConstant& constant) {
     const bool escapes = constant.kind == SqlConstant::Kind::EscapeString;

@@ -22,9 +22,6 @@ namespace db {
 
 using TypeOid = unsigned int;
 
-enum class CopyColumnKind { Integer, Numeric, Float, Boolean, Other };
-CopyColumnKind copyColumnKind(TypeOid type);
-
 // A ::type name as the server resolved it: its type, when it has no modifier; nullopt otherwise
 // (unknown, or a modifier such as char's implied (1)).
 using CastTypes = std::map<std::string, std::optional<TypeOid>, std::less<>>;

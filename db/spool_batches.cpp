@@ -53,22 +53,24 @@ std::string commentLines(const std::string& text) {
     }
 }
 
+// The keyword at `from` (after blanks), upper-cased; `end` is set just past it.
+std::string upperWord(const std::string& text, size_t from, size_t& end) {
+    while (from < text.size() && std::isspace(static_cast<unsigned char>(text[from]))) ++from;
+    end = from;
+    while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
+    std::string w = text.substr(from, end - from);
+    for (char& c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return w;
+}
+
 // Transaction control would end a batch's transaction (and its ledger rows) early; COPY needs
 // psql's data stream. Neither is something the desktop writes.
 std::optional<std::string> refusedByReplay(const std::string& text) {
-    auto word = [&](size_t from, size_t& end) {
-        while (from < text.size() && std::isspace(static_cast<unsigned char>(text[from]))) ++from;
-        end = from;
-        while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
-        std::string w = text.substr(from, end - from);
-        for (char& c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        return w;
-    };
     size_t end = 0;
-    const std::string first = word(0, end);
+    const std::string first = upperWord(text, 0, end);
     static const std::unordered_set<std::string> control = {"BEGIN",    "START", "COMMIT",    "END",
                                                             "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"};
-    if (control.count(first) || (first == "PREPARE" && word(end, end) == "TRANSACTION"))
+    if (control.count(first) || (first == "PREPARE" && upperWord(text, end, end) == "TRANSACTION"))
         return "refused by stage1ctl replay-spool: transaction control is not replayed (every statement runs "
                "in the replay's own transaction together with its ledger row)";
     if (first == "COPY")
@@ -185,15 +187,10 @@ class FileBatches {
     // Before the first batch: what COPY needs to know from the server. Names are resolved now, so
     // only a file of nothing but INSERTs may use COPY (see SpoolCopyPlan::disable).
     void learnCopyTargets() {
-        auto isInsert = [](const std::string& text) {
-            return text.size() > 6 &&
-                   std::equal(
-                       text.begin(), text.begin() + 6, "INSERT",
-                       [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; }) &&
-                   std::isspace(static_cast<unsigned char>(text[6]));
-        };
+        size_t end = 0;
         for (size_t i = 0; i < statements_.size(); ++i)
-            if (fate_[i] == Fate::Pending && !isInsert(statements_[i].text)) copy_.disable();
+            if (fate_[i] == Fate::Pending && upperWord(statements_[i].text, 0, end) != "INSERT")
+                copy_.disable();
         if (!copy_.enabled()) return;
         try {
             for (size_t i = 0; i < statements_.size(); ++i)

@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "db/spool_replay.hpp"
+
 namespace db {
 
 namespace {
@@ -61,6 +63,11 @@ bool impliesModifier(std::string_view castType) {
     return false;
 }
 
+// A failed lookup only means "this one goes as INSERT", unless the connection is gone.
+void rethrowIfConnectionLost(const Error& e) {
+    if (classifySpoolError(e.info()) == SpoolErrorClass::Stop) throw e;
+}
+
 }  // namespace
 
 SpoolCopyPlan::SpoolCopyPlan(Connection& conn, bool enabled) : conn_(conn), enabled_(enabled) {
@@ -109,7 +116,8 @@ std::optional<SpoolCopyPlan::Target> SpoolCopyPlan::lookUpTarget(std::string_vie
         }
         target.command = "COPY " + std::string(r.text(0, 0)) + " (" + columns + ") FROM STDIN";
         return target;
-    } catch (const Error&) {  // e.g. a name parse_ident refuses: the INSERT will say what is wrong
+    } catch (const Error& e) {  // e.g. a name parse_ident refuses: the INSERT will say what is wrong
+        rethrowIfConnectionLost(e);
         return std::nullopt;
     }
 }
@@ -120,7 +128,8 @@ std::optional<TypeOid> SpoolCopyPlan::lookUpCast(std::string_view castType) {
         Result r = conn_.query(kCastLookup, {std::string(castType)});
         if (r.rows() != 1 || r.isNull(0, 0)) return std::nullopt;
         return static_cast<TypeOid>(std::stoul(std::string(r.text(0, 0))));
-    } catch (const Error&) {  // a name to_regtype cannot parse
+    } catch (const Error& e) {  // a name to_regtype cannot parse
+        rethrowIfConnectionLost(e);
         return std::nullopt;
     }
 }

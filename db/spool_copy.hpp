@@ -29,7 +29,8 @@ class SpoolCopyPlan {
     // For a file with statements other than INSERTs: a SET search_path or a CREATE could make a
     // later INSERT's names mean other tables or types than learn() found.
     void disable() { enabled_ = false; }
-    // Looks up this INSERT's target and ::type names, those not seen before.
+    // Looks up this INSERT's target and ::type names, those not seen before. Throws Error only when
+    // the connection is lost.
     void learn(const InsertValuesParts& parts);
     // "COPY <schema>.<table> (<columns>) FROM STDIN", every name quoted by the server, for a head
     // whose target takes COPY like INSERT; nullptr otherwise.

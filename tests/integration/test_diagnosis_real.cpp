@@ -21,20 +21,12 @@
 #include "tests/support/test_database.hpp"
 
 using testsupport::BlackholeListener;
+using testsupport::connectFailure;
 using testsupport::PrivateCluster;
 using testsupport::TestDatabase;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::optional<db::DbError> connectFailure(const db::ConnectParams& params) {
-    try {
-        db::Connection::open(params);
-        return std::nullopt;
-    } catch (const db::Error& e) {
-        return e.info();
-    }
-}
 
 std::optional<db::DbError> queryFailure(db::Connection& conn, const std::string& sql) {
     try {

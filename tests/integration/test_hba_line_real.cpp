@@ -11,18 +11,10 @@
 #include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/scratch_dir.hpp"
 
+using testsupport::connectFailure;
 using testsupport::PrivateCluster;
 
 namespace {
-
-std::optional<db::DbError> connectFailure(const db::ConnectParams& params) {
-    try {
-        db::Connection::open(params);
-        return std::nullopt;
-    } catch (const db::Error& e) {
-        return e.info();
-    }
-}
 
 // The diagnosis of a connect that must fail, with the settings the app would pass.
 app::Diagnosis diagnoseRefused(const db::ConnectParams& params) {

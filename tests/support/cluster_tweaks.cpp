@@ -14,6 +14,15 @@
 
 namespace testsupport {
 
+std::optional<db::DbError> connectFailure(const db::ConnectParams& params) {
+    try {
+        db::Connection::open(params);
+        return std::nullopt;
+    } catch (const db::Error& e) {
+        return e.info();
+    }
+}
+
 namespace {
 
 std::string trimmed(std::string s) {

@@ -4,6 +4,7 @@
 // with the object. Local socket logins are trusted; TCP logins are rejected until a test adds lines.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,9 @@
 #include "db/pg.hpp"
 
 namespace testsupport {
+
+// The error of a connect that should fail; nullopt when it connected.
+std::optional<db::DbError> connectFailure(const db::ConnectParams& params);
 
 class PrivateCluster {
   public:
