@@ -216,7 +216,7 @@ VerifyReport verifyDump(db::Connection& source, const BackupTarget& target, cons
         return report;
     }
     say(target, "sha256 matches its sidecar: " + report.sha256);
-    const fs::path pgRestore = findPgProgram("pg_restore", target.pgBin, target.env);
+    const fs::path pgRestore = findPgProgram("pg_restore", target.pgBin, target.env, source.serverMajor());
     std::optional<ScratchDatabase> scratch;
     try {
         scratch.emplace(source);
@@ -320,8 +320,11 @@ void applyRetention(const fs::path& dir, const std::string& database, const Back
 BackupReport runBackup(db::Connection& source, const BackupTarget& target, const BackupOptions& options) {
     const std::string database = PQdb(source.raw());
     if (auto problem = dumpDatabaseNameProblem(database)) throw BackupError("bad_database_name", *problem);
-    const fs::path pgDump = findPgProgram("pg_dump", target.pgBin, target.env);
-    findPgProgram("pg_restore", target.pgBin, target.env);  // fail before dumping, not after
+    // Both programs found and of the server's major or newer before anything is written.
+    const fs::path pgDump = findPgProgram("pg_dump", target.pgBin, target.env, source.serverMajor());
+    requireProgramForServer(pgDump, source.serverMajor(), source.serverVersion());
+    requireProgramForServer(findPgProgram("pg_restore", target.pgBin, target.env, source.serverMajor()),
+                            source.serverMajor(), source.serverVersion());
 
     std::error_code ec;
     fs::create_directories(options.dir, ec);
@@ -413,7 +416,8 @@ BackupReport runBackup(db::Connection& source, const BackupTarget& target, const
 VerifyReport restoreCheck(db::Connection& source, const BackupTarget& target, const fs::path& dump) {
     std::error_code ec;
     if (!fs::is_regular_file(dump, ec)) throw BackupError("not_found", "no dump file at " + dump.string());
-    findPgProgram("pg_restore", target.pgBin, target.env);
+    requireProgramForServer(findPgProgram("pg_restore", target.pgBin, target.env, source.serverMajor()),
+                            source.serverMajor(), source.serverVersion());
     const fs::path factsFile = dump.string() + kSourceFactsSuffix;
     db::DatabaseFacts expected;
     std::string comparedWith;

@@ -13,7 +13,9 @@ namespace {
 using nlohmann::json;
 
 const OptionSpec kPgBin{
-    "pg-bin", true, "folder holding pg_dump and pg_restore (default: PATH, then /usr/lib/postgresql/*/bin)"};
+    "pg-bin", true,
+    "folder holding pg_dump and pg_restore of the server's major or newer (default: $STAGE1_PG_BIN, then "
+    "/usr/lib/postgresql/<server major>/bin, PATH, the newest /usr/lib/postgresql/*/bin)"};
 
 // What pg_dump / pg_restore connect with: the resolved settings, corrected by what the live
 // connection actually used (the managed tunnel's port, a password typed at the prompt). They reach
@@ -74,6 +76,8 @@ int guarded(const ParsedArgs& args, CtlIo& io, Body body) {
         return reportFailure(args, io, e.kind(), e.what());
     } catch (const PgToolMissing& e) {
         return reportFailure(args, io, "pg_tool_missing", e.what());
+    } catch (const PgToolTooOld& e) {
+        return reportFailure(args, io, "pg_tool_too_old", e.what());
     }
 }
 

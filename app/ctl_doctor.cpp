@@ -1,5 +1,6 @@
 // stage1ctl doctor: prints the doctor's steps (app/doctor.cpp) and its diagnosis.
-// Exit 0 all ok, 3 a connection step failed, 1 the schema check failed, 2 usage.
+// Exit 0 all ok, 3 a connection step failed, 1 the server is unsupported or the schema check
+// failed, 2 usage.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -36,11 +37,14 @@ int runDoctorCommand(const ParsedArgs& args, CtlIo& io) {
             io.out << line << s.detail.substr(0, s.detail.find('\n')) << "\n";
         }
         if (report.diagnosis) io.out << "\n" << diagnosisText(*report.diagnosis);
-        if (report.connected && !report.schemaOk)
+        if (report.connected && !report.serverSupported)
+            io.out << "\nThe server is older than PostgreSQL " << db::kOldestSupportedMajor
+                   << ", which Stage1 does not support: upgrade it (Debian: pg_upgradecluster).\n";
+        else if (report.connected && !report.schemaOk)
             io.out << "\nThe schema is behind: run stage1ctl migrate as the tables' owner.\n";
     }
     if (!report.connected) return kExitConnection;
-    return report.schemaOk ? kExitOk : kExitFailed;
+    return report.ok() ? kExitOk : kExitFailed;
 }
 
 }  // namespace

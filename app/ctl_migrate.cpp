@@ -1,6 +1,7 @@
 // stage1ctl migrate / status.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -30,6 +31,8 @@ json ledgerJson(const db::LedgerRow& row) {
 
 const char* failureKind(db::MigrateFailure kind) {
     switch (kind) {
+        case db::MigrateFailure::UnsupportedServer:
+            return "unsupported_server";
         case db::MigrateFailure::LockBusy:
             return "lock_busy";
         case db::MigrateFailure::ChecksumMismatch:
@@ -61,13 +64,16 @@ int runMigrate(const ParsedArgs& args, CtlIo& io) {
     long long ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
             .count();
-    int schemaVersion =
-        report.applied.empty() ? report.before.schemaVersion() : report.applied.back().version;
+    int schemaVersion = report.before.schemaVersion();
+    for (const auto& a : report.applied) schemaVersion = std::max(schemaVersion, a.version);
 
     if (jsonOutput(args)) {
         json applied = json::array();
         for (const auto& a : report.applied)
-            applied.push_back({{"version", a.version}, {"name", a.name}, {"duration_ms", a.durationMs}});
+            applied.push_back({{"version", a.version},
+                               {"name", a.name},
+                               {"duration_ms", a.durationMs},
+                               {"reapplied", a.reapplied}});
         io.out << json{{"ok", true},
                        {"applied", applied},
                        {"schema_version", schemaVersion},
@@ -101,6 +107,13 @@ int runStatus(const ParsedArgs& args, CtlIo& io) {
             j["file_sha256"] = m.fileSha256;
             mismatched.push_back(j);
         }
+        json replaced = json::array();
+        for (const auto& r : status.replaced) {
+            json j = ledgerJson(r.ledger);
+            j["file_sha256"] = r.current.sha256;
+            j["why"] = r.why;
+            replaced.push_back(j);
+        }
         for (const auto& row : status.unknown) unknown.push_back(ledgerJson(row));
         io.out << json{{"ok", true},
                        {"server_version", conn->serverVersion()},
@@ -109,6 +122,7 @@ int runStatus(const ParsedArgs& args, CtlIo& io) {
                        {"applied", applied},
                        {"pending", pending},
                        {"mismatched", mismatched},
+                       {"replaced", replaced},
                        {"unknown", unknown}}
                       .dump(2)
                << "\n";
@@ -116,6 +130,7 @@ int runStatus(const ParsedArgs& args, CtlIo& io) {
         io.out << "schema version " << versionLabel(status.schemaVersion()) << ": " << status.applied.size()
                << " applied, " << status.pending.size() << " pending, " << status.mismatched.size()
                << " mismatched"
+               << (status.replaced.empty() ? "" : ", " + std::to_string(status.replaced.size()) + " to re-apply")
                << (status.unknown.empty() ? "" : ", " + std::to_string(status.unknown.size()) + " unknown")
                << "\n";
         for (const auto& row : status.applied)
@@ -124,6 +139,9 @@ int runStatus(const ParsedArgs& args, CtlIo& io) {
         for (const auto& m : status.mismatched)
             io.out << "  " << versionLabel(m.ledger.version) << "  MISMATCHED  " << m.ledger.name
                    << "  (file changed after it was applied)\n";
+        for (const auto& r : status.replaced)
+            io.out << "  " << versionLabel(r.ledger.version) << "  re-apply    " << r.ledger.name
+                   << "  (replaced in place: " << r.why << "; stage1ctl migrate applies it)\n";
         for (const auto& m : status.pending)
             io.out << "  " << versionLabel(m.version) << "  pending     " << m.name << "\n";
         for (const auto& row : status.unknown)

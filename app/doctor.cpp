@@ -54,10 +54,18 @@ DoctorStep serverStep(db::Connection& conn) {
     db::Result r = conn.query(
         "SELECT current_user, coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false), "
         "coalesce(host(inet_client_addr()), 'unix socket')");
-    std::string detail = "user " + std::string(r.text(0, 0)) + ", server " + conn.serverVersion() + ", SSL " +
-                         (r.boolean(0, 1) ? "on" : "off") + ", server sees client " +
-                         std::string(r.text(0, 2));
-    return {"server", true, msSince(started), detail};
+    const int major = conn.serverMajor();
+    std::string detail = "user " + std::string(r.text(0, 0)) + ", server PostgreSQL " + conn.serverVersion() +
+                         " (major " + std::to_string(major) + "), SSL " + (r.boolean(0, 1) ? "on" : "off") +
+                         ", server sees client " + std::string(r.text(0, 2));
+    const bool supported = major >= db::kOldestSupportedMajor;
+    if (!supported)
+        detail += "; UNSUPPORTED: PostgreSQL " + std::to_string(major) + " is older than " +
+                  std::to_string(db::kOldestSupportedMajor) +
+                  ", the oldest major Stage1 runs on; upgrade the server (Debian: pg_upgradecluster)";
+    else if (major > db::kNewestTestedMajor)
+        detail += "; note: newer than " + std::to_string(db::kNewestTestedMajor) + ", the newest major tested";
+    return {"server", supported, msSince(started), detail};
 }
 
 DoctorStep schemaStep(db::Connection& conn) {
@@ -71,6 +79,8 @@ DoctorStep schemaStep(db::Connection& conn) {
     std::string detail = std::string("schema version ") + version + ", " +
                          std::to_string(status.pending.size()) + " pending, " +
                          std::to_string(status.mismatched.size()) + " mismatched";
+    if (!status.replaced.empty())
+        detail += ", " + std::to_string(status.replaced.size()) + " replaced in place (stage1ctl migrate re-applies)";
     detail += missing.empty() ? "; all serialization objects present" : "; missing: " + missing;
     return {"schema", status.upToDate() && missing.empty(), msSince(started), detail};
 }
@@ -145,6 +155,7 @@ DoctorReport runDoctor(const ResolvedConnection& requested) {
                             tlsDetail(conn->raw(), connection)});
     report.steps.push_back({"authenticate", true, ms, "as " + std::string(PQuser(conn->raw()))});
     report.steps.push_back(serverStep(*conn));
+    report.serverSupported = report.steps.back().ok;
     report.steps.push_back(schemaStep(*conn));
     report.schemaOk = report.steps.back().ok;
     return report;

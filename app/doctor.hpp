@@ -23,8 +23,9 @@ struct DoctorReport {
     std::vector<DoctorStep> steps;
     std::optional<Diagnosis> diagnosis;  // set when a connection step failed
     bool connected = false;
+    bool serverSupported = false;  // PostgreSQL 14 or newer
     bool schemaOk = false;
-    bool ok() const { return connected && schemaOk; }
+    bool ok() const { return connected && serverSupported && schemaOk; }
 };
 
 // A managed tunnel (tunnel mode with an ssh target) is started for the test and stopped after.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -29,12 +30,22 @@ bool olderVersion(const std::filesystem::path& a, const std::filesystem::path& b
 }  // namespace
 
 std::filesystem::path findPgProgram(const std::string& name, const std::optional<std::string>& pgBinDir,
-                                    const EnvLookup& env) {
+                                    const EnvLookup& env, int serverMajor) {
     if (pgBinDir) {
         std::filesystem::path p = std::filesystem::path(*pgBinDir) / name;
         if (executable(p)) return p;
         throw PgToolMissing(name + " not found in --pg-bin " + *pgBinDir +
                             " (install postgresql-client, or point --pg-bin at its bin folder)");
+    }
+    if (const char* fromEnv = env("STAGE1_PG_BIN"); fromEnv && *fromEnv) {
+        std::filesystem::path p = std::filesystem::path(fromEnv) / name;
+        if (executable(p)) return p;
+        throw PgToolMissing(name + " not found in STAGE1_PG_BIN=" + fromEnv +
+                            " (install postgresql-client, or point STAGE1_PG_BIN at its bin folder)");
+    }
+    if (serverMajor > 0) {
+        std::filesystem::path own = "/usr/lib/postgresql/" + std::to_string(serverMajor) + "/bin/" + name;
+        if (executable(own)) return own;
     }
     const char* path = env("PATH");
     std::string dirs = path ? path : "";
@@ -55,6 +66,44 @@ std::filesystem::path findPgProgram(const std::string& name, const std::optional
     throw PgToolMissing(name +
                         " not found on PATH nor in /usr/lib/postgresql/*/bin (install postgresql-client, "
                         "or pass --pg-bin DIR)");
+}
+
+std::optional<int> parsePgVersionMajor(const std::string& versionLine) {
+    // "pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)": the number after "(PostgreSQL) ".
+    const std::string marker = "(PostgreSQL) ";
+    size_t at = versionLine.find(marker);
+    if (at == std::string::npos) return std::nullopt;
+    at += marker.size();
+    int major = 0;
+    size_t digits = 0;
+    while (at + digits < versionLine.size() && digits < 4 && std::isdigit(static_cast<unsigned char>(versionLine[at + digits]))) {
+        major = major * 10 + (versionLine[at + digits] - '0');
+        ++digits;
+    }
+    if (digits == 0 || major == 0) return std::nullopt;
+    return major;
+}
+
+std::optional<int> pgProgramMajor(const std::filesystem::path& program) {
+    ChildResult r = runChild({program.string(), "--version"}, {}, true);
+    if (r.exitCode != 0) return std::nullopt;
+    return parsePgVersionMajor(r.stderrText);
+}
+
+void requireProgramForServer(const std::filesystem::path& program, int serverMajor,
+                             const std::string& serverVersion) {
+    const std::optional<int> major = pgProgramMajor(program);
+    if (major && *major >= serverMajor) return;
+    const std::string name = program.filename().string();
+    const std::string wanted = std::to_string(serverMajor);
+    throw PgToolTooOld(
+        (major ? name + " " + std::to_string(*major) : name + " of an unknown version") + " (" + program.string() +
+        ") cannot serve a PostgreSQL " + serverVersion +
+        " server: pg_dump refuses a server newer than itself, and pg_restore cannot read what a newer pg_dump "
+        "writes. Install the client programs of major " + wanted +
+        " where stage1ctl runs (Debian: apt-get install postgresql-client-" + wanted +
+        ", from apt.postgresql.org when Debian does not carry it) and pass --pg-bin /usr/lib/postgresql/" + wanted +
+        "/bin, or set STAGE1_PG_BIN to that folder. Nothing was dumped or restored.");
 }
 
 std::map<std::string, std::string> libpqEnvironment(const db::ConnectParams& params,
@@ -103,7 +152,8 @@ std::map<std::string, std::string> libpqEnvironment(const db::ConnectParams& par
     return env;
 }
 
-ChildResult runChild(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+ChildResult runChild(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                     bool keepStdout) {
     // Everything the child needs is built before fork: after it only async-signal-safe calls.
     std::vector<std::string> envStrings;
     for (char** e = environ; *e; ++e) {
@@ -130,7 +180,7 @@ ChildResult runChild(const std::vector<std::string>& argv, const std::map<std::s
     if (pid == 0) {
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         dup2(devnull, 0);
-        dup2(devnull, 1);
+        dup2(keepStdout ? err[1] : devnull, 1);
         dup2(err[1], 2);
         execve(args[0], args.data(), envp.data());
         const char message[] = "exec failed\n";

@@ -52,6 +52,21 @@ std::string sha256Hex(std::string_view bytes) {
     return out;
 }
 
+const std::vector<ReplacedMigrationText>& replacedInPlace() {
+    static const std::vector<ReplacedMigrationText> replaced = {
+        {6, "03f78e3eb9c3cceb0e7bc480627b63d5f1658f744c7577f8a0f03a49c74fa414",
+         "the view used WITH (security_invoker), which PostgreSQL 14 rejects; it now reads through a "
+         "SECURITY INVOKER function on every major"},
+    };
+    return replaced;
+}
+
+const ReplacedMigrationText* findReplacedText(int version, std::string_view ledgerSha256) {
+    for (const auto& r : replacedInPlace())
+        if (r.version == version && r.earlierSha256 == ledgerSha256) return &r;
+    return nullptr;
+}
+
 std::vector<Migration> buildCatalog(const std::vector<MigrationSource>& sources) {
     std::vector<Migration> catalog;
     std::set<int> seen;

@@ -31,6 +31,12 @@ constexpr const char* kInsertLedger =
     "INSERT INTO public.stage1_schema_migrations (version, name, sha256, duration_ms) VALUES ($1, $2, $3, "
     "$4)";
 
+// A re-applied migration keeps its row (its first applied_at stays history) with the new checksum;
+// the earlier checksum matched when this run read it, or nothing is updated and the file rolls back.
+constexpr const char* kReplaceLedger =
+    "UPDATE public.stage1_schema_migrations SET sha256 = $3, applied_by = current_user, duration_ms = $4 "
+    "WHERE version = $1 AND sha256 = $2 RETURNING version";
+
 std::vector<LedgerRow> readLedger(Connection& conn) {
     Result r = conn.query(kReadLedger);
     std::vector<LedgerRow> rows;
@@ -93,8 +99,10 @@ void rollbackQuietly(Connection& conn) {
     }
 }
 
-AppliedMigration applyOne(Connection& conn, const Migration& m, const MigrateOptions& options) {
-    say(options, "applying " + m.fileName());
+// earlierSha256 set: re-apply a replaced-in-place migration over its recorded earlier text.
+AppliedMigration applyOne(Connection& conn, const Migration& m, const MigrateOptions& options,
+                          const std::string* earlierSha256 = nullptr) {
+    say(options, (earlierSha256 ? "re-applying " : "applying ") + m.fileName());
     auto started = std::chrono::steady_clock::now();
     conn.exec("BEGIN");
     try {
@@ -104,9 +112,17 @@ AppliedMigration applyOne(Connection& conn, const Migration& m, const MigrateOpt
         long long ms =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
                 .count();
-        conn.query(kInsertLedger, {std::to_string(m.version), m.name, m.sha256, std::to_string(ms)});
+        if (earlierSha256) {
+            Result updated = conn.query(
+                kReplaceLedger, {std::to_string(m.version), *earlierSha256, m.sha256, std::to_string(ms)});
+            if (updated.rows() != 1)
+                throw Error(DbError{"", "the ledger row of " + m.fileName() + " changed while it was re-applied",
+                                    "", "run stage1ctl migrate again"});
+        } else {
+            conn.query(kInsertLedger, {std::to_string(m.version), m.name, m.sha256, std::to_string(ms)});
+        }
         conn.exec("COMMIT");
-        return AppliedMigration{m.version, m.name, ms};
+        return AppliedMigration{m.version, m.name, ms, earlierSha256 != nullptr};
     } catch (const Error& e) {
         rollbackQuietly(conn);
         throw MigrateError(
@@ -122,6 +138,7 @@ int MigrationStatus::schemaVersion() const {
     int highest = 0;
     for (const auto& row : applied) highest = std::max(highest, row.version);
     for (const auto& m : mismatched) highest = std::max(highest, m.ledger.version);
+    for (const auto& m : replaced) highest = std::max(highest, m.ledger.version);
     for (const auto& row : unknown) highest = std::max(highest, row.version);
     return highest;
 }
@@ -137,11 +154,14 @@ MigrationStatus inspectMigrations(Connection& conn, const std::vector<Migration>
         auto it = ledger.find(m.version);
         if (it == ledger.end()) {
             status.pending.push_back(m);
-        } else if (it->second.sha256 != m.sha256) {
-            status.mismatched.push_back({it->second, m.sha256});
+        } else if (it->second.sha256 == m.sha256) {
+            status.applied.push_back(it->second);
+            ledger.erase(it);
+        } else if (const auto* replaced = findReplacedText(m.version, it->second.sha256)) {
+            status.replaced.push_back({it->second, m, std::string(replaced->why)});
             ledger.erase(it);
         } else {
-            status.applied.push_back(it->second);
+            status.mismatched.push_back({it->second, m.sha256});
             ledger.erase(it);
         }
     }
@@ -154,6 +174,12 @@ MigrateError::MigrateError(MigrateFailure kind, std::string message, std::option
 
 MigrateReport migrate(Connection& conn, const std::vector<Migration>& catalog,
                       const MigrateOptions& options) {
+    if (conn.serverMajor() < kOldestSupportedMajor)
+        throw MigrateError(MigrateFailure::UnsupportedServer,
+                           "refusing to migrate: the server runs PostgreSQL " + conn.serverVersion() +
+                               ", older than " + std::to_string(kOldestSupportedMajor) +
+                               ", the oldest supported major. Upgrade the server (Debian: "
+                               "pg_upgradecluster). Nothing was applied.");
     takeMigrateLock(conn, options);
     MigrateReport report;
     try {
@@ -173,6 +199,11 @@ MigrateReport migrate(Connection& conn, const std::vector<Migration>& catalog,
         for (const auto& row : report.before.unknown)
             say(options, "note: the database has migration " + std::to_string(row.version) + " (" + row.name +
                              ") that this stage1ctl does not know; a newer stage1ctl applied it");
+        for (const auto& r : report.before.replaced) {
+            say(options, "note: " + r.current.fileName() + " was replaced in place since it was applied here (" +
+                             r.why + "); applying the current text over it");
+            report.applied.push_back(applyOne(conn, r.current, options, &r.ledger.sha256));
+        }
         for (const auto& m : report.before.pending) report.applied.push_back(applyOne(conn, m, options));
     } catch (...) {
         releaseMigrateLock(conn);

@@ -27,15 +27,24 @@ struct MismatchedMigration {
     std::string fileSha256;
 };
 
+// In the ledger with an earlier text that was replaced in place (migration_catalog.hpp):
+// migrate re-applies the current file and records its checksum.
+struct ReplacedMigration {
+    LedgerRow ledger;
+    Migration current;
+    std::string why;
+};
+
 // What the database has against what this binary knows.
 struct MigrationStatus {
     bool ledgerExists = false;
     std::vector<LedgerRow> applied;               // in the ledger, checksum matches a known file
     std::vector<Migration> pending;               // known, not in the ledger
     std::vector<MismatchedMigration> mismatched;  // in the ledger, the file changed since
+    std::vector<ReplacedMigration> replaced;      // in the ledger with a known earlier text
     std::vector<LedgerRow> unknown;               // in the ledger, this binary has no such file
     int schemaVersion() const;                    // highest version in the ledger, 0 if none
-    bool upToDate() const { return pending.empty() && mismatched.empty(); }
+    bool upToDate() const { return pending.empty() && mismatched.empty() && replaced.empty(); }
 };
 
 MigrationStatus inspectMigrations(Connection& conn, const std::vector<Migration>& catalog);
@@ -51,6 +60,7 @@ struct AppliedMigration {
     int version;
     std::string name;
     long long durationMs;
+    bool reapplied = false;  // a replaced-in-place migration applied again over its earlier text
 };
 
 struct MigrateReport {
@@ -58,7 +68,7 @@ struct MigrateReport {
     MigrationStatus before;
 };
 
-enum class MigrateFailure { LockBusy, ChecksumMismatch, MigrationFailed };
+enum class MigrateFailure { UnsupportedServer, LockBusy, ChecksumMismatch, MigrationFailed };
 
 class MigrateError : public std::runtime_error {
   public:

@@ -231,6 +231,8 @@ std::string Connection::serverVersion() const {
     return v ? v : "";
 }
 
+int Connection::serverMajor() const { return PQserverVersion(conn_.get()) / 10000; }
+
 // ---- Pipeline mode ----
 
 bool PipelineSyncResult::ok() const {

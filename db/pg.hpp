@@ -104,7 +104,8 @@ class Connection {
     void onNotice(std::function<void(const std::string&)> handler);
 
     PGconn* raw() const { return conn_.get(); }
-    std::string serverVersion() const;
+    std::string serverVersion() const;  // "14.23", as the server reports it
+    int serverMajor() const;            // 14 for 14.23 (PQserverVersion / 10000)
 
   private:
     explicit Connection(PGconn* raw);
@@ -113,6 +114,11 @@ class Connection {
     std::unique_ptr<PGconn, ConnDeleter> conn_;
     std::unique_ptr<std::function<void(const std::string&)>> notice_;
 };
+
+// The PostgreSQL majors every migration, query and check is tested on (./dev test runs 14, 15 and
+// 18; docs/RUNBOOK.md). Older servers lack what the migrations use; newer ones are untested.
+constexpr int kOldestSupportedMajor = 14;
+constexpr int kNewestTestedMajor = 18;
 
 // Errors from a failed PGresult (SQLSTATE, primary, detail, hint) or from the connection text.
 DbError errorFromResult(const PGresult* result, PGconn* conn);

@@ -39,7 +39,9 @@ void giveToOwnerOf(const std::string& reference, const std::string& path) {
 
 }  // namespace
 
-PrivateCluster::PrivateCluster() {
+PrivateCluster::PrivateCluster() : PrivateCluster(std::string()) {}
+
+PrivateCluster::PrivateCluster(const std::string& major) : major_(major) {
     std::string pattern = "/tmp/stage1-private-XXXXXX";
     if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     parent_ = pattern;
@@ -66,7 +68,9 @@ PrivateCluster::~PrivateCluster() {
 }
 
 void PrivateCluster::run(const std::string& command) {
-    ProcessResult r = runProcess({sourcePath("tests/support/throwaway_cluster.sh"), command, dir_});
+    std::map<std::string, std::string> env;
+    if (!major_.empty()) env["STAGE1_PG_MAJOR"] = major_;
+    ProcessResult r = runProcess({sourcePath("tests/support/throwaway_cluster.sh"), command, dir_}, env);
     if (r.exitCode != 0)
         throw std::runtime_error("throwaway_cluster.sh " + command + " failed: " + r.err + r.out);
     if (command == "start") port_ = trimmed(r.out);
@@ -132,8 +136,9 @@ void PrivateCluster::stopServer() {
 }
 
 void PrivateCluster::startServer() {
-    ProcessResult r = runProcess({sourcePath("tests/support/throwaway_cluster.sh"), "start", dir_},
-                                 {{"STAGE1_CLUSTER_PORT", port_}});
+    std::map<std::string, std::string> env = {{"STAGE1_CLUSTER_PORT", port_}};
+    if (!major_.empty()) env["STAGE1_PG_MAJOR"] = major_;
+    ProcessResult r = runProcess({sourcePath("tests/support/throwaway_cluster.sh"), "start", dir_}, env);
     if (r.exitCode != 0)
         throw std::runtime_error("restarting on port " + port_ + " failed: " + r.err + r.out);
 }

@@ -19,6 +19,8 @@ std::optional<db::DbError> connectFailure(const db::ConnectParams& params);
 class PrivateCluster {
   public:
     PrivateCluster();
+    // A server of that major (tests/support/postgres_major.sh), whatever STAGE1_PG_MAJOR says.
+    explicit PrivateCluster(const std::string& major);
     ~PrivateCluster();
     PrivateCluster(const PrivateCluster&) = delete;
     PrivateCluster& operator=(const PrivateCluster&) = delete;
@@ -54,6 +56,7 @@ class PrivateCluster {
   private:
     void run(const std::string& command);
 
+    std::string major_;   // empty: STAGE1_PG_MAJOR's (or Debian's)
     std::string parent_;  // a folder under /tmp the postgres user can traverse
     std::string dir_;
     std::string port_;

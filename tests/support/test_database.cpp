@@ -88,4 +88,13 @@ ProcessResult TestDatabase::ctl(const std::vector<std::string>& args, const std:
     return runProcess(argv, {}, stdinData);
 }
 
+ProcessResult TestDatabase::ctlWithEnv(const std::vector<std::string>& args,
+                                       const std::map<std::string, std::string>& env) const {
+    std::vector<std::string> argv = {requiredEnv("STAGE1CTL")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--dsn");
+    argv.push_back(dsn());
+    return runProcess(argv, env);
+}
+
 }  // namespace testsupport

@@ -38,6 +38,9 @@ class TestDatabase {
     ProcessResult psqlFile(const std::string& file, const std::vector<std::string>& variables = {}) const;
     // stage1ctl <command> <args...> --dsn <this database>.
     ProcessResult ctl(const std::vector<std::string>& args, const std::string& stdinData = "") const;
+    // The same with extra environment variables for stage1ctl.
+    ProcessResult ctlWithEnv(const std::vector<std::string>& args,
+                             const std::map<std::string, std::string>& env) const;
 
   private:
     std::string name_;

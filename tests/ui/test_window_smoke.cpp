@@ -58,6 +58,10 @@ TEST_CASE("the window connects on its worker and shows the server and the schema
     CHECK(run.text.find("Stage1 Server Debugger") != std::string::npos);
     CHECK(run.text.find("Connected") != std::string::npos);
     CHECK(run.text.find("postgres@" + testsupport::cluster().socketDir) != std::string::npos);
+    // The server's own version: ./dev test runs this against 14, 15 and 18 (STAGE1_PG_MAJOR).
+    const std::string version(database.connect().query("SHOW server_version").text(0, 0));
+    INFO("server " << version);
+    CHECK(run.text.find("PostgreSQL " + version.substr(0, version.find(' '))) != std::string::npos);
     // The status bar: the schema version the ledger holds, and that nothing is pending.
     const std::string schema = "schema v" + std::to_string(db::embeddedMigrations().back().version);
     CHECK(run.text.find(schema) != std::string::npos);
