@@ -134,6 +134,7 @@ int runReplaySpool(const ParsedArgs& args, CtlIo& io) {
     options.copy = !args.has("no-copy");
     options.progress = [&](const std::string& line) { io.err << line << "\n"; };
 
+    // The replay sets its own statement_timeout (SpoolReplayOptions), longer than its lock_timeout.
     auto conn = connectForCommand(args, io, StatementTimeout::None);
     if (!conn) return kExitConnection;
     // How operators (and the tests) find the replay in pg_stat_activity.

@@ -10,6 +10,7 @@
 #include "db/migration_catalog.hpp"
 #include "db/spool_copy.hpp"
 #include "db/spool_files.hpp"
+#include "db/spool_grammar.hpp"
 
 namespace db {
 
@@ -20,14 +21,25 @@ namespace {
 constexpr const char* kLedgerLookup =
     "SELECT statement_sha256 FROM public.stage1_spool_ledger "
     "WHERE statement_sha256 = ANY(string_to_array($1, ','))";
+// The last command of a batch. It fails with division by zero (22012) when a statement of the batch
+// changed the role it runs as (a SET ROLE or set_config the grammar should never have let through),
+// so such a batch never commits.
 constexpr const char* kLedgerInsert =
     "INSERT INTO public.stage1_spool_ledger (statement_sha256, first_line, source_file, outcome) "
     "SELECT h, l, $3, CASE WHEN n > $4 THEN 'already_present' ELSE 'applied' END "
-    "FROM unnest(string_to_array($1, ','), $2::int[]) WITH ORDINALITY AS t(h, l, n)";
-// The first command of a batch sent while another is in flight: division by zero (22012), which
-// rolls this batch back, unless the batch ahead committed its first ledger row.
-constexpr const char* kGuard =
-    "SELECT 1 / count(*)::int FROM public.stage1_spool_ledger WHERE statement_sha256 = $1";
+    "FROM unnest(string_to_array($1, ','), $2::int[]) WITH ORDINALITY AS t(h, l, n) "
+    "WHERE 1 / (current_user = 'stage1_spool_writer')::int = 1";
+constexpr const char* kRoleChanged = "22012";
+// The first command of every batch: from here to its commit the transaction runs as
+// stage1_spool_writer (0012), which may only INSERT into the four tables and the ledger; a
+// statement the grammar wrongly let through still cannot do more. Local: the commit ends it.
+constexpr const char* kAsSpoolWriter = "SELECT set_config('role', 'stage1_spool_writer', true)";
+// The same for a batch sent while another is in flight, first guarded: division by zero (22012),
+// which rolls this batch back, unless the batch ahead committed its first ledger row. The ledger is
+// read (by the aggregate) before the role changes (in the projection).
+constexpr const char* kGuardAsSpoolWriter =
+    "SELECT 1 / count(*)::int, set_config('role', 'stage1_spool_writer', true) "
+    "FROM public.stage1_spool_ledger WHERE statement_sha256 = $1";
 constexpr const char* kGuardFailed = "22012";
 constexpr size_t kLookupChunk = 20000;
 // 23505 ledger rows ride along with the next batch; a file of duplicates has no next commit, so
@@ -61,26 +73,6 @@ std::string upperWord(const std::string& text, size_t from, size_t& end) {
     std::string w = text.substr(from, end - from);
     for (char& c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return w;
-}
-
-// Transaction control would end a batch's transaction (and its ledger rows) early; COPY needs
-// psql's data stream. Neither is something the desktop writes.
-std::optional<std::string> refusedByReplay(const std::string& text) {
-    size_t end = 0;
-    const std::string first = upperWord(text, 0, end);
-    static const std::unordered_set<std::string> control = {"BEGIN",    "START", "COMMIT",    "END",
-                                                            "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"};
-    if (control.count(first) || (first == "PREPARE" && upperWord(text, end, end) == "TRANSACTION"))
-        return "refused by stage1ctl replay-spool: transaction control is not replayed (every statement runs "
-               "in the replay's own transaction together with its ledger row)";
-    if (first == "COPY")
-        return "refused by stage1ctl replay-spool: COPY is not replayed (it needs psql's data stream)";
-    // libpq would cut the text at the NUL and run a different statement; db::Connection refuses it,
-    // and refusing it here keeps that refusal to this one statement instead of stopping the replay.
-    if (const size_t nul = text.find('\0'); nul != std::string::npos)
-        return "refused by stage1ctl replay-spool: the statement contains a NUL byte (0x00) at byte " +
-               std::to_string(nul + 1) + ", which PostgreSQL cannot take in statement text";
-    return std::nullopt;
 }
 
 // A batch sent and not settled yet.
@@ -118,10 +110,14 @@ class FileBatches {
             std::vector<size_t> all(statements_.size());
             for (size_t i = 0; i < all.size(); ++i) all[i] = i;
             markLedgerHits(all);
+            // The spool is untrusted: what the grammar refuses is never sent (db/spool_grammar.hpp).
             for (size_t i = 0; i < statements_.size(); ++i)
                 if (fate_[i] == Fate::Pending)
-                    if (auto refusal = refusedByReplay(statements_[i].text))
-                        quarantine(i, DbError{"", *refusal, "", ""});
+                    if (SpoolVerdict verdict = judgeSpoolStatement(statements_[i].text); !verdict.accepted())
+                        quarantine(i, DbError{"",
+                                              "refused by stage1ctl replay-spool, never sent to the server: " +
+                                                  verdict.refusal,
+                                              "", ""});
             learnCopyTargets();
             runBatches();
             // Batching ends only when every statement is settled; if it did not, say so loudly (the
@@ -356,8 +352,10 @@ class FileBatches {
     void send(Pipeline& pipeline, Sent& sent, const Sent* ahead) {
         if (ahead) {
             const size_t first = ahead->statements.empty() ? ahead->alreadyPresent[0] : ahead->statements[0];
-            pipeline.send(kGuard, {hashes_[first]});
+            pipeline.send(kGuardAsSpoolWriter, {hashes_[first]});
             sent.guarded = true;
+        } else {
+            pipeline.send(kAsSpoolWriter);
         }
         for (const auto& [from, to] : sent.commands) {
             if (to - from == 1) {
@@ -412,6 +410,7 @@ class FileBatches {
         };
         try {
             conn.exec("BEGIN");
+            conn.query(kAsSpoolWriter);
             for (size_t c = 0; c < sent.commands.size(); ++c)
                 step([&] {
                     conn.copyBegin(*sent.copyCommands[c]);
@@ -453,7 +452,7 @@ class FileBatches {
             if (fate_[i] == Fate::InFlight) fate_[i] = Fate::Pending;
         alreadyPresent_.insert(alreadyPresent_.end(), sent.alreadyPresent.begin(), sent.alreadyPresent.end());
 
-        const size_t offset = sent.guarded ? 1 : 0;
+        const size_t offset = sent.copy ? 0 : 1;  // a pipelined batch starts with the role switch
         size_t failed = 0;
         while (failed < result.commands.size() &&
                result.commands[failed].status != PipelineOutcome::Status::Failed)
@@ -461,8 +460,8 @@ class FileBatches {
         if (failed < result.commands.size()) {
             const DbError& e = result.commands[failed].error;
             if (classifySpoolError(e) == SpoolErrorClass::Stop) throw StopReplay{e};
-            if (sent.guarded && failed == 0) {  // the batch ahead failed; this one never ran
-                if (e.sqlstate != kGuardFailed) throw Error(e);
+            if (offset == 1 && failed == 0) {  // the role switch, or the guard: the batch ahead failed
+                if (!sent.guarded || e.sqlstate != kGuardFailed) throw Error(e);
                 return false;
             }
             if (failed - offset < sent.commands.size()) {
@@ -481,6 +480,10 @@ class FileBatches {
             }
             // The ledger INSERT: only another writer of the ledger can make it fail with 23505 (the
             // lock rules that out); if it happens, the ledger is right and those statements are done.
+            if (e.sqlstate == kRoleChanged)
+                throw Error(DbError{"", "a spooled statement changed the role the replay runs as; its batch was "
+                                        "rolled back and the replay stopped. Look for SET ROLE or set_config in "
+                                        "the spool.", "", ""});
             if (e.sqlstate != "23505") throw Error(e);
             recheckLedger_ = true;
             return false;

@@ -56,6 +56,7 @@ void releaseReplayLock(Connection& conn) {
     try {
         conn.query("SELECT pg_advisory_unlock($1::bigint)", {std::to_string(kSpoolReplayLockKey)});
         conn.exec("RESET lock_timeout");
+        conn.exec("RESET statement_timeout");
     } catch (const Error&) {
         // The lock dies with the session anyway.
     }
@@ -199,11 +200,34 @@ SpoolReplayReport replaySpool(Connection& conn, const fs::path& spoolPath,
             SpoolReplayFailure::NotMigrated,
             "the database has no public.stage1_spool_ledger (migration 0011): run stage1ctl "
             "migrate first; nothing was replayed and no file was touched");
+    // Every spooled statement runs as stage1_spool_writer (db/spool_batches.cpp): the role must exist
+    // and this session must be able to become it.
+    Result writer = conn.query(
+        "SELECT to_regrole('stage1_spool_writer') IS NOT NULL, current_user, "
+        "to_regrole('stage1_spool_writer') IS NOT NULL "
+        "AND pg_has_role(current_user, 'stage1_spool_writer', 'MEMBER')");
+    if (!writer.boolean(0, 0))
+        throw SpoolReplayError(SpoolReplayFailure::NotMigrated,
+                               "the cluster has no role stage1_spool_writer (migration 0012), which every spooled "
+                               "statement runs as: run stage1ctl migrate first; nothing was replayed and no file "
+                               "was touched");
+    if (!writer.boolean(0, 2))
+        throw SpoolReplayError(SpoolReplayFailure::NotMigrated,
+                               std::string(writer.text(0, 1)) +
+                                   " cannot become stage1_spool_writer, which every spooled statement runs as: "
+                                   "GRANT stage1_spool_writer TO " + std::string(writer.text(0, 1)) +
+                                   " (as a superuser), or replay as the role that ran stage1ctl migrate; nothing "
+                                   "was replayed and no file was touched");
+    // The grammar reads strings the way PostgreSQL does with standard_conforming_strings on, and
+    // names resolve in pg_catalog first, then public: the server must read the text the same way.
+    conn.exec("SET standard_conforming_strings = on");
+    conn.exec("SET search_path = pg_catalog, public");
     takeReplayLock(conn, options);
     SpoolReplayReport report;
     try {
-        conn.query("SELECT set_config('lock_timeout', $1, false)",
-                   {std::to_string(options.lockTimeout.count()) + "ms"});
+        conn.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
+                   {std::to_string(options.lockTimeout.count()) + "ms",
+                    std::to_string(std::max(options.statementTimeout, options.lockTimeout * 2).count()) + "ms"});
         report = SpoolReplay(conn, spool, options).run();
     } catch (...) {
         releaseReplayLock(conn);

@@ -32,6 +32,9 @@ struct SpoolReplayOptions {
     size_t batchStatements = 1000;                 // most statements per transaction
     size_t batchBytes = 4u << 20;                  // most statement bytes per transaction
     std::chrono::milliseconds lockTimeout{30000};  // a statement waiting longer is deferred
+    // Bounds every command of the replay; longer than lockTimeout, so a lock wait defers a statement
+    // instead of stopping the run.
+    std::chrono::milliseconds statementTimeout{300000};
     // Runs of constant INSERTs go as COPY where it stores the same values (db/spool_copy.hpp).
     bool copy = true;
     std::function<void(const std::string&)> progress;

@@ -1,5 +1,7 @@
 #include "db/sql_splitter.hpp"
 
+#include "db/sql_lexer.hpp"
+
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -8,152 +10,27 @@ namespace db {
 
 namespace {
 
-bool isSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-// PostgreSQL's identifier characters; bytes >= 0x80 (UTF-8) count as letters.
-bool isIdentStart(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-           static_cast<unsigned char>(c) >= 0x80;
-}
-bool isIdentChar(char c) {
-    return isIdentStart(c) || (c >= '0' && c <= '9') || c == '$';
-}
-bool isDigit(char c) {
-    return c >= '0' && c <= '9';
-}
+using namespace sqllex;
 
 std::string_view trimRight(std::string_view s) {
     while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
     return s;
 }
 
-constexpr size_t npos = std::string_view::npos;
-
-char at(std::string_view s, size_t i) {
-    return i < s.size() ? s[i] : '\0';
-}
-
-// The lexing rules shared by the splitter and insertValuesParts. Each returns the index just past
-// what starts at i, or npos when the text ends first.
-
-size_t endOfLineComment(std::string_view s, size_t i) {
-    size_t end = s.find('\n', i);
-    return end == npos ? s.size() : end;  // the '\n' itself is whitespace
-}
-
-size_t endOfBlockComment(std::string_view s, size_t i) {  // nested, as PostgreSQL's are
-    int nesting = 0;
-    for (size_t k = i; k < s.size();) {
-        if (s[k] == '/' && at(s, k + 1) == '*') {
-            ++nesting;
-            k += 2;
-        } else if (s[k] == '*' && at(s, k + 1) == '/') {
-            k += 2;
-            if (--nesting == 0) return k;
-        } else {
-            ++k;
-        }
-    }
-    return npos;
-}
-
-// A quoted string from its opening quote; backslash escapes only in E'' strings.
-size_t endOfString(std::string_view s, size_t i, bool backslashEscapes) {
-    // Jumps between the only bytes that matter inside the string (memchr for plain strings).
-    auto stop = [&](size_t k) {
-        if (!backslashEscapes) return s.find('\'', k);
-        while (k < s.size() && s[k] != '\'' && s[k] != '\\') ++k;
-        return k < s.size() ? k : npos;
-    };
-    for (size_t k = stop(i + 1); k != npos && k < s.size(); k = stop(k)) {
-        if (s[k] == '\\') {
-            k += 2;
-        } else if (at(s, k + 1) == '\'') {
-            k += 2;
-        } else {
-            return k + 1;
-        }
-    }
-    return npos;
-}
-
-size_t endOfQuotedIdentifier(std::string_view s, size_t i) {
-    for (size_t k = i + 1; k < s.size();) {
-        if (s[k] == '"') {
-            if (at(s, k + 1) != '"') return k + 1;
-            k += 2;
-        } else {
-            ++k;
-        }
-    }
-    return npos;
-}
-
-// `$tag$` or `$$` opens a dollar quote; `$1` (a parameter) and a lone `$` are one short token.
-size_t endOfDollar(std::string_view s, size_t i, bool& quote) {
-    size_t k = i + 1;
-    if (k < s.size() && isIdentStart(s[k]))
-        while (k < s.size() && isIdentChar(s[k]) && s[k] != '$') ++k;
-    quote = at(s, k) == '$';
-    if (!quote) {
-        for (k = i + 1; k < s.size() && isDigit(s[k]);) ++k;
-        return k;
-    }
-    const std::string_view delimiter = s.substr(i, k + 1 - i);
-    size_t close = s.find(delimiter, k + 1);
-    return close == npos ? npos : close + delimiter.size();
-}
-
-enum class Token { Word, Number, String, QuotedIdentifier, Dollar, DollarQuote, Other };
-
-// One token that is not whitespace or a comment; `end` is npos when it is cut off.
-Token nextToken(std::string_view s, size_t i, size_t& end) {
-    const char c = s[i];
-    if (isIdentStart(c)) {
-        size_t k = i + 1;
-        while (k < s.size() && isIdentChar(s[k])) ++k;
-        // E'...' only when the E is a token by itself: nameE'x' is an identifier and a string.
-        if (at(s, k) == '\'' && k == i + 1 && (c == 'E' || c == 'e')) {
-            end = endOfString(s, k, true);
-            return Token::String;
-        }
-        end = k;
-        return Token::Word;
-    }
-    if (isDigit(c)) {  // numbers, and 1e5-style forms: never the start of an E'' string
-        size_t k = i + 1;
-        while (k < s.size() && (isIdentChar(s[k]) || s[k] == '.')) ++k;
-        end = k;
-        return Token::Number;
-    }
-    if (c == '\'') {
-        end = endOfString(s, i, false);
-        return Token::String;
-    }
-    if (c == '"') {
-        end = endOfQuotedIdentifier(s, i);
-        return Token::QuotedIdentifier;
-    }
-    if (c == '$') {
-        bool quote = false;
-        end = endOfDollar(s, i, quote);
-        return quote ? Token::DollarQuote : Token::Dollar;
-    }
-    end = i + 1;  // operators, parentheses, commas, semicolons
-    return Token::Other;
-}
-
-const char* cutOffReason(Token token) {
+const char* cutOffReason(SqlTokenKind token) {
     switch (token) {
-        case Token::QuotedIdentifier:
+        case SqlTokenKind::QuotedIdentifier:
+        case SqlTokenKind::UnicodeIdentifier:
             return "unterminated quoted identifier";
-        case Token::DollarQuote:
+        case SqlTokenKind::DollarString:
             return "unterminated dollar-quoted string";
         default:
             return "unterminated quoted string";
     }
+}
+
+bool isNameToken(SqlTokenKind k) {
+    return k == SqlTokenKind::Word || k == SqlTokenKind::QuotedIdentifier;
 }
 
 // One pass over the script, counting lines.
@@ -197,7 +74,7 @@ class Scanner {
             if (c == '(') ++depth_;
             if (c == ')' && depth_ > 0) --depth_;
             size_t end = npos;
-            Token token = nextToken(s_, i, end);
+            SqlTokenKind token = scanToken(s_, i, end);
             if (end == npos) return finish(std::move(out), cutOffReason(token));
             i = advance(i, end);
         }
@@ -266,24 +143,29 @@ class TokenWalk {
         if ((s_[pos_] == '-' && at(s_, pos_ + 1) == '-') || (s_[pos_] == '/' && at(s_, pos_ + 1) == '*'))
             return Bad;
         start_ = pos_;
-        token_ = nextToken(s_, pos_, end_);
+        token_ = scanToken(s_, pos_, end_);
         if (end_ == npos) return Bad;
         pos_ = end_;
         return Next;
     }
     bool isWord(const char* upper) const {
-        return token_ == Token::Word && sameWord(s_.substr(start_, end_ - start_), upper);
+        return token_ == SqlTokenKind::Word && sameWord(s_.substr(start_, end_ - start_), upper);
     }
-    bool isName() const { return token_ == Token::Word || token_ == Token::QuotedIdentifier; }
-    bool is(char c) const { return token_ == Token::Other && s_[start_] == c; }
-    Token token() const { return token_; }
+    bool isName() const { return isNameToken(token_); }
+    // A one-character operator or punctuation mark.
+    bool is(char c) const {
+        return (token_ == SqlTokenKind::Punct || token_ == SqlTokenKind::Operator) && end_ == start_ + 1 &&
+               s_[start_] == c;
+    }
+    bool isCast() const { return token_ == SqlTokenKind::Punct && end_ == start_ + 2 && s_[start_] == ':'; }
+    SqlTokenKind token() const { return token_; }
     size_t start() const { return start_; }
     size_t end() const { return end_; }
 
   private:
     std::string_view s_;
     size_t pos_ = 0, start_ = 0, end_ = 0;
-    Token token_ = Token::Other;
+    SqlTokenKind token_ = SqlTokenKind::Punct;
 };
 
 }  // namespace
@@ -319,22 +201,21 @@ std::optional<InsertValuesParts> insertValuesParts(std::string_view statementTex
         if (rowsStart == std::string_view::npos) rowsStart = walk.start();
         // Constants only: literals, numbers, NULL/TRUE/FALSE/DEFAULT, operators and ::casts. A
         // function call or subquery could read what an earlier row of a merged INSERT wrote.
-        bool colon = false, typeName = false;
+        bool typeName = false;  // just after "::": the words that follow name a type
         for (int depth = 1; depth > 0;) {
-            if (walk.next() != Step::Next || walk.is(';') || walk.token() == Token::Dollar)
+            if (walk.next() != Step::Next || walk.is(';') || walk.token() == SqlTokenKind::Parameter)
                 return std::nullopt;
-            if (walk.token() == Token::QuotedIdentifier) {  // only as a type name: "x"(1) is a call
+            if (walk.token() == SqlTokenKind::QuotedIdentifier) {  // only as a type name: "x"(1) is a call
                 if (!typeName) return std::nullopt;
                 continue;
             }
-            if (walk.token() == Token::Word) {
+            if (walk.token() == SqlTokenKind::Word) {
                 if (!typeName && !walk.isWord("NULL") && !walk.isWord("TRUE") && !walk.isWord("FALSE") &&
                     !walk.isWord("DEFAULT"))
                     return std::nullopt;
                 continue;  // "timestamp with time zone": every word of the type name
             }
-            typeName = colon && walk.is(':');
-            colon = walk.is(':') && !typeName;
+            typeName = walk.isCast();
             if (walk.is('(')) ++depth;
             if (walk.is(')')) --depth;
         }
@@ -385,13 +266,15 @@ std::optional<std::vector<std::vector<SqlConstant>>> insertRowConstants(std::str
             if (walk.next() != Step::Next) return std::nullopt;
             if (walk.is('-')) {
                 item.negative = true;
-                if (walk.next() != Step::Next || walk.token() != Token::Number) return std::nullopt;
+                if (walk.next() != Step::Next || walk.token() != SqlTokenKind::Number) return std::nullopt;
             }
             item.text = tokenText();
-            if (walk.token() == Token::Number)
+            if (walk.token() == SqlTokenKind::Number)
                 item.kind = Kind::Number;
-            else if (walk.token() == Token::String)
-                item.kind = item.text.front() == '\'' ? Kind::String : Kind::EscapeString;
+            else if (walk.token() == SqlTokenKind::String)
+                item.kind = Kind::String;
+            else if (walk.token() == SqlTokenKind::EscapeString)
+                item.kind = Kind::EscapeString;
             else if (walk.isWord("NULL"))
                 item.kind = Kind::Null;
             else if (walk.isWord("TRUE"))
@@ -401,8 +284,7 @@ std::optional<std::vector<std::vector<SqlConstant>>> insertRowConstants(std::str
             else
                 return std::nullopt;
             if (walk.next() != Step::Next) return std::nullopt;
-            if (walk.is(':')) {  // "::" and a type name of words, quoted names and dots
-                if (walk.next() != Step::Next || !walk.is(':')) return std::nullopt;
+            if (walk.isCast()) {  // "::" and a type name of words, quoted names and dots
                 size_t from = std::string_view::npos, to = 0;
                 Step step;
                 while ((step = walk.next()) == Step::Next && (walk.isName() || walk.is('.'))) {

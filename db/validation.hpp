@@ -75,7 +75,7 @@ struct SpooledDataset {
 struct SpooledRun {
     std::string runId;
     std::optional<std::string> datasetId;    // a literal uuid
-    std::optional<std::string> datasetSlug;  // from questdb_tag = '...' or fn_placeholder_dataset_uuid('...')
+    std::optional<std::string> datasetSlug;  // not set by scanSpool (a dataset named by an expression is refused)
     std::string measurement;
     int line = 0;
 };
@@ -87,13 +87,13 @@ struct SpoolScan {
     std::vector<SpooledDataset> datasets;
     std::vector<SpooledRun> runs;
     std::vector<SpooledSimulation> simulations;
-    int statements = 0;                 // every statement, ours or not
-    std::vector<std::string> problems;  // INSERTs into our tables that could not be read, with line
+    int statements = 0;                 // every statement
+    int refused = 0;                    // statements replay-spool would quarantine unsent
+    std::vector<std::string> problems;  // refused statements and unreadable INSERTs, with their line
 };
 
-// Reads the INSERT INTO [public.]indicator_datasets / walkforward_runs / simulation_runs statements
-// (E'..' and '..' literals, ::casts, NULL, nested expressions, comments); other statements are
-// counted and skipped. Pure: no database.
+// Judges every statement as replay-spool does (db/spool_grammar.hpp) and reads what the accepted
+// INSERTs into indicator_datasets / walkforward_runs / simulation_runs reference. Pure: no database.
 SpoolScan scanSpool(std::string_view text);
 
 // Datasets the spooled rows reference that PostgreSQL lacks (with the backfill-dataset command),

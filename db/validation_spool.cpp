@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "db/spool_grammar.hpp"
 #include "db/sql_splitter.hpp"
 #include "db/stage1_queries.hpp"
 #include "db/validation.hpp"
@@ -13,289 +14,43 @@ namespace db {
 
 namespace {
 
-enum class Tok { Word, String, Number, Punct };
-
-struct Token {
-    Tok kind;
-    std::string text;  // words lower-cased unless quoted; strings decoded
-    int line;
-};
-
-// Tokens of one statement (db/sql_splitter.hpp finds the statements, as replay-spool does). Knows
-// enough SQL to read literals, quoted identifiers, dollar-quoted bodies and comments.
-class SqlTokenizer {
-  public:
-    SqlTokenizer(std::string_view text, int firstLine) : s_(text), line_(firstLine) {}
-
-    std::vector<Token> tokens() {
-        std::vector<Token> out;
-        while (skipSpaceAndComments(), pos_ < s_.size()) {
-            Token t = next();
-            if (t.kind == Tok::Punct && t.text == ";") break;
-            out.push_back(std::move(t));
-        }
-        return out;
-    }
-
-  private:
-    char peek(size_t ahead = 0) const { return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0'; }
-    void advance() {
-        if (s_[pos_] == '\n') ++line_;
-        ++pos_;
-    }
-
-    void skipSpaceAndComments() {
-        while (pos_ < s_.size()) {
-            if (std::isspace(static_cast<unsigned char>(peek()))) {
-                advance();
-            } else if (peek() == '-' && peek(1) == '-') {
-                while (pos_ < s_.size() && peek() != '\n') advance();
-            } else if (peek() == '/' && peek(1) == '*') {
-                advance(), advance();
-                while (pos_ < s_.size() && !(peek() == '*' && peek(1) == '/')) advance();
-                if (pos_ < s_.size()) advance(), advance();
-            } else {
-                return;
-            }
-        }
-    }
-
-    // 'text' with '' doubling; with `escapes` (E'...') backslash sequences too.
-    std::string quoted(bool escapes) {
-        std::string value;
-        advance();  // opening quote
-        while (pos_ < s_.size()) {
-            char c = peek();
-            if (c == '\'' && peek(1) == '\'') {
-                value += '\'';
-                advance(), advance();
-            } else if (c == '\'') {
-                advance();
-                return value;
-            } else if (escapes && c == '\\' && pos_ + 1 < s_.size()) {
-                advance();
-                char e = peek();
-                value += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
-                advance();
-            } else {
-                value += c;
-                advance();
-            }
-        }
-        return value;  // unterminated: the statement will not parse as an INSERT of ours
-    }
-
-    Token next() {
-        const int line = line_;
-        char c = peek();
-        if ((c == 'E' || c == 'e') && peek(1) == '\'') {
-            advance();
-            return {Tok::String, quoted(true), line};
-        }
-        if (c == '\'') return {Tok::String, quoted(false), line};
-        if (c == '"') {
-            std::string name;
-            advance();
-            while (pos_ < s_.size() && !(peek() == '"' && peek(1) != '"')) {
-                if (peek() == '"') advance();
-                name += peek();
-                advance();
-            }
-            if (pos_ < s_.size()) advance();
-            return {Tok::Word, name, line};
-        }
-        if (c == '$') {
-            size_t end = s_.find('$', pos_ + 1);
-            std::string_view tag = end == std::string_view::npos ? "" : s_.substr(pos_, end - pos_ + 1);
-            bool isTag = !tag.empty() && std::all_of(tag.begin() + 1, tag.end() - 1, [](char ch) {
-                return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
-            });
-            if (isTag) {
-                size_t close = s_.find(tag, end + 1);
-                size_t stop = close == std::string_view::npos ? s_.size() : close + tag.size();
-                std::string body(
-                    s_.substr(end + 1, (close == std::string_view::npos ? s_.size() : close) - end - 1));
-                while (pos_ < stop) advance();
-                return {Tok::String, body, line};
-            }
-        }
-        if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-            std::string word;
-            while (pos_ < s_.size() &&
-                   (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_' || peek() == '$')) {
-                word += static_cast<char>(std::tolower(static_cast<unsigned char>(peek())));
-                advance();
-            }
-            return {Tok::Word, word, line};
-        }
-        if (std::isdigit(static_cast<unsigned char>(c))) {
-            std::string number;
-            while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '.')) {
-                number += peek();
-                advance();
-            }
-            return {Tok::Number, number, line};
-        }
-        if (c == ':' && peek(1) == ':') {
-            advance(), advance();
-            return {Tok::Punct, "::", line};
-        }
-        advance();
-        return {Tok::Punct, std::string(1, c), line};
-    }
-
-    std::string_view s_;
-    size_t pos_ = 0;
-    int line_;
-};
-
-// One VALUES item: a literal (optionally cast), NULL, or any other expression kept as tokens.
-struct Value {
-    std::optional<std::string> literal;
-    bool null = false;
-    std::vector<Token> expression;
-};
-
-bool isPunct(const Token& t, const char* p) {
-    return t.kind == Tok::Punct && t.text == p;
-}
-bool isWord(const Token& t, const char* w) {
-    return t.kind == Tok::Word && t.text == w;
-}
-
-Value toValue(std::vector<Token> tokens) {
-    Value v;
-    bool simpleCast = tokens.size() >= 1 &&
-                      (tokens.size() == 1 ||
-                       (tokens.size() == 3 && isPunct(tokens[1], "::") && tokens[2].kind == Tok::Word));
-    if (simpleCast && (tokens[0].kind == Tok::String || tokens[0].kind == Tok::Number))
-        v.literal = tokens[0].text;
-    else if (tokens.size() == 1 && isWord(tokens[0], "null"))
-        v.null = true;
-    else
-        v.expression = std::move(tokens);
-    return v;
-}
-
-// The slug an expression names: (SELECT ... WHERE questdb_tag = 'slug') or
-// fn_placeholder_dataset_uuid('slug').
-std::optional<std::string> slugIn(const std::vector<Token>& e) {
-    for (size_t i = 0; i + 2 < e.size(); ++i) {
-        if (isWord(e[i], "questdb_tag") && isPunct(e[i + 1], "=") && e[i + 2].kind == Tok::String)
-            return e[i + 2].text;
-        if (isWord(e[i], "fn_placeholder_dataset_uuid") && isPunct(e[i + 1], "(") &&
-            e[i + 2].kind == Tok::String)
-            return e[i + 2].text;
-    }
-    return std::nullopt;
-}
-
-struct Insert {
-    std::string table;
-    std::vector<std::string> columns;
-    std::vector<std::vector<Value>> rows;
-};
-
-const std::set<std::string> kOurTables = {"indicator_datasets", "walkforward_runs", "simulation_runs"};
-
-// nullopt when the statement is not an INSERT into one of our tables; throws std::runtime_error
-// (the reason) when it is one but cannot be read.
-std::optional<Insert> parseInsert(const std::vector<Token>& t) {
-    size_t i = 0;
-    auto at = [&](size_t k) -> const Token* { return k < t.size() ? &t[k] : nullptr; };
-    if (!at(1) || !isWord(t[0], "insert") || !isWord(t[1], "into")) return std::nullopt;
-    i = 2;
-    if (!at(i) || t[i].kind != Tok::Word) return std::nullopt;
-    std::string name = t[i++].text;
-    if (at(i + 1) && isPunct(t[i], ".") && t[i + 1].kind == Tok::Word) {
-        if (name != "public") return std::nullopt;
-        name = t[i + 1].text;
-        i += 2;
-    }
-    if (!kOurTables.count(name)) return std::nullopt;
-    Insert insert;
-    insert.table = name;
-    auto fail = [&](const std::string& why) -> std::optional<Insert> {
-        throw std::runtime_error("INSERT INTO " + name + ": " + why);
-    };
-    if (!at(i) || !isPunct(t[i], "(")) return fail("no column list");
-    for (++i; at(i) && !isPunct(t[i], ")"); ++i) {
-        if (t[i].kind == Tok::Word)
-            insert.columns.push_back(t[i].text);
-        else if (!isPunct(t[i], ","))
-            return fail("unexpected '" + t[i].text + "' in the column list");
-    }
-    if (!at(i) || !at(i + 1) || !isWord(t[i + 1], "values")) return fail("no VALUES list");
-    i += 2;
-    while (at(i) && isPunct(t[i], "(")) {
-        std::vector<Value> row;
-        std::vector<Token> item;
-        int depth = 0;
-        for (++i; at(i); ++i) {
-            if (depth == 0 && (isPunct(t[i], ",") || isPunct(t[i], ")"))) {
-                row.push_back(toValue(std::move(item)));
-                item.clear();
-                if (isPunct(t[i], ")")) break;
-                continue;
-            }
-            if (isPunct(t[i], "(")) ++depth;
-            if (isPunct(t[i], ")")) --depth;
-            item.push_back(t[i]);
-        }
-        if (!at(i)) return fail("unterminated VALUES row");
-        if (row.size() != insert.columns.size())
-            return fail(std::to_string(insert.columns.size()) + " columns but " + std::to_string(row.size()) +
-                        " values");
-        insert.rows.push_back(std::move(row));
-        ++i;
-        if (at(i) && isPunct(t[i], ",")) ++i;
-    }
-    if (insert.rows.empty()) return fail("no VALUES row");
-    return insert;
-}
-
-const Value* column(const Insert& insert, const std::vector<Value>& row, const char* name) {
+const SpoolValue* column(const SpoolInsert& insert, const std::vector<SpoolValue>& row, const char* name) {
     for (size_t k = 0; k < insert.columns.size(); ++k)
         if (insert.columns[k] == name) return &row[k];
     return nullptr;
 }
 
-void record(SpoolScan& scan, const Insert& insert, int line) {
+// What the accepted INSERTs reference (walkforward_folds are not checked here).
+void record(SpoolScan& scan, const SpoolInsert& insert, int line) {
     for (const auto& row : insert.rows) {
         auto literal = [&](const char* name) -> std::string {
-            const Value* v = column(insert, row, name);
-            if (!v || !v->literal)
-                throw std::runtime_error(std::string(name) + " is missing or not a literal");
-            return *v->literal;
+            const SpoolValue* v = column(insert, row, name);
+            std::optional<std::string> text = v ? spoolValueText(*v) : std::nullopt;
+            if (!text) throw std::runtime_error(std::string(name) + " is missing or not a literal");
+            return *text;
+        };
+        auto optionalLiteral = [&](const char* name) -> std::optional<std::string> {
+            const SpoolValue* v = column(insert, row, name);
+            return v ? spoolValueText(*v) : std::nullopt;
         };
         if (insert.table == "indicator_datasets") {
             SpooledDataset d;
             d.slug = literal("questdb_tag");
-            const Value* id = column(insert, row, "dataset_id");
-            if (id && id->literal) d.datasetId = asciiLower(*id->literal);
+            if (auto id = optionalLiteral("dataset_id")) d.datasetId = asciiLower(*id);
             d.line = line;
             scan.datasets.push_back(d);
         } else if (insert.table == "walkforward_runs") {
             SpooledRun r;
             r.runId = asciiLower(literal("run_id"));
-            const Value* dataset = column(insert, row, "dataset_id");
-            if (!dataset || dataset->null) throw std::runtime_error("dataset_id is missing");
-            if (dataset->literal)
-                r.datasetId = asciiLower(*dataset->literal);
-            else
-                r.datasetSlug = slugIn(dataset->expression);
-            if (!r.datasetId && !r.datasetSlug)
-                throw std::runtime_error("dataset_id names no uuid and no slug");
-            const Value* m = column(insert, row, "prediction_measurement");
-            if (m && m->literal) r.measurement = *m->literal;
+            r.datasetId = asciiLower(literal("dataset_id"));
+            r.measurement = optionalLiteral("prediction_measurement").value_or("");
             r.line = line;
             scan.runs.push_back(r);
-        } else {
+        } else if (insert.table == "simulation_runs") {
             SpooledSimulation s;
             s.simulationId = asciiLower(literal("simulation_id"));
             s.runId = asciiLower(literal("run_id"));
-            const Value* ns = column(insert, row, "questdb_namespace");
-            if (ns && ns->literal) s.namespaceName = *ns->literal;
+            s.namespaceName = optionalLiteral("questdb_namespace").value_or("");
             s.line = line;
             scan.simulations.push_back(s);
         }
@@ -448,17 +203,19 @@ SpoolScan scanSpool(std::string_view text) {
     SqlSplit split = splitSqlStatements(text);
     for (const auto& statement : split.statements) {
         ++scan.statements;
+        // The verdict replay-spool reaches (db/spool_grammar.hpp), without running anything.
+        const SpoolVerdict verdict = judgeSpoolStatement(statement.text);
+        if (!verdict.accepted()) {
+            ++scan.refused;
+            scan.problems.push_back("line " + std::to_string(statement.line) +
+                                    ": refused, replay-spool quarantines it without sending it: " + verdict.refusal);
+            continue;
+        }
         try {
-            auto tokens = SqlTokenizer(statement.text, statement.line).tokens();
-            if (auto insert = parseInsert(tokens)) {
-                try {
-                    record(scan, *insert, statement.line);
-                } catch (const std::runtime_error& e) {
-                    throw std::runtime_error("INSERT INTO " + insert->table + ": " + e.what());
-                }
-            }
+            record(scan, *verdict.insert, statement.line);
         } catch (const std::runtime_error& e) {
-            scan.problems.push_back("line " + std::to_string(statement.line) + ": " + e.what());
+            scan.problems.push_back("line " + std::to_string(statement.line) + ": INSERT INTO " +
+                                    verdict.insert->table + ": " + e.what());
         }
     }
     // A writer cut off mid-statement: replay-spool will not run it either.
@@ -477,11 +234,17 @@ std::vector<CheckResult> checkSpoolReferences(Connection& conn, const SpoolScan&
         std::to_string(scan.statements) + " statement(s): " + std::to_string(scan.datasets.size()) +
         " dataset, " + std::to_string(scan.runs.size()) + " run and " +
         std::to_string(scan.simulations.size()) + " simulation row(s) read" +
-        (scan.problems.empty() ? "" : ", " + std::to_string(scan.problems.size()) + " unreadable");
+        (scan.refused ? ", " + std::to_string(scan.refused) + " refused (replay-spool quarantines them unsent)"
+                      : std::string()) +
+        (scan.problems.size() > static_cast<size_t>(scan.refused)
+             ? ", " + std::to_string(scan.problems.size() - static_cast<size_t>(scan.refused)) + " unreadable"
+             : std::string());
     for (const auto& p : scan.problems) out[0].addRow(p, o.maxRows);
     if (!out[0].ok)
         out[0].fix =
-            "Look at the listed lines: the replay will stop there too. Fix or remove the statement by hand.";
+            "Look at the listed lines: replay-spool sets refused statements aside in <spool>.quarantine.sql "
+            "without sending them, and the others fail there too. A refused statement is not something a "
+            "desktop writes: find who wrote it before fixing or removing it by hand.";
     auto guarded = [&](CheckResult& c, const char* name, auto check) {
         stopIfCancelled(o);
         c.name = name;

@@ -189,11 +189,15 @@ TEST_CASE(
                "hyperparameters, walk_config, serialized_config) VALUES (" +
                app::sqlLiteral(id) + "::uuid, " + datasetSql + ", E'm', E'[]', E'{}', E'{}', E'cfg');";
     };
-    app::appendToSpool(
-        spool,
-        run("eeeeeeee-0000-4000-8000-000000000001",
-            "(SELECT dataset_id FROM public.indicator_datasets WHERE questdb_tag = E'ada_2024_1d')"),
-        "by slug");
+    // A placeholder the desktop queued, and a run on it.
+    auto adaPreview = app::previewPlaceholder("ada_2024_1d", "", "");
+    REQUIRE(adaPreview.preview);
+    app::appendToSpool(spool, app::placeholderInsertStatement(*adaPreview.preview, "2026-11-26T12:00:00Z"),
+                       "dataset");
+    app::appendToSpool(spool,
+                       run("eeeeeeee-0000-4000-8000-000000000001",
+                           app::sqlLiteral(app::placeholderDatasetUuid("ada_2024_1d")) + "::uuid"),
+                       "a run on it");
     auto sol = app::previewPlaceholder("sol_2025_4h", "", "");
     REQUIRE(sol.preview);
     app::appendToSpool(spool, app::placeholderInsertStatement(*sol.preview, "2026-11-26T12:00:00Z"),
@@ -211,7 +215,7 @@ TEST_CASE(
     for (const auto& f : h.wb.state().checks.fixes)
         if (f.slug == "ada_2024_1d") ada = f;
     REQUIRE(ada);
-    CHECK(ada->datasetId.empty());  // named by slug only: the derived id serves
+    CHECK(ada->datasetId == app::placeholderDatasetUuid("ada_2024_1d"));  // as the spooled INSERT names it
     CHECK(ada->slugKnown);
 
     h.wb.backfillFix(*ada);

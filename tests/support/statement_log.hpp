@@ -8,7 +8,7 @@
 // counting rows afterwards only shows the damage a statement did, not that it ran. A private
 // cluster (tests/support/cluster_tweaks.hpp) keeps the settings and the log away from the tests
 // that share the CTest cluster, and %d / %a in log_line_prefix tell the database and the
-// application_name of every line. Parameter values are not logged (log_parameter_max_length = 0):
+// application_name of every line (which may hold spaces: "stage1ctl replay-spool"). Parameter values are not logged (log_parameter_max_length = 0):
 // a 10 MB value would flood the log, and the point is that values never become statement text.
 #pragma once
 
@@ -89,7 +89,7 @@ class StatementLoggingCluster {
     std::vector<LoggedStatement> statementsSince(size_t mark) const {
         const std::string log = readFile(logPath());
         static const std::regex head(
-            R"(\[(\d+)\] db=(\S*) app=(\S*): LOG:  (?:statement|execute [^:]*): (.*))");
+            R"(\[(\d+)\] db=(\S*) app=(.*?): LOG:  (?:statement|execute [^:]*): (.*))");
         std::vector<LoggedStatement> out;
         bool inOurs = false;
         size_t start = std::min(mark, log.size());

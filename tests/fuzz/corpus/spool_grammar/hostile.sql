@@ -1,0 +1,1 @@
+WITH x AS (DELETE FROM t RETURNING *) INSERT INTO walkforward_runs SELECT * FROM x; DO $$ BEGIN END $$; INSERT INTO stage1_spool_ledger VALUES (1); INSERT INTO walkforward_runs (a) VALUES (U&'\0041', B'1', 0x1F, $1, 'x'::regclass, 'y'::varchar(2));

@@ -1,0 +1,1 @@
+INSERT INTO public.indicator_datasets (dataset_id, symbol, granularity, source, questdb_tag, row_count, first_bar_ts, last_bar_ts) VALUES (E'44744a70-d595-8a7e-90ab-1d7c7795b1f2'::uuid, E'BTC', E'unknown', E'laptop_imgui', E'btc_2025_4h', 0, E'2026-11-26T12:00:00Z'::timestamptz, E'2026-11-26T12:00:00Z'::timestamptz);
