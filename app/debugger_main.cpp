@@ -6,12 +6,12 @@
 #include <filesystem>
 #include <iostream>
 
-#include "app/cli_args.hpp"
-#include "app/ssh_tunnel.hpp"
-#include "app/connection_settings.hpp"
-#include "app/profiles.hpp"
-#include "app/workbench.hpp"
-#include "db/mailbox.hpp"
+#include "app/cli/cli_args.hpp"
+#include "app/connect/ssh_tunnel.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "app/connect/profiles.hpp"
+#include "app/workbench/workbench.hpp"
+#include "db/pg/mailbox.hpp"
 #include "stage1_version.hpp"
 #include "ui/app_window.hpp"
 #include "ui/ui_context.hpp"

@@ -3,9 +3,9 @@
 
 #include <iostream>
 
-#include "app/ctl_commands.hpp"
-#include "app/interrupt.hpp"
-#include "app/password_prompt.hpp"
+#include "app/cli/ctl_commands.hpp"
+#include "app/cli/interrupt.hpp"
+#include "app/connect/password_prompt.hpp"
 
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "app/cli_args.hpp"
-#include "app/connection_settings.hpp"
-#include "db/pg.hpp"
+#include "app/cli/cli_args.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "db/pg/pg.hpp"
 
 namespace {
 

@@ -19,13 +19,13 @@
 #include <string>
 #include <vector>
 
-#include "app/cli_args.hpp"
-#include "app/connection_settings.hpp"
-#include "app/spool.hpp"
-#include "db/migration_catalog.hpp"
-#include "db/migrator.hpp"
-#include "db/pg.hpp"
-#include "db/spool_replay.hpp"
+#include "app/cli/cli_args.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "app/ops/spool.hpp"
+#include "db/schema/migration_catalog.hpp"
+#include "db/schema/migrator.hpp"
+#include "db/pg/pg.hpp"
+#include "db/spool/spool_replay.hpp"
 
 extern char** environ;
 

@@ -22,11 +22,11 @@
 
 #include <imgui.h>
 
-#include "app/cli_args.hpp"
-#include "app/connection_settings.hpp"
-#include "app/workbench.hpp"
-#include "db/mailbox.hpp"
-#include "db/pg.hpp"
+#include "app/cli/cli_args.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "app/workbench/workbench.hpp"
+#include "db/pg/mailbox.hpp"
+#include "db/pg/pg.hpp"
 #include "ui/app_window.hpp"
 #include "ui/test_driver.hpp"
 #include "ui/ui_context.hpp"

@@ -11,7 +11,7 @@
 // Both splits drag; their sizes and what is collapsed persist in the ImGui ini file.
 #pragma once
 
-#include "app/workbench.hpp"
+#include "app/workbench/workbench.hpp"
 #include "ui/ui_context.hpp"
 
 namespace ui {

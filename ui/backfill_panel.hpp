@@ -2,7 +2,7 @@
 // types, sent only on "Backfill" and only when the preview has no problem.
 #pragma once
 
-#include "app/workbench.hpp"
+#include "app/workbench/workbench.hpp"
 #include "ui/ui_context.hpp"
 
 namespace ui {

@@ -4,7 +4,7 @@
 // checks run again.
 #pragma once
 
-#include "app/workbench.hpp"
+#include "app/workbench/workbench.hpp"
 #include "ui/ui_context.hpp"
 
 namespace ui {

@@ -2,7 +2,7 @@
 // (app::diagnose worked it out from libpq's text). Drawn inline where the request came from.
 #pragma once
 
-#include "app/diagnosis.hpp"
+#include "app/connect/diagnosis.hpp"
 #include "ui/ui_context.hpp"
 
 namespace ui {

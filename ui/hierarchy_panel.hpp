@@ -6,7 +6,7 @@
 
 #include <imgui.h>
 
-#include "app/workbench.hpp"
+#include "app/workbench/workbench.hpp"
 #include "ui/ui_context.hpp"
 
 namespace ui {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "app/workbench.hpp"
+#include "app/workbench/workbench.hpp"
 #include "ui/ui_context.hpp"
 
 namespace ui {

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "app/workbench_state.hpp"
+#include "app/workbench/workbench_state.hpp"
 #include "ui/ui_context.hpp"
 
 namespace ui {

@@ -2,7 +2,7 @@
 // or what it holds, how it differs from the selected run's, and which stored runs have it.
 #pragma once
 
-#include "app/workbench.hpp"
+#include "app/workbench/workbench.hpp"
 #include "ui/ui_context.hpp"
 
 namespace ui {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "app/workbench.hpp"
+#include "app/workbench/workbench.hpp"
 #include "ui/ui_context.hpp"
 
 namespace ui {

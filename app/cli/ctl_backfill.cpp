@@ -1,8 +1,8 @@
 // stage1ctl backfill-dataset: a placeholder dataset for a slug seen in the logs / QuestDB.
 #include <nlohmann/json.hpp>
 
-#include "app/ctl_commands.hpp"
-#include "db/stage1_queries.hpp"
+#include "app/cli/ctl_commands.hpp"
+#include "db/browse/stage1_queries.hpp"
 
 namespace app {
 

@@ -1,10 +1,10 @@
-// stage1ctl backup / restore-check (app/backup.hpp does the work).
+// stage1ctl backup / restore-check (app/ops/backup.hpp does the work).
 // Exit 0 done and verified, 1 failed (dump, verification, disk, tools), 2 usage, 3 cannot connect.
 #include <nlohmann/json.hpp>
 
-#include "app/backup.hpp"
-#include "app/ctl_commands.hpp"
-#include "app/pg_tools.hpp"
+#include "app/ops/backup.hpp"
+#include "app/cli/ctl_commands.hpp"
+#include "app/ops/pg_tools.hpp"
 
 namespace app {
 
@@ -19,7 +19,7 @@ const OptionSpec kPgBin{
 
 // What pg_dump / pg_restore connect with: the resolved settings, corrected by what the live
 // connection actually used (the managed tunnel's port, a password typed at the prompt). They reach
-// the programs through their environment only (app/pg_tools.hpp).
+// the programs through their environment only (app/ops/pg_tools.hpp).
 BackupTarget backupTarget(const ParsedArgs& args, CtlIo& io, db::Connection& conn) {
     BackupTarget target;
     target.params = resolveForCommand(args, io).connectParams();

@@ -3,8 +3,8 @@
 
 #include <cstdio>
 
-#include "app/ctl_commands.hpp"
-#include "db/stage1_queries.hpp"
+#include "app/cli/ctl_commands.hpp"
+#include "db/browse/stage1_queries.hpp"
 
 namespace app {
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "app/cli_args.hpp"
-#include "app/connection_settings.hpp"
-#include "db/migration_catalog.hpp"
-#include "db/pg.hpp"
+#include "app/cli/cli_args.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "db/schema/migration_catalog.hpp"
+#include "db/pg/pg.hpp"
 
 namespace app {
 

@@ -3,9 +3,9 @@
 
 #include <iterator>
 
-#include "app/ctl_commands.hpp"
-#include "app/run_config.hpp"
-#include "db/stage1_queries.hpp"
+#include "app/cli/ctl_commands.hpp"
+#include "app/runconfig/run_config.hpp"
+#include "db/browse/stage1_queries.hpp"
 
 namespace app {
 

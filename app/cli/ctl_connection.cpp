@@ -1,11 +1,11 @@
 // How every stage1ctl command finds and reaches the server.
 #include <nlohmann/json.hpp>
 
-#include "app/connect_failure.hpp"
-#include "app/ctl_commands.hpp"
-#include "app/interrupt.hpp"
-#include "app/profiles.hpp"
-#include "app/ssh_tunnel.hpp"
+#include "app/connect/connect_failure.hpp"
+#include "app/cli/ctl_commands.hpp"
+#include "app/cli/interrupt.hpp"
+#include "app/connect/profiles.hpp"
+#include "app/connect/ssh_tunnel.hpp"
 
 namespace app {
 

@@ -3,8 +3,8 @@
 
 #include <chrono>
 
-#include "app/ctl_commands.hpp"
-#include "db/demo_seed.hpp"
+#include "app/cli/ctl_commands.hpp"
+#include "db/schema/demo_seed.hpp"
 
 namespace app {
 

@@ -1,13 +1,13 @@
-// stage1ctl doctor: prints the doctor's steps (app/doctor.cpp) and its diagnosis.
+// stage1ctl doctor: prints the doctor's steps (app/connect/doctor.cpp) and its diagnosis.
 // Exit 0 all ok, 3 a connection step failed, 1 the server is unsupported or the schema check
 // failed, 2 usage.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
 
-#include "app/connect_failure.hpp"
-#include "app/ctl_commands.hpp"
-#include "app/doctor.hpp"
+#include "app/connect/connect_failure.hpp"
+#include "app/cli/ctl_commands.hpp"
+#include "app/connect/doctor.hpp"
 
 namespace app {
 

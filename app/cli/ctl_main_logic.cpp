@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "app/connect_failure.hpp"
-#include "app/ctl_commands.hpp"
+#include "app/connect/connect_failure.hpp"
+#include "app/cli/ctl_commands.hpp"
 #include "stage1_version.hpp"
 
 namespace app {

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include "app/ctl_commands.hpp"
-#include "db/migrator.hpp"
+#include "app/cli/ctl_commands.hpp"
+#include "db/schema/migrator.hpp"
 
 namespace app {
 

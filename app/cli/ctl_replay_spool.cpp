@@ -1,11 +1,11 @@
-// stage1ctl replay-spool <file>: the nightly replay of the desktops' offline spool (db/spool_replay.hpp).
+// stage1ctl replay-spool <file>: the nightly replay of the desktops' offline spool (db/spool/spool_replay.hpp).
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
 
-#include "app/ctl_commands.hpp"
-#include "db/spool_replay.hpp"
+#include "app/cli/ctl_commands.hpp"
+#include "db/spool/spool_replay.hpp"
 
 namespace app {
 

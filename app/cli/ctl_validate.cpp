@@ -1,13 +1,13 @@
-// stage1ctl validate: the data checks of db/validation.hpp, as text or JSON.
+// stage1ctl validate: the data checks of db/checks/validation.hpp, as text or JSON.
 // Exit 0 every check passed, 1 one failed, 2 usage, 3 PostgreSQL or QuestDB could not be reached.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <memory>
 
-#include "app/ctl_commands.hpp"
-#include "app/data_checks.hpp"
-#include "db/validation.hpp"
+#include "app/cli/ctl_commands.hpp"
+#include "app/ops/data_checks.hpp"
+#include "db/checks/validation.hpp"
 
 namespace app {
 

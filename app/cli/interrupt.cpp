@@ -1,4 +1,4 @@
-#include "app/interrupt.hpp"
+#include "app/cli/interrupt.hpp"
 
 #include <atomic>
 #include <csignal>

@@ -1,4 +1,4 @@
-#include "app/connect_failure.hpp"
+#include "app/connect/connect_failure.hpp"
 
 namespace app {
 

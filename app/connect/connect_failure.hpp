@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "app/connection_settings.hpp"
-#include "app/diagnosis.hpp"
-#include "db/pg.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "app/connect/diagnosis.hpp"
+#include "db/pg/pg.hpp"
 
 namespace app {
 

@@ -1,4 +1,4 @@
-#include "app/connection_settings.hpp"
+#include "app/connect/connection_settings.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "db/pg.hpp"
+#include "db/pg/pg.hpp"
 
 namespace app {
 

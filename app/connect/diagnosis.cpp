@@ -1,5 +1,5 @@
-#include "app/diagnosis.hpp"
-#include "app/hba_line.hpp"
+#include "app/connect/diagnosis.hpp"
+#include "app/connect/hba_line.hpp"
 
 #include <arpa/inet.h>
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "app/hba_line.hpp"
-#include "db/pg.hpp"
+#include "app/connect/hba_line.hpp"
+#include "db/pg/pg.hpp"
 
 namespace app {
 
@@ -48,9 +48,9 @@ struct DiagnosisContext {
 // attempt that got furthest tells the real story, so a password failure beats the plaintext
 // retry's "no pg_hba.conf entry" line that follows it.
 Diagnosis diagnose(const db::DbError& error, const DiagnosisContext& context);
-// The managed SSH tunnel's failures (app/diagnosis_tunnel.cpp): ssh_auth_failed,
+// The managed SSH tunnel's failures (app/connect/diagnosis_tunnel.cpp): ssh_auth_failed,
 // ssh_host_key_changed, ssh_unreachable, tunnel_port_busy, tunnel_down. `kind` comes from
-// classifySshFailure (app/ssh_tunnel.hpp); sshOutput is what ssh printed.
+// classifySshFailure (app/connect/ssh_tunnel.hpp); sshOutput is what ssh printed.
 Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& message,
                                 const std::string& sshOutput, const DiagnosisContext& context);
 std::vector<std::string> allDiagnosisKinds();

@@ -1,6 +1,6 @@
 // The diagnosis table's rows for the managed SSH tunnel (see diagnosis.hpp).
-#include "app/connection_settings.hpp"
-#include "app/diagnosis.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "app/connect/diagnosis.hpp"
 
 namespace app {
 

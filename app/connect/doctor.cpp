@@ -1,15 +1,15 @@
-#include "app/doctor.hpp"
+#include "app/connect/doctor.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <memory>
 
-#include "app/connect_failure.hpp"
-#include "app/network_probe.hpp"
-#include "app/ssh_tunnel.hpp"
-#include "db/migration_catalog.hpp"
-#include "db/migrator.hpp"
-#include "db/schema_check.hpp"
+#include "app/connect/connect_failure.hpp"
+#include "app/connect/network_probe.hpp"
+#include "app/connect/ssh_tunnel.hpp"
+#include "db/schema/migration_catalog.hpp"
+#include "db/schema/migrator.hpp"
+#include "db/schema/schema_check.hpp"
 
 namespace app {
 

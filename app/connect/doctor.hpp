@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "app/connection_settings.hpp"
-#include "app/diagnosis.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "app/connect/diagnosis.hpp"
 
 namespace app {
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "app/hba_line.hpp"
+#include "app/connect/hba_line.hpp"
 
 namespace app {
 

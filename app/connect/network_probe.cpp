@@ -1,4 +1,4 @@
-#include "app/network_probe.hpp"
+#include "app/connect/network_probe.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

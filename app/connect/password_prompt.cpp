@@ -1,4 +1,4 @@
-#include "app/password_prompt.hpp"
+#include "app/connect/password_prompt.hpp"
 
 #include <fcntl.h>
 #include <termios.h>

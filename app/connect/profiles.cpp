@@ -1,4 +1,4 @@
-#include "app/profiles.hpp"
+#include "app/connect/profiles.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "app/connection_settings.hpp"
+#include "app/connect/connection_settings.hpp"
 
 namespace app {
 

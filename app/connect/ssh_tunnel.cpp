@@ -1,4 +1,4 @@
-#include "app/ssh_tunnel.hpp"
+#include "app/connect/ssh_tunnel.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

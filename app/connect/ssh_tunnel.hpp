@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "app/connection_settings.hpp"
+#include "app/connect/connection_settings.hpp"
 
 namespace app {
 

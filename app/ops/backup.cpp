@@ -1,4 +1,4 @@
-#include "app/backup.hpp"
+#include "app/ops/backup.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -16,8 +16,8 @@
 #include <sstream>
 #include <thread>
 
-#include "app/pg_tools.hpp"
-#include "app/spool.hpp"
+#include "app/ops/pg_tools.hpp"
+#include "app/ops/spool.hpp"
 
 namespace app {
 

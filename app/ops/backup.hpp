@@ -10,7 +10,7 @@
 //   3. writes the dump under a hidden temporary name, checks it (exit status, size, PGDMP header),
 //      writes <dump>.sha256 and <dump>.source.json, then renames it into place;
 //   4. verifies it (restoreCheck) and writes <dump>.verified;
-//   5. only then applies retention (app/backup_files.hpp).
+//   5. only then applies retention (app/ops/backup_files.hpp).
 #pragma once
 
 #include <filesystem>
@@ -20,10 +20,10 @@
 #include <string>
 #include <vector>
 
-#include "app/backup_files.hpp"
-#include "app/connection_settings.hpp"
-#include "db/database_facts.hpp"
-#include "db/pg.hpp"
+#include "app/ops/backup_files.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "db/schema/database_facts.hpp"
+#include "db/pg/pg.hpp"
 
 namespace app {
 

@@ -1,4 +1,4 @@
-#include "app/backup_files.hpp"
+#include "app/ops/backup_files.hpp"
 
 #include <openssl/evp.h>
 

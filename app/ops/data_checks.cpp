@@ -1,4 +1,4 @@
-#include "app/data_checks.hpp"
+#include "app/ops/data_checks.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,5 +1,5 @@
 // The data checks `stage1ctl validate` and the window's Checks panel both run (the PostgreSQL checks
-// of db/validation.hpp, then the references in the desktop's spool file), and what the window
+// of db/checks/validation.hpp, then the references in the desktop's spool file), and what the window
 // offers to fix with one click: a placeholder dataset for each dataset the rows need but lack.
 #pragma once
 
@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "app/placeholder_dataset.hpp"
-#include "db/validation.hpp"
+#include "app/ops/placeholder_dataset.hpp"
+#include "db/checks/validation.hpp"
 
 namespace app {
 

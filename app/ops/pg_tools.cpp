@@ -1,4 +1,4 @@
-#include "app/pg_tools.hpp"
+#include "app/ops/pg_tools.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "app/connection_settings.hpp"
-#include "db/pg.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "db/pg/pg.hpp"
 
 namespace app {
 

@@ -1,4 +1,4 @@
-#include "app/placeholder_dataset.hpp"
+#include "app/ops/placeholder_dataset.hpp"
 
 #include <openssl/evp.h>
 
@@ -6,7 +6,7 @@
 #include <cctype>
 #include <stdexcept>
 
-#include "db/stage1_queries.hpp"
+#include "db/browse/stage1_queries.hpp"
 
 namespace app {
 

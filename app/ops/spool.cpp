@@ -1,4 +1,4 @@
-#include "app/spool.hpp"
+#include "app/ops/spool.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "app/connection_settings.hpp"
-#include "app/placeholder_dataset.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "app/ops/placeholder_dataset.hpp"
 
 namespace app {
 

@@ -1,4 +1,4 @@
-#include "app/run_config.hpp"
+#include "app/runconfig/run_config.hpp"
 
 #include <array>
 #include <charconv>
@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "app/run_config_json.hpp"
-#include "db/migration_catalog.hpp"
+#include "app/runconfig/run_config_json.hpp"
+#include "db/schema/migration_catalog.hpp"
 
 namespace app {
 namespace {

@@ -1,4 +1,4 @@
-#include "app/run_config_json.hpp"
+#include "app/runconfig/run_config_json.hpp"
 
 #include <algorithm>
 #include <charconv>

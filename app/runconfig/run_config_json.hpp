@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/run_config.hpp"
+#include "app/runconfig/run_config.hpp"
 
 namespace app::run_config_detail {
 

@@ -1,4 +1,4 @@
-#include "app/text_diff.hpp"
+#include "app/runconfig/text_diff.hpp"
 
 #include <algorithm>
 #include <unordered_map>

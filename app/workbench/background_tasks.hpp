@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "db/mailbox.hpp"
+#include "db/pg/mailbox.hpp"
 
 namespace app {
 

@@ -1,9 +1,9 @@
-#include "app/workbench.hpp"
+#include "app/workbench/workbench.hpp"
 
 #include <ctime>
 
-#include "app/connect_failure.hpp"
-#include "app/spool.hpp"
+#include "app/connect/connect_failure.hpp"
+#include "app/ops/spool.hpp"
 
 namespace app {
 

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "app/background_tasks.hpp"
-#include "app/ssh_tunnel.hpp"
-#include "app/workbench_state.hpp"
-#include "db/mailbox.hpp"
-#include "db/session.hpp"
+#include "app/workbench/background_tasks.hpp"
+#include "app/connect/ssh_tunnel.hpp"
+#include "app/workbench/workbench_state.hpp"
+#include "db/pg/mailbox.hpp"
+#include "db/pg/session.hpp"
 
 namespace app {
 

@@ -1,7 +1,7 @@
 // Workbench: one-click placeholder dataset, previewed locally before anything is sent. When the
 // server cannot be reached the INSERT waits in the spool file instead of being lost.
-#include "app/spool.hpp"
-#include "app/workbench_requests.hpp"
+#include "app/ops/spool.hpp"
+#include "app/workbench/workbench_requests.hpp"
 
 namespace app {
 

@@ -1,8 +1,8 @@
 // Workbench: the checks of stage1ctl validate, with the window's own spool file, as one cancellable
 // request. A missing dataset they find is fixed through the placeholder backfill, then the checks
 // run again so the panel shows what is left.
-#include "app/workbench_requests.hpp"
-#include "db/migration_catalog.hpp"
+#include "app/workbench/workbench_requests.hpp"
+#include "db/schema/migration_catalog.hpp"
 
 namespace app {
 

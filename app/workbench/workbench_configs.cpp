@@ -1,7 +1,7 @@
 // Workbench: the selected run's or simulation's config, Copy, Paste, diff and identical runs.
 #include <nlohmann/json.hpp>
 
-#include "app/workbench_requests.hpp"
+#include "app/workbench/workbench_requests.hpp"
 
 namespace app {
 

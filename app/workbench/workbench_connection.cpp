@@ -1,9 +1,9 @@
 // Workbench: the connection form, connect / disconnect, the password prompt and the doctor.
-#include "app/connect_failure.hpp"
-#include "app/profiles.hpp"
-#include "app/ssh_tunnel.hpp"
-#include "app/workbench_requests.hpp"
-#include "db/migrator.hpp"
+#include "app/connect/connect_failure.hpp"
+#include "app/connect/profiles.hpp"
+#include "app/connect/ssh_tunnel.hpp"
+#include "app/workbench/workbench_requests.hpp"
+#include "db/schema/migrator.hpp"
 
 namespace app {
 

@@ -1,5 +1,5 @@
 // Workbench: the dataset -> run -> simulation tree, loaded lazily a keyset page at a time.
-#include "app/workbench_requests.hpp"
+#include "app/workbench/workbench_requests.hpp"
 
 namespace app {
 

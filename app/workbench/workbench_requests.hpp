@@ -1,7 +1,7 @@
 // Internal to the Workbench: how one request's status moves Idle -> Running -> Done/Failed.
 #pragma once
 
-#include "app/workbench.hpp"
+#include "app/workbench/workbench.hpp"
 
 namespace app {
 

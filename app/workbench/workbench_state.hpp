@@ -9,15 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "app/connection_settings.hpp"
-#include "app/data_checks.hpp"
-#include "app/diagnosis.hpp"
-#include "app/doctor.hpp"
-#include "app/placeholder_dataset.hpp"
-#include "app/run_config.hpp"
-#include "app/text_diff.hpp"
-#include "db/session.hpp"
-#include "db/stage1_queries.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "app/ops/data_checks.hpp"
+#include "app/connect/diagnosis.hpp"
+#include "app/connect/doctor.hpp"
+#include "app/ops/placeholder_dataset.hpp"
+#include "app/runconfig/run_config.hpp"
+#include "app/runconfig/text_diff.hpp"
+#include "db/pg/session.hpp"
+#include "db/browse/stage1_queries.hpp"
 
 namespace app {
 

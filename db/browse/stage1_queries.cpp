@@ -1,4 +1,4 @@
-#include "db/stage1_queries.hpp"
+#include "db/browse/stage1_queries.hpp"
 
 #include <regex>
 

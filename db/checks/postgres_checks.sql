@@ -74,7 +74,7 @@ SELECT (SELECT count(*) FROM (SELECT 1 FROM public.walkforward_runs
 \endif
 
 \if :have_base
--- The same ground as stage1ctl validate (db/validation.cpp): counts, runs without folds, placeholders.
+-- The same ground as stage1ctl validate (db/checks/validation.cpp): counts, runs without folds, placeholders.
 SELECT (SELECT count(*) FROM public.walkforward_runs r
         WHERE NOT EXISTS (SELECT 1 FROM public.walkforward_folds f WHERE f.run_id = r.run_id)) AS runs_without_folds,
        (SELECT count(*) FROM public.walkforward_runs r

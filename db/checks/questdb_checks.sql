@@ -1,6 +1,6 @@
 -- questdb_checks.sql: the QuestDB side of `stage1ctl validate --questdb`, runnable with psql.
 -- The comparison itself needs two databases at once, so stage1ctl does it in C++ with two
--- connections (db/validation_questdb.cpp); this script lists what to compare and checks one table.
+-- connections (db/checks/validation_questdb.cpp); this script lists what to compare and checks one table.
 --
 -- 1. On PostgreSQL, list what QuestDB must hold (a table per dataset, run and simulation):
 --      psql -X -d stage1_trading -v expected=1 -f db/checks/questdb_checks.sql

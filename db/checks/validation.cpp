@@ -1,10 +1,10 @@
-// PostgreSQL side of validation (db/validation.hpp). The spool and QuestDB sides are in
+// PostgreSQL side of validation (db/checks/validation.hpp). The spool and QuestDB sides are in
 // validation_spool.cpp and validation_questdb.cpp.
-#include "db/validation.hpp"
+#include "db/checks/validation.hpp"
 
 #include <functional>
 
-#include "db/migrator.hpp"
+#include "db/schema/migrator.hpp"
 
 namespace db {
 

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "db/migration_catalog.hpp"
-#include "db/pg.hpp"
+#include "db/schema/migration_catalog.hpp"
+#include "db/pg/pg.hpp"
 
 namespace db {
 
@@ -67,7 +67,7 @@ void stopIfCancelled(const ValidationOptions& options);
 std::vector<CheckResult> runPostgresChecks(Connection& conn, const std::vector<Migration>& catalog,
                                            const ValidationOptions& options);
 
-// --- Spool file (app/spool.cpp writes it) ------------------------------------------------------
+// --- Spool file (app/ops/spool.cpp writes it) ------------------------------------------------------
 struct SpooledDataset {
     std::string datasetId, slug;
     int line = 0;
@@ -92,7 +92,7 @@ struct SpoolScan {
     std::vector<std::string> problems;  // refused statements and unreadable INSERTs, with their line
 };
 
-// Judges every statement as replay-spool does (db/spool_grammar.hpp) and reads what the accepted
+// Judges every statement as replay-spool does (db/spool/spool_grammar.hpp) and reads what the accepted
 // INSERTs into indicator_datasets / walkforward_runs / simulation_runs reference. Pure: no database.
 SpoolScan scanSpool(std::string_view text);
 

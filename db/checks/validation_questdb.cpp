@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "db/validation.hpp"
+#include "db/checks/validation.hpp"
 
 namespace db {
 

@@ -1,14 +1,14 @@
-// The spool side of validation: read the INSERTs the desktop queued (app/spool.cpp writes them)
+// The spool side of validation: read the INSERTs the desktop queued (app/ops/spool.cpp writes them)
 // and find what they reference that PostgreSQL lacks.
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <set>
 
-#include "db/spool_grammar.hpp"
-#include "db/sql_splitter.hpp"
-#include "db/stage1_queries.hpp"
-#include "db/validation.hpp"
+#include "db/spool/spool_grammar.hpp"
+#include "db/spool/sql_splitter.hpp"
+#include "db/browse/stage1_queries.hpp"
+#include "db/checks/validation.hpp"
 
 namespace db {
 
@@ -203,7 +203,7 @@ SpoolScan scanSpool(std::string_view text) {
     SqlSplit split = splitSqlStatements(text);
     for (const auto& statement : split.statements) {
         ++scan.statements;
-        // The verdict replay-spool reaches (db/spool_grammar.hpp), without running anything.
+        // The verdict replay-spool reaches (db/spool/spool_grammar.hpp), without running anything.
         const SpoolVerdict verdict = judgeSpoolStatement(statement.text);
         if (!verdict.accepted()) {
             ++scan.refused;

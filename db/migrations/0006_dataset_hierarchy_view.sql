@@ -16,7 +16,7 @@
 --
 -- Replaced in place (it never reached a PostgreSQL 14 server): a database that applied the earlier
 -- text, the security_invoker view, gets this file re-applied by `stage1ctl migrate`
--- (db/migration_catalog.cpp: replacedInPlace). CREATE OR REPLACE keeps the grants of 0009 and
+-- (db/schema/migration_catalog.cpp: replacedInPlace). CREATE OR REPLACE keeps the grants of 0009 and
 -- drops the security_invoker option, so both roads end in the same schema.
 
 CREATE OR REPLACE FUNCTION public.fn_dataset_hierarchy_rows()

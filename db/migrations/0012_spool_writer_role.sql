@@ -1,13 +1,13 @@
 -- 0012_spool_writer_role: the role `stage1ctl replay-spool` runs every spooled statement as.
 -- Why: the spool is mirrored from analysts' desktops, so it is untrusted input. replay-spool sends
--- only the INSERTs its grammar accepts (db/spool_grammar.hpp); this role is the second wall, for the
+-- only the INSERTs its grammar accepts (db/spool/spool_grammar.hpp); this role is the second wall, for the
 -- day that grammar is wrong. Inside each transaction the replay switches to it (SET LOCAL ROLE), so
 -- a spooled statement can at most INSERT into the four Stage 1 tables and the spool ledger: no
 -- UPDATE, DELETE, DDL, GRANT, no reading files, no other table. Foreign keys are still checked (as
 -- the tables' owner, as PostgreSQL always does).
 -- A session can always SET ROLE back to its login role, so the wall is whole only when the replay
 -- logs in as this role itself (docs/RUNBOOK.md, "What a spool may hold"); a replay logged in as
--- postgres still refuses to commit a batch during which the role changed (db/spool_batches.cpp).
+-- postgres still refuses to commit a batch during which the role changed (db/spool/spool_batches.cpp).
 -- The role is cluster-wide, created NOLOGIN, and owns nothing. Runs inside the migrator's transaction.
 
 DO $$

@@ -1,4 +1,4 @@
-#include "db/mailbox.hpp"
+#include "db/pg/mailbox.hpp"
 
 namespace db {
 

@@ -1,4 +1,4 @@
-#include "db/pg.hpp"
+#include "db/pg/pg.hpp"
 
 #include <poll.h>
 

@@ -1,4 +1,4 @@
-#include "db/session.hpp"
+#include "db/pg/session.hpp"
 
 namespace db {
 

@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "db/mailbox.hpp"
-#include "db/pg.hpp"
+#include "db/pg/mailbox.hpp"
+#include "db/pg/pg.hpp"
 
 namespace db {
 

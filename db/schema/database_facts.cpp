@@ -1,4 +1,4 @@
-#include "db/database_facts.hpp"
+#include "db/schema/database_facts.hpp"
 
 namespace db {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "db/pg.hpp"
+#include "db/pg/pg.hpp"
 
 namespace db {
 

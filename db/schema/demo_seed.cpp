@@ -1,4 +1,4 @@
-#include "db/demo_seed.hpp"
+#include "db/schema/demo_seed.hpp"
 
 #include <algorithm>
 #include <cstdio>

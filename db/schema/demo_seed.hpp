@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "db/pg.hpp"
+#include "db/pg/pg.hpp"
 
 namespace db {
 

@@ -1,4 +1,4 @@
-// Generated at build time (db/embed_migrations.cmake) from db/migrations/*.sql.
+// Generated at build time (db/schema/embed_migrations.cmake) from db/migrations/*.sql.
 #pragma once
 
 #include <string_view>

@@ -1,4 +1,4 @@
-#include "db/migration_catalog.hpp"
+#include "db/schema/migration_catalog.hpp"
 
 #include <openssl/evp.h>
 
@@ -9,7 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "db/embedded_migrations.hpp"
+#include "db/schema/embedded_migrations.hpp"
 
 namespace db {
 

@@ -1,4 +1,4 @@
-#include "db/migrator.hpp"
+#include "db/schema/migrator.hpp"
 
 #include <algorithm>
 #include <map>

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "db/migration_catalog.hpp"
-#include "db/pg.hpp"
+#include "db/schema/migration_catalog.hpp"
+#include "db/pg/pg.hpp"
 
 namespace db {
 

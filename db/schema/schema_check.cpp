@@ -1,4 +1,4 @@
-#include "db/schema_check.hpp"
+#include "db/schema/schema_check.hpp"
 
 namespace db {
 

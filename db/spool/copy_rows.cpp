@@ -1,4 +1,4 @@
-#include "db/copy_rows.hpp"
+#include "db/spool/copy_rows.hpp"
 
 #include <algorithm>
 

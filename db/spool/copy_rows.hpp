@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "db/sql_splitter.hpp"
+#include "db/spool/sql_splitter.hpp"
 
 namespace db {
 

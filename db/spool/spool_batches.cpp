@@ -1,4 +1,4 @@
-#include "db/spool_batches.hpp"
+#include "db/spool/spool_batches.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,10 +7,10 @@
 #include <string_view>
 #include <unordered_set>
 
-#include "db/migration_catalog.hpp"
-#include "db/spool_copy.hpp"
-#include "db/spool_files.hpp"
-#include "db/spool_grammar.hpp"
+#include "db/schema/migration_catalog.hpp"
+#include "db/spool/spool_copy.hpp"
+#include "db/spool/spool_files.hpp"
+#include "db/spool/spool_grammar.hpp"
 
 namespace db {
 
@@ -110,7 +110,7 @@ class FileBatches {
             std::vector<size_t> all(statements_.size());
             for (size_t i = 0; i < all.size(); ++i) all[i] = i;
             markLedgerHits(all);
-            // The spool is untrusted: what the grammar refuses is never sent (db/spool_grammar.hpp).
+            // The spool is untrusted: what the grammar refuses is never sent (db/spool/spool_grammar.hpp).
             for (size_t i = 0; i < statements_.size(); ++i)
                 if (fate_[i] == Fate::Pending)
                     if (SpoolVerdict verdict = judgeSpoolStatement(statements_[i].text); !verdict.accepted())

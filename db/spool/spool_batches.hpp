@@ -1,9 +1,9 @@
-// The statements of one spool file applied exactly once (internal to db/spool_replay.cpp).
+// The statements of one spool file applied exactly once (internal to db/spool/spool_replay.cpp).
 //
 // The ledger is read once for the whole file; what is not in it goes to the server in pipelined
 // batches. A batch is one implicit transaction (the commands between two pipeline sync points):
 // its statements, consecutive plain INSERTs into the same columns merged into one multi-row
-// INSERT (db/sql_splitter.hpp: insertValuesParts), then one INSERT of their ledger rows. It commits
+// INSERT (db/spool/sql_splitter.hpp: insertValuesParts), then one INSERT of their ledger rows. It commits
 // all of them or none. Two batches are in flight, so the server never waits for the client; the
 // second one starts with a guard that fails unless the first one's ledger rows are there, so when
 // a batch fails the one behind it is rolled back too and statements are still applied in order.
@@ -11,7 +11,7 @@
 // SQLSTATE decides (classifySpoolError), the statements before it are sent again as the next
 // batch, and the batch size grows back from there (an all-failing file costs one round trip per
 // statement, never a quadratic resend).
-// Runs of INSERTs whose rows COPY stores exactly as the INSERTs would (db/spool_copy.hpp) go as COPY
+// Runs of INSERTs whose rows COPY stores exactly as the INSERTs would (db/spool/spool_copy.hpp) go as COPY
 // batches instead: the same transaction with their ledger rows, run when nothing is in flight,
 // because libpq has no COPY in pipeline mode. When a COPY batch fails, its statements go again as
 // INSERTs, so the failing one is named by its own error; the batches after it use COPY again.
@@ -22,9 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "db/pg.hpp"
-#include "db/spool_replay.hpp"
-#include "db/sql_splitter.hpp"
+#include "db/pg/pg.hpp"
+#include "db/spool/spool_replay.hpp"
+#include "db/spool/sql_splitter.hpp"
 
 namespace db {
 

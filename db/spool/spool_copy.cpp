@@ -1,10 +1,10 @@
-#include "db/spool_copy.hpp"
+#include "db/spool/spool_copy.hpp"
 
 #include <libpq-fe.h>
 
 #include <cctype>
 
-#include "db/spool_replay.hpp"
+#include "db/spool/spool_replay.hpp"
 
 namespace db {
 

@@ -1,5 +1,5 @@
 // Which spooled INSERTs stage1ctl replay-spool loads with COPY, and their COPY data (internal to
-// db/spool_batches.cpp; the value rules are in db/copy_rows.hpp).
+// db/spool/spool_batches.cpp; the value rules are in db/spool/copy_rows.hpp).
 //
 // A target takes COPY like INSERT when it is an ordinary or partitioned table without rules (COPY
 // skips them) or row security (COPY FROM refuses it), and no column of the list is GENERATED
@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "db/copy_rows.hpp"
-#include "db/pg.hpp"
-#include "db/sql_splitter.hpp"
+#include "db/spool/copy_rows.hpp"
+#include "db/pg/pg.hpp"
+#include "db/spool/sql_splitter.hpp"
 
 namespace db {
 

@@ -1,4 +1,4 @@
-#include "db/spool_files.hpp"
+#include "db/spool/spool_files.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "db/spool_replay.hpp"
+#include "db/spool/spool_replay.hpp"
 
 namespace db {
 

@@ -1,4 +1,4 @@
-// The spool file on disk during `stage1ctl replay-spool` (db/spool_replay.hpp): the rename that
+// The spool file on disk during `stage1ctl replay-spool` (db/spool/spool_replay.hpp): the rename that
 // hands the desktop a fresh file, leftovers of a crashed run, flock'd appends (the desktop's writer,
 // app::appendToSpool, takes the same lock) and the archive. Failures throw SpoolReplayError (Io).
 #pragma once

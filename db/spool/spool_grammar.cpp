@@ -1,8 +1,8 @@
-#include "db/spool_grammar.hpp"
+#include "db/spool/spool_grammar.hpp"
 
 #include <algorithm>
 
-#include "db/sql_lexer.hpp"
+#include "db/spool/sql_lexer.hpp"
 
 namespace db {
 

@@ -1,7 +1,7 @@
 // What a desktop may queue in its spool, and so the only thing `stage1ctl replay-spool` sends and
 // `validate --spool` accepts. The spool is mirrored from analysts' home directories: anyone who can
 // write one of them (or one typo) must not be able to change the metadata server. Everything is read
-// through db/sql_lexer.hpp, the lexer the splitter uses too.
+// through db/spool/sql_lexer.hpp, the lexer the splitter uses too.
 //
 // Accepted, and nothing else (docs/RUNBOOK.md, "What a spool may hold"):
 //

@@ -1,13 +1,13 @@
-#include "db/spool_replay.hpp"
+#include "db/spool/spool_replay.hpp"
 
 #include <fcntl.h>
 
 #include <algorithm>
 #include <thread>
 
-#include "db/spool_batches.hpp"
-#include "db/spool_files.hpp"
-#include "db/sql_splitter.hpp"
+#include "db/spool/spool_batches.hpp"
+#include "db/spool/spool_files.hpp"
+#include "db/spool/sql_splitter.hpp"
 
 namespace db {
 
@@ -200,7 +200,7 @@ SpoolReplayReport replaySpool(Connection& conn, const fs::path& spoolPath,
             SpoolReplayFailure::NotMigrated,
             "the database has no public.stage1_spool_ledger (migration 0011): run stage1ctl "
             "migrate first; nothing was replayed and no file was touched");
-    // Every spooled statement runs as stage1_spool_writer (db/spool_batches.cpp): the role must exist
+    // Every spooled statement runs as stage1_spool_writer (db/spool/spool_batches.cpp): the role must exist
     // and this session must be able to become it.
     Result writer = conn.query(
         "SELECT to_regrole('stage1_spool_writer') IS NOT NULL, current_user, "

@@ -1,14 +1,14 @@
 // The engine of `stage1ctl replay-spool`: applies the statements of the desktop's spool file
-// (app/spool.cpp) exactly once, ever, and never loses one. No printing; the command reports.
+// (app/ops/spool.cpp) exactly once, ever, and never loses one. No printing; the command reports.
 //
 // Per run: take the advisory lock (polled, never blocking); rename <spool> to
 // <spool>.replaying-<UTC timestamp> so the desktop appends to a fresh file; process any
 // .replaying-* file a crashed run left behind, then the new one. Per file: split it
-// (db/sql_splitter.hpp), skip statements whose hash is in public.stage1_spool_ledger, apply the rest
+// (db/spool/sql_splitter.hpp), skip statements whose hash is in public.stage1_spool_ledger, apply the rest
 // in pipelined batches where each statement and its ledger row commit together
-// (db/spool_batches.hpp), append what must be retried (deferred, not reached, the incomplete tail,
+// (db/spool/spool_batches.hpp), append what must be retried (deferred, not reached, the incomplete tail,
 // bytes appended after the rename) to <spool> under flock, then move the file to
-// <spool dir>/archive/<name>.<timestamp>.sql (db/spool_files.hpp).
+// <spool dir>/archive/<name>.<timestamp>.sql (db/spool/spool_files.hpp).
 #pragma once
 
 #include <chrono>
@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "db/pg.hpp"
+#include "db/pg/pg.hpp"
 
 namespace db {
 
@@ -35,7 +35,7 @@ struct SpoolReplayOptions {
     // Bounds every command of the replay; longer than lockTimeout, so a lock wait defers a statement
     // instead of stopping the run.
     std::chrono::milliseconds statementTimeout{300000};
-    // Runs of constant INSERTs go as COPY where it stores the same values (db/spool_copy.hpp).
+    // Runs of constant INSERTs go as COPY where it stores the same values (db/spool/spool_copy.hpp).
     bool copy = true;
     std::function<void(const std::string&)> progress;
 };

@@ -1,4 +1,4 @@
-#include "db/sql_lexer.hpp"
+#include "db/spool/sql_lexer.hpp"
 
 #include <algorithm>
 #include <cstring>

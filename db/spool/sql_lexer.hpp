@@ -1,6 +1,6 @@
 // The one SQL lexer: PostgreSQL's lexical rules, as far as the spool and the replay need them. The
-// splitter (db/sql_splitter.hpp) finds statements with its scanning rules; the spool grammar
-// (db/spool_grammar.hpp) and validate --spool read statements through lexSql. Because both rest on
+// splitter (db/spool/sql_splitter.hpp) finds statements with its scanning rules; the spool grammar
+// (db/spool/spool_grammar.hpp) and validate --spool read statements through lexSql. Because both rest on
 // the same rules, replay-spool and validate --spool can never read one file two ways.
 //
 // Rules (PostgreSQL's scan.l, with standard_conforming_strings on, which the replay sets):

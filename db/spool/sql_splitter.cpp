@@ -1,6 +1,6 @@
-#include "db/sql_splitter.hpp"
+#include "db/spool/sql_splitter.hpp"
 
-#include "db/sql_lexer.hpp"
+#include "db/spool/sql_lexer.hpp"
 
 #include <algorithm>
 #include <optional>

@@ -1,6 +1,6 @@
 // Splits a SQL script into statements the way psql does, without a server: a ';' ends a statement
 // only outside quotes, comments and parentheses. Used by `stage1ctl replay-spool` on the spool file
-// the desktop appends to ("-- note\n<statement>\n" entries, see app/spool.cpp).
+// the desktop appends to ("-- note\n<statement>\n" entries, see app/ops/spool.cpp).
 //
 // Understood: '...' with '' (standard_conforming_strings on, the default since 9.1); E'...' with
 // backslash escapes (E'it\'s', E'a\\b') and ''; U&'...', B'...', X'...' as plain strings; $$...$$ and

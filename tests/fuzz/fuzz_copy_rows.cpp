@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "db/copy_rows.hpp"
-#include "db/sql_splitter.hpp"
+#include "db/spool/copy_rows.hpp"
+#include "db/spool/sql_splitter.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace {

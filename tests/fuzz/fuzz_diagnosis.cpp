@@ -12,8 +12,8 @@
 #include <string>
 #include <string_view>
 
-#include "app/diagnosis.hpp"
-#include "app/ssh_tunnel.hpp"
+#include "app/connect/diagnosis.hpp"
+#include "app/connect/ssh_tunnel.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 #include "tests/fuzz/hba_line_check.hpp"
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "app/diagnosis.hpp"
+#include "app/connect/diagnosis.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 #include "tests/fuzz/hba_line_check.hpp"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "app/profiles.hpp"
+#include "app/connect/profiles.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

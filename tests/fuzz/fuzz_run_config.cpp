@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "app/run_config.hpp"
+#include "app/runconfig/run_config.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

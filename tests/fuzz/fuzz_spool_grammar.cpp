@@ -15,9 +15,9 @@
 #include <string>
 #include <string_view>
 
-#include "db/spool_grammar.hpp"
-#include "db/sql_lexer.hpp"
-#include "db/sql_splitter.hpp"
+#include "db/spool/spool_grammar.hpp"
+#include "db/spool/sql_lexer.hpp"
+#include "db/spool/sql_splitter.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace {

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "db/sql_splitter.hpp"
+#include "db/spool/sql_splitter.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace {

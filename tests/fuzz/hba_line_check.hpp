@@ -1,5 +1,5 @@
 // How PostgreSQL reads a pg_hba.conf line, to check the lines the diagnosis offers (fuzz_hba_line,
-// fuzz_diagnosis): a reference tokenizer independent of app/diagnosis.cpp, and the invariants.
+// fuzz_diagnosis): a reference tokenizer independent of app/connect/diagnosis.cpp, and the invariants.
 #pragma once
 
 #include <arpa/inet.h>
@@ -75,7 +75,7 @@ inline bool hasControl(std::string_view s) {
     });
 }
 
-// The name the diagnosis puts in the line (app/diagnosis.cpp, hbaNoEntry): the one the server's message
+// The name the diagnosis puts in the line (app/connect/diagnosis.cpp, hbaNoEntry): the one the server's message
 // quotes, else the one the client connected with (else the product default); but a connected-with name
 // holding a '"' wins, as the server does not escape quotes inside the names it quotes.
 inline std::string offeredName(const std::string& fromMessage, const std::string& connectedWith,

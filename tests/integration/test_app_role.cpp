@@ -1,8 +1,8 @@
 // What the stage1_app role may and may not do, checked as that role (SET ROLE).
 #include <doctest/doctest.h>
 
-#include "db/migration_catalog.hpp"
-#include "db/migrator.hpp"
+#include "db/schema/migration_catalog.hpp"
+#include "db/schema/migrator.hpp"
 #include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/test_database.hpp"
 

@@ -10,8 +10,8 @@
 
 #include <cstdlib>
 
-#include "app/backup_files.hpp"
-#include "app/pg_tools.hpp"
+#include "app/ops/backup_files.hpp"
+#include "app/ops/pg_tools.hpp"
 #include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/scratch_dir.hpp"

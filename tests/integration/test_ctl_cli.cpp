@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "db/demo_seed.hpp"
+#include "db/schema/demo_seed.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/test_database.hpp"
 

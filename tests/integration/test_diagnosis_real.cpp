@@ -13,7 +13,7 @@
 #include <optional>
 #include <thread>
 
-#include "app/diagnosis.hpp"
+#include "app/connect/diagnosis.hpp"
 #include "tests/support/blackhole_listener.hpp"
 #include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/loopback.hpp"

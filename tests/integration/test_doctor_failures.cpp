@@ -5,7 +5,7 @@
 
 #include <sstream>
 
-#include "app/ctl_commands.hpp"
+#include "app/cli/ctl_commands.hpp"
 #include "tests/support/blackhole_listener.hpp"
 #include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/scratch_dir.hpp"

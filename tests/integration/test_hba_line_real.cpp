@@ -7,7 +7,7 @@
 #include <optional>
 #include <thread>
 
-#include "app/diagnosis.hpp"
+#include "app/connect/diagnosis.hpp"
 #include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/scratch_dir.hpp"
 

@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include "app/run_config.hpp"
+#include "app/runconfig/run_config.hpp"
 #include "tests/support/hostile_input.hpp"
 #include "tests/support/statement_log.hpp"
 

@@ -6,9 +6,9 @@
 
 #include <chrono>
 
-#include "app/placeholder_dataset.hpp"
-#include "app/run_config.hpp"
-#include "db/stage1_queries.hpp"
+#include "app/ops/placeholder_dataset.hpp"
+#include "app/runconfig/run_config.hpp"
+#include "db/browse/stage1_queries.hpp"
 #include "tests/support/hostile_input.hpp"
 #include "tests/support/statement_log.hpp"
 

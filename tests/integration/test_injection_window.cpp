@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include "app/workbench.hpp"
+#include "app/workbench/workbench.hpp"
 #include "tests/support/hostile_input.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/statement_log.hpp"

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "db/migration_catalog.hpp"
-#include "db/migrator.hpp"
+#include "db/schema/migration_catalog.hpp"
+#include "db/schema/migrator.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/test_database.hpp"
 

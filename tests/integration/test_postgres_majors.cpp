@@ -6,9 +6,9 @@
 
 #include <filesystem>
 
-#include "app/pg_tools.hpp"
-#include "db/migration_catalog.hpp"
-#include "db/migrator.hpp"
+#include "app/ops/pg_tools.hpp"
+#include "db/schema/migration_catalog.hpp"
+#include "db/schema/migrator.hpp"
 #include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/test_database.hpp"

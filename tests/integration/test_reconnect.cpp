@@ -5,7 +5,7 @@
 #include <chrono>
 #include <thread>
 
-#include "app/workbench.hpp"
+#include "app/workbench/workbench.hpp"
 #include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/scratch_dir.hpp"

@@ -6,7 +6,7 @@
 
 #include <map>
 
-#include "db/spool_replay.hpp"
+#include "db/spool/spool_replay.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/test_database.hpp"
 

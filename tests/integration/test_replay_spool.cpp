@@ -10,9 +10,9 @@
 #include <future>
 #include <thread>
 
-#include "app/cli_args.hpp"
-#include "app/spool.hpp"
-#include "db/spool_replay.hpp"
+#include "app/cli/cli_args.hpp"
+#include "app/ops/spool.hpp"
+#include "db/spool/spool_replay.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/test_database.hpp"

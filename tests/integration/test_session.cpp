@@ -5,7 +5,7 @@
 #include <chrono>
 #include <thread>
 
-#include "db/session.hpp"
+#include "db/pg/session.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/test_database.hpp"
 

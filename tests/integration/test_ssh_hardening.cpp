@@ -12,8 +12,8 @@
 #include <functional>
 #include <thread>
 
-#include "app/ssh_tunnel.hpp"
-#include "app/workbench.hpp"
+#include "app/connect/ssh_tunnel.hpp"
+#include "app/workbench/workbench.hpp"
 #include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/process.hpp"

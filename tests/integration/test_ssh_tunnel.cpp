@@ -10,7 +10,7 @@
 #include <csignal>
 #include <thread>
 
-#include "app/ssh_tunnel.hpp"
+#include "app/connect/ssh_tunnel.hpp"
 #include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/process.hpp"

@@ -4,8 +4,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "app/placeholder_dataset.hpp"
-#include "app/spool.hpp"
+#include "app/ops/placeholder_dataset.hpp"
+#include "app/ops/spool.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/test_database.hpp"

@@ -5,7 +5,7 @@
 #include <set>
 #include <thread>
 
-#include "app/workbench.hpp"
+#include "app/workbench/workbench.hpp"
 #include "tests/support/test_database.hpp"
 
 using namespace std::chrono_literals;

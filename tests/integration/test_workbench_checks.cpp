@@ -5,9 +5,9 @@
 #include <chrono>
 #include <thread>
 
-#include "app/placeholder_dataset.hpp"
-#include "app/spool.hpp"
-#include "app/workbench.hpp"
+#include "app/ops/placeholder_dataset.hpp"
+#include "app/ops/spool.hpp"
+#include "app/workbench/workbench.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/test_database.hpp"
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "db/pg.hpp"
+#include "db/pg/pg.hpp"
 
 namespace testsupport {
 

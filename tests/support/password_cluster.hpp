@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "db/migration_catalog.hpp"
-#include "db/migrator.hpp"
+#include "db/schema/migration_catalog.hpp"
+#include "db/schema/migrator.hpp"
 #include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/scratch_dir.hpp"

@@ -7,8 +7,8 @@
 #include <random>
 #include <stdexcept>
 
-#include "db/migration_catalog.hpp"
-#include "db/migrator.hpp"
+#include "db/schema/migration_catalog.hpp"
+#include "db/schema/migrator.hpp"
 
 namespace testsupport {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "db/pg.hpp"
+#include "db/pg/pg.hpp"
 #include "tests/support/process.hpp"
 
 namespace testsupport {

@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "app/workbench.hpp"
-#include "db/mailbox.hpp"
+#include "app/workbench/workbench.hpp"
+#include "db/pg/mailbox.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "ui/app_window.hpp"
 #include "ui/test_driver.hpp"

@@ -3,8 +3,8 @@
 
 #include <ctime>
 
-#include "app/backup_files.hpp"
-#include "app/pg_tools.hpp"
+#include "app/ops/backup_files.hpp"
+#include "app/ops/pg_tools.hpp"
 #include "tests/support/scratch_dir.hpp"
 
 namespace {

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "app/cli_args.hpp"
+#include "app/cli/cli_args.hpp"
 
 namespace {
 const std::vector<app::OptionSpec> kSpecs = {{"dsn", true, ""}, {"json", false, ""}, {"limit", true, ""}};

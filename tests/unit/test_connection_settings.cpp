@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "app/connection_settings.hpp"
+#include "app/connect/connection_settings.hpp"
 
 namespace {
 

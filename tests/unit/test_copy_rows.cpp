@@ -1,8 +1,8 @@
 // db/copy_rows and the INSERT pieces it reads: which spooled rows may go as COPY, and their lines.
 #include <doctest/doctest.h>
 
-#include "db/copy_rows.hpp"
-#include "db/sql_splitter.hpp"
+#include "db/spool/copy_rows.hpp"
+#include "db/spool/sql_splitter.hpp"
 
 namespace {
 

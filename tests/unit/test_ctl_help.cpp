@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "app/ctl_commands.hpp"
+#include "app/cli/ctl_commands.hpp"
 #include "stage1_version.hpp"
 
 namespace {

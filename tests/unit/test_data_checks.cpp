@@ -2,8 +2,8 @@
 // how the spool file is read.
 #include <doctest/doctest.h>
 
-#include "app/data_checks.hpp"
-#include "app/spool.hpp"
+#include "app/ops/data_checks.hpp"
+#include "app/ops/spool.hpp"
 #include "tests/support/scratch_dir.hpp"
 
 namespace {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "app/diagnosis.hpp"
+#include "app/connect/diagnosis.hpp"
 
 using app::Diagnosis;
 using app::DiagnosisContext;

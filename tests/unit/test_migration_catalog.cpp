@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "db/migration_catalog.hpp"
+#include "db/schema/migration_catalog.hpp"
 
 TEST_CASE("migration file names follow NNNN_name.sql") {
     auto ok = db::parseMigrationFileName("0002_serialized_config_columns.sql");

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "db/stage1_queries.hpp"
+#include "db/browse/stage1_queries.hpp"
 
 TEST_CASE("page cursors round-trip and reject anything else") {
     db::PageCursor c{"2026-01-01T00:00:00.123456Z", "0561d805-7935-408e-99d4-7572ecfc6738"};

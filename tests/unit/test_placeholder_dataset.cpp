@@ -4,8 +4,8 @@
 #include <set>
 #include <string>
 
-#include "app/placeholder_dataset.hpp"
-#include "db/stage1_queries.hpp"
+#include "app/ops/placeholder_dataset.hpp"
+#include "db/browse/stage1_queries.hpp"
 
 namespace {
 

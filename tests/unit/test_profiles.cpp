@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
-#include "app/profiles.hpp"
+#include "app/connect/profiles.hpp"
 #include "tests/support/scratch_dir.hpp"
 
 TEST_CASE("profiles round-trip through a 0600 file and never store a password") {

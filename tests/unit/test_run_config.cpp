@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "app/run_config.hpp"
-#include "db/migration_catalog.hpp"
+#include "app/runconfig/run_config.hpp"
+#include "db/schema/migration_catalog.hpp"
 
 using app::ConfigForm;
 using app::RunConfig;

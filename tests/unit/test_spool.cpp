@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
-#include "app/spool.hpp"
+#include "app/ops/spool.hpp"
 #include "tests/support/scratch_dir.hpp"
 
 TEST_CASE("spool literals survive quotes and backslashes whatever standard_conforming_strings says") {

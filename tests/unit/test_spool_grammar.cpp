@@ -1,11 +1,11 @@
 // The spool grammar (what replay-spool sends at all) and the one lexer under it and the splitter.
 #include <doctest/doctest.h>
 
-#include "app/placeholder_dataset.hpp"
-#include "app/spool.hpp"
-#include "db/spool_grammar.hpp"
-#include "db/sql_lexer.hpp"
-#include "db/sql_splitter.hpp"
+#include "app/ops/placeholder_dataset.hpp"
+#include "app/ops/spool.hpp"
+#include "db/spool/spool_grammar.hpp"
+#include "db/spool/sql_lexer.hpp"
+#include "db/spool/sql_splitter.hpp"
 
 namespace {
 

@@ -1,8 +1,8 @@
 // db::splitSqlStatements: psql's statement boundaries on the spool file, without a server.
 #include <doctest/doctest.h>
 
-#include "app/spool.hpp"
-#include "db/sql_splitter.hpp"
+#include "app/ops/spool.hpp"
+#include "db/spool/sql_splitter.hpp"
 
 namespace {
 

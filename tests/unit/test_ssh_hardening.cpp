@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "app/connection_settings.hpp"
-#include "app/ssh_tunnel.hpp"
+#include "app/connect/connection_settings.hpp"
+#include "app/connect/ssh_tunnel.hpp"
 
 namespace {
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "app/ssh_tunnel.hpp"
+#include "app/connect/ssh_tunnel.hpp"
 
 TEST_CASE("ssh's messages map to the tunnel kinds") {
     CHECK(app::classifySshFailure("analyst@203.0.113.7: Permission denied (publickey).") ==

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "app/text_diff.hpp"
+#include "app/runconfig/text_diff.hpp"
 
 using app::DiffLine;
 using app::TextDiff;

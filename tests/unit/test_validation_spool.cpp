@@ -1,9 +1,9 @@
 // db/validation's pure parts: reading the spool's INSERTs and the QuestDB table-name rule.
 #include <doctest/doctest.h>
 
-#include "app/placeholder_dataset.hpp"
-#include "app/spool.hpp"
-#include "db/validation.hpp"
+#include "app/ops/placeholder_dataset.hpp"
+#include "app/ops/spool.hpp"
+#include "db/checks/validation.hpp"
 
 TEST_CASE("the spool scan reads the desktop's placeholder INSERT exactly as app/spool writes it") {
     auto preview = app::previewPlaceholder("btc_2025_4h", "", "");
