@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "app/text_diff.hpp"
+#include "app/runconfig/text_diff.hpp"
 #include "ui/details_panel.hpp"
 #include "ui/hierarchy_panel.hpp"
 #include "ui/test_tags.hpp"
@@ -35,7 +35,7 @@ struct PasteView {
 
     std::string lineText;     // the offending line (or a window of it)
     std::string caretPrefix;  // the part of lineText before the error column
-    std::string features;     // "a, b, c"
+    std::vector<std::string> features;  // one entry per feature, as shown
     struct Table {
         const char* title;
         std::vector<std::pair<std::string, std::string>> rows;  // key, one-line JSON value
@@ -86,10 +86,8 @@ void BuildView(PasteView& view, const app::PasteState& paste) {
     if (paste.error) BuildErrorLine(view, paste.text, *paste.error);
     if (!paste.parsed) return;
     const app::RunConfig& c = paste.parsed->config;
-    for (const auto& feature : c.featureColumns) {
-        if (!view.features.empty()) view.features += ", ";
-        view.features += feature.is_string() ? feature.get<std::string>() : feature.dump();
-    }
+    for (const auto& feature : c.featureColumns)
+        view.features.push_back(feature.is_string() ? feature.get<std::string>() : feature.dump());
     auto table = [&](const char* title, const nlohmann::json& object) {
         PasteView::Table t{title, {}};
         for (const auto& item : object.items()) t.rows.emplace_back(item.key(), item.value().dump());
@@ -396,39 +394,60 @@ void DrawMatches(app::Workbench& wb) {
     DrawMatchTable(wb);
 }
 
+// The data decides how many rows these lists have (a run may have 5,000 features): each is a child
+// of bounded height drawn through a clipper, so a frame's geometry stays bounded (Debian's imgui
+// has 16-bit indices: one draw list holds at most 65,536 vertices) and its cost too.
+constexpr int kMostVisibleRows = 12;
+
 void DrawKeyValues(const PasteView::Table& table, const UiContext& ctx) {
     ImGui::TextDisabled("[%s]  %zu keys", table.title, table.rows.size());
     if (table.rows.empty()) return;
-    const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit;
-    if (!ImGui::BeginTable(table.title, 3, flags)) return;
+    const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit |
+                                  ImGuiTableFlags_ScrollY;
+    const float rowHeight = ImGui::GetTextLineHeightWithSpacing();
+    const int visible = std::min<int>(static_cast<int>(table.rows.size()), kMostVisibleRows);
+    if (!ImGui::BeginTable(table.title, 3, flags, ImVec2(0.0f, rowHeight * (visible + 0.5f)))) return;
     ImGui::TableSetupColumn("key", ImGuiTableColumnFlags_WidthFixed);
     ImGui::TableSetupColumn("=", ImGuiTableColumnFlags_WidthFixed);
     ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
     MonoPush(ctx);
-    for (const auto& [key, value] : table.rows) {
-        ImGui::TableNextRow();
-        ImGui::TableNextColumn();
-        ImGui::TextUnformatted(key.c_str());
-        ImGui::TableNextColumn();
-        ImGui::TextDisabled("=");
-        ImGui::TableNextColumn();
-        ImGui::TextUnformatted(value.c_str());
-    }
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(table.rows.size()));
+    while (clipper.Step())
+        for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row) {
+            const auto& [key, value] = table.rows[static_cast<size_t>(row)];
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(key.c_str());
+            ImGui::TableNextColumn();
+            ImGui::TextDisabled("=");
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted(value.c_str());
+        }
     MonoPop(ctx);
     ImGui::EndTable();
 }
 
-void DrawStructured(const PasteView& view, const app::PasteState& paste, const UiContext& ctx) {
+void DrawFeatures(const PasteView& view, const UiContext& ctx) {
+    ImGui::TextDisabled("[features]  %zu", view.features.size());
+    if (view.features.empty()) return;
+    const float rowHeight = ImGui::GetTextLineHeightWithSpacing();
+    const int visible = std::min<int>(static_cast<int>(view.features.size()), kMostVisibleRows);
+    ImGui::BeginChild("pasted features", ImVec2(0.0f, rowHeight * (visible + 0.5f)), true);
+    MonoPush(ctx);
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(view.features.size()), rowHeight);
+    while (clipper.Step())
+        for (int row = clipper.DisplayStart; row < clipper.DisplayEnd; ++row)
+            ImGui::TextUnformatted(view.features[static_cast<size_t>(row)].c_str());
+    MonoPop(ctx);
+    ImGui::EndChild();
+    TagLastItem("paste.features");
+}
+
+void DrawStructured(const PasteView& view, const UiContext& ctx) {
     Heading("Pasted config");
-    const size_t features = paste.parsed->config.featureColumns.size();
-    ImGui::TextDisabled("[features]  %zu", features);
-    if (features > 0) {
-        MonoPush(ctx);
-        ImGui::PushTextWrapPos(0.0f);
-        ImGui::TextUnformatted(view.features.c_str());
-        ImGui::PopTextWrapPos();
-        MonoPop(ctx);
-    }
+    DrawFeatures(view, ctx);
     for (const auto& table : view.tables) DrawKeyValues(table, ctx);
 }
 
@@ -449,7 +468,7 @@ void DrawPastePanel(app::Workbench& wb, UiContext& ctx) {
     if (paste.error) return DrawError(paste, view, ctx);
     DrawDiff(wb, ctx);
     DrawMatches(wb);
-    DrawStructured(view, paste, ctx);
+    DrawStructured(view, ctx);
 }
 
 }  // namespace ui

@@ -42,7 +42,11 @@ void giveToOwnerOf(const std::string& reference, const std::string& path) {
 PrivateCluster::PrivateCluster() : PrivateCluster(std::string()) {}
 
 PrivateCluster::PrivateCluster(const std::string& major) : major_(major) {
-    std::string pattern = "/tmp/stage1-private-XXXXXX";
+    // Named after the shared cluster's run (its folder ends in the build's hash), so the run's
+    // leftover check (tests/support/leftovers.sh) tells its own clusters from another checkout's.
+    const std::string shared = requiredEnv("STAGE1_TEST_CLUSTER_DIR");
+    const std::string runTag = shared.substr(shared.find_last_of('-') + 1);
+    std::string pattern = "/tmp/stage1-private-" + runTag + "-XXXXXX";
     if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     parent_ = pattern;
     // The server runs as postgres (when we are root) and must be able to reach its folder.

@@ -3,7 +3,7 @@
 
 #include <stb_image.h>
 
-#include "db/migration_catalog.hpp"
+#include "db/schema/migration_catalog.hpp"
 #include "tests/support/cluster_tweaks.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/scratch_dir.hpp"
@@ -90,14 +90,16 @@ TEST_CASE("SIGTERM to the window while its managed SSH tunnel is up leaves no ss
     testsupport::SshdServer sshd;
     testsupport::ScratchDir dir;
     const std::string local = testsupport::closedLoopbackPort();
-    // The window runs until killed; the shell waits until its tunnel forwards, then sends SIGTERM.
+    // The window runs until killed; the shell waits until its tunnel forwards, then sends SIGTERM to the
+    // window alone (by its name: a pattern over the arguments would hit xvfb-run too, which then dies
+    // without stopping its Xvfb).
     const std::string script =
         "xvfb-run -a -s '-screen 0 1280x800x24' \"$0\" --dsn 'host=127.0.0.1 user=postgres dbname=postgres' "
         "& "
         "for i in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/" +
         local +
         ") 2>/dev/null && break; sleep 0.1; done; "
-        "sleep 1; pkill -TERM -f 'stage1-debugger --dsn host=127.0.0.1 user=postgres'; wait; sleep 0.5";
+        "sleep 1; pkill -TERM -x stage1-debugger; wait; sleep 0.5";
     auto r = testsupport::runProcess({"/bin/bash", "-c", script, testsupport::requiredEnv("STAGE1_DEBUGGER")},
                                      {{"XDG_CONFIG_HOME", (dir.path() / "config").string()},
                                       {"STAGE1_CONNECTION_MODE", "tunnel"},
