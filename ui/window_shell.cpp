@@ -145,6 +145,10 @@ int WindowShell::run(const FrameFn& draw) {
     return rc;
 }
 
+double WindowShell::now() const {
+    return glfwGetTime();
+}
+
 void WindowShell::requestRedraw() {
     redraw_requested_.store(true);
     std::lock_guard<std::mutex> lock(glfw_mutex_);
@@ -316,6 +320,7 @@ int WindowShell::runInteractive(const FrameFn& draw) {
         } else {
             glfwWaitEventsTimeout(options_.idle_timeout_s);
         }
+        if (options_.onWake) options_.onWake(now());
         if (glfwGetWindowAttrib(window_, GLFW_ICONIFIED)) {
             settle = 0;
             animating = false;
@@ -327,9 +332,11 @@ int WindowShell::runInteractive(const FrameFn& draw) {
         const bool woken = redraw_requested_.exchange(false);
         const bool active = input_events_ != seen_events || woken;
         if (active) {
+            // Input keeps frames coming for the cool-down (a person is there); a worker's result
+            // (the 5 s connection probe among them) only needs its settle frames.
+            if (input_events_ != seen_events) last_activity = now;
             seen_events = input_events_;
             settle = kSettleFrames;
-            last_activity = now;
         } else if (settle > 0) {
             --settle;
         }

@@ -36,6 +36,10 @@ class WindowShell {
         // Longest sleep between event checks. A wake-up with nothing new (no input, no
         // requestRedraw(), no animation, >1 s since the last activity) draws no frame.
         double idle_timeout_s = 0.25;
+        // Called on every wake-up, a frame drawn or not (UI thread; must be cheap): timers such as
+        // the connection probe, which must run while nobody touches the window. What it starts
+        // wakes the loop through requestRedraw() when it has something to show.
+        std::function<void(double nowSeconds)> onWake;
 
         bool vsync = true;  // tests step frames back to back without waiting for the display
     };
@@ -58,6 +62,9 @@ class WindowShell {
 
     // Thread-safe: wakes the loop so the next frame is drawn now (e.g. a worker posted a result).
     void requestRedraw();
+
+    // Seconds on the clock onWake() gets (GLFW's), for timers started from a frame too.
+    double now() const;
 
     // Replaces Options::ready (for objects made after the shell). Before run().
     void setReady(std::function<bool()> ready) { options_.ready = std::move(ready); }

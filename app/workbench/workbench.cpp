@@ -40,6 +40,7 @@ void Workbench::log(LogEntry::Level level, const std::string& text) {
     if (state_.log.size() >= kMaxLogEntries)
         state_.log.erase(state_.log.begin(), state_.log.begin() + kMaxLogEntries / 10);
     state_.log.push_back({level, clockTime(), text});
+    if (logSink_) logSink_(state_.log.back());
 }
 
 Diagnosis Workbench::diagnoseRequest(const db::DbError& error) const {

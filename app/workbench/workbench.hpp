@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -79,6 +80,9 @@ class Workbench {
     void tick(double nowSeconds);               // latency probe every few seconds while idle
     bool busy() const;                          // a request is running
     void log(LogEntry::Level level, const std::string& text);
+    // Every log entry also goes here as it is added (the window echoes them to stderr, so a terminal
+    // or the journal sees what the log panel shows).
+    void onLog(std::function<void(const LogEntry&)> sink) { logSink_ = std::move(sink); }
 
   private:
     template <typename T>
@@ -119,6 +123,7 @@ class Workbench {
     std::uint64_t generation_ = 0;  // bumped on connect/disconnect: late outcomes are dropped
     double lastPing_ = 0;
     double now_ = 0;  // the latest tick() time
+    std::function<void(const LogEntry&)> logSink_;
     db::RequestId pingId_ = 0;
     std::uint64_t rowsRevision_ = ~0ULL;
     std::vector<VisibleRow> rows_;

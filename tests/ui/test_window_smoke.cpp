@@ -114,3 +114,34 @@ TEST_CASE("SIGTERM to the window while its managed SSH tunnel is up leaves no ss
           std::string::npos);  // it was up
     CHECK(testsupport::countProcessesWithArgument("127.0.0.1:" + local + ":") == 0);
 }
+
+TEST_CASE("an idle window notices a stopped server within seconds, nobody touching it, and idles near zero CPU") {
+    testsupport::PrivateCluster pg;
+    const std::string clusterDir = pg.dataDir().substr(0, pg.dataDir().size() - std::string("/data").size());
+    testsupport::ScratchDir dir;
+    const std::string log = (dir.path() / "window.log").string();
+    // Driven from outside like a person who walked away: the real window, interactive, no input.
+    const std::string script =
+        "xvfb-run -a -s '-screen 0 1280x800x24' \"$0\" --dsn \"$1\" 2>\"$2\" & X=$!; "
+        "for i in $(seq 150); do grep -q 'connected as' \"$2\" && break; sleep 0.1; done; "
+        "APP=$(pgrep -P $X -x stage1-debugger); sleep 1.5; "
+        "C0=$(awk '{print $14+$15}' /proc/$APP/stat); sleep 4; C1=$(awk '{print $14+$15}' /proc/$APP/stat); "
+        "\"$3\" stop \"$4\"; T0=$(date +%s%N); "
+        "for i in $(seq 150); do grep -q 'connection lost' \"$2\" && break; sleep 0.1; done; T1=$(date +%s%N); "
+        "echo \"idle_ticks=$((C1 - C0)) noticed_ms=$(( (T1 - T0) / 1000000 ))\"; kill -TERM $APP; wait";
+    auto r = testsupport::runProcess(
+        {"/bin/bash", "-c", script, testsupport::requiredEnv("STAGE1_DEBUGGER"),
+         "host=" + *pg.adminParams().find("host") + " port=" + pg.port() + " user=postgres dbname=postgres", log,
+         testsupport::sourcePath("tests/support/throwaway_cluster.sh"), clusterDir},
+        {{"XDG_CONFIG_HOME", (dir.path() / "config").string()}});
+    const std::string output = testsupport::readFile(log);
+    INFO(r.out << r.err << output);
+    REQUIRE(output.find("connected as postgres") != std::string::npos);
+    CHECK(output.find("connection lost") != std::string::npos);
+    int idleTicks = -1, noticedMs = -1;
+    REQUIRE(std::sscanf(r.out.c_str(), "idle_ticks=%d noticed_ms=%d", &idleTicks, &noticedMs) == 2);
+    MESSAGE("idle window: " << idleTicks << " CPU ticks in 4 s; a stopped server noticed after " << noticedMs << " ms");
+    CHECK(noticedMs < 8000);   // the probe runs every 5 s
+    CHECK(idleTicks <= 40);    // 10 ms ticks: at most 10% of a core while nobody touches it
+    pg.startServer();          // the destructor stops what it started
+}
