@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "app/connect/ssh_tunnel.hpp"
 #include "ui/panel_kit.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
@@ -236,15 +237,8 @@ void DrawDoctorSteps(const app::DoctorState& doctor, double now) {
 }  // namespace
 
 std::string TunnelCommand(const app::ConnectionForm& form) {
-    std::string target = form.sshTarget.empty() ? "<user>@<ssh host>" : form.sshTarget;
-    std::string portFlag;
-    if (auto parsed = app::parseSshTarget(form.sshTarget)) {
-        target = parsed->destination;
-        if (parsed->port) portFlag = " -p " + std::to_string(*parsed->port);
-    }
-    const std::string remote = form.remoteHost.empty() ? "127.0.0.1" : form.remoteHost;
-    return "ssh -N" + portFlag + " -L 127.0.0.1:" + std::to_string(form.tunnelLocalPort) + ":" + remote +
-           ":" + std::to_string(form.remotePort) + " " + target;
+    return app::externalTunnelCommand(
+        app::manualTunnelSpec(form.sshTarget, form.remoteHost, form.remotePort, form.tunnelLocalPort));
 }
 
 void DrawConnectionHeader(app::Workbench& wb, UiContext& ctx) {

@@ -1,4 +1,5 @@
 #include "app/connect/diagnosis.hpp"
+#include "app/connect/ssh_tunnel.hpp"
 #include "app/connect/hba_line.hpp"
 
 #include <arpa/inet.h>
@@ -120,22 +121,8 @@ std::string hbaFile(const Evidence& e) {
 
 std::string sshCommand(const Evidence& e) {
     const DiagnosisContext& c = e.context;
-    std::string destination = c.sshTarget, sshPort;
-    size_t at = destination.rfind('@');
-    size_t hostStart = at == std::string::npos ? 0 : at + 1;
-    size_t colon = destination.rfind(':');
-    bool bracketed = destination.find('[', hostStart) != std::string::npos;
-    if (colon != std::string::npos && colon > hostStart &&
-        (bracketed ? destination[colon - 1] == ']' : destination.find(':', hostStart) == colon)) {
-        sshPort = destination.substr(colon + 1);
-        destination.erase(colon);
-    }
-    if (destination.empty()) destination = "<user>@" + e.serverName();
-    std::string remote =
-        c.remoteHost.find(':') != std::string::npos ? "[" + c.remoteHost + "]" : c.remoteHost;
-    return "ssh -N " + (sshPort.empty() ? "" : "-p " + sshPort + " ") +
-           "-L 127.0.0.1:" + std::to_string(c.tunnelLocalPort) + ":" + remote + ":" +
-           std::to_string(c.remotePort) + " " + destination;
+    return externalTunnelCommand(
+        manualTunnelSpec(c.sshTarget, c.remoteHost, c.remotePort, c.tunnelLocalPort, "<user>@" + e.serverName()));
 }
 
 std::vector<Fix> tunnelFixes(const Evidence& e, const std::string& why) {

@@ -1,6 +1,7 @@
 // The diagnosis table's rows for the managed SSH tunnel (see diagnosis.hpp).
 #include "app/connect/connection_settings.hpp"
 #include "app/connect/diagnosis.hpp"
+#include "app/connect/ssh_tunnel.hpp"
 
 namespace app {
 
@@ -12,8 +13,7 @@ std::string sshHost(const DiagnosisContext& c) {
 }
 
 std::string manualCommand(const DiagnosisContext& c) {
-    return "ssh -N -L 127.0.0.1:" + std::to_string(c.tunnelLocalPort) + ":" + c.remoteHost + ":" +
-           std::to_string(c.remotePort) + " " + (c.sshTarget.empty() ? "<user>@<ssh host>" : c.sshTarget);
+    return externalTunnelCommand(manualTunnelSpec(c.sshTarget, c.remoteHost, c.remotePort, c.tunnelLocalPort));
 }
 
 }  // namespace

@@ -59,16 +59,6 @@ bool accepts(int port) {
     return ok;
 }
 
-std::string shellQuote(const std::string& s) {
-    bool plain = !s.empty();
-    for (char c : s)
-        if (!(isalnum(static_cast<unsigned char>(c)) || std::strchr("@%_+=:,./-[]", c))) plain = false;
-    if (plain) return s;
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
 bool contains(const std::string& text, const char* needle) {
     return text.find(needle) != std::string::npos;
 }
@@ -257,12 +247,49 @@ std::optional<std::string> hostKeyCheckingProblem(const std::string& effectiveCo
     return std::nullopt;
 }
 
+std::string shellQuote(const std::string& s) {
+    bool plain = !s.empty();
+    for (char c : s)
+        if (!(isalnum(static_cast<unsigned char>(c)) || std::strchr("@%_+=:,./-[]", c))) plain = false;
+    if (plain) return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+std::vector<std::string> manualTunnelArgv(const TunnelSpec& spec) {
+    const std::string remote =
+        spec.remoteHost.find(':') != std::string::npos && spec.remoteHost.front() != '['
+            ? "[" + spec.remoteHost + "]"
+            : spec.remoteHost;
+    std::vector<std::string> argv = {
+        "ssh", "-N", "-L",
+        "127.0.0.1:" + std::to_string(spec.localPort) + ":" + remote + ":" + std::to_string(spec.remotePort)};
+    if (spec.sshPort) argv.insert(argv.end(), {"-p", std::to_string(*spec.sshPort)});
+    if (!spec.identityFile.empty()) argv.insert(argv.end(), {"-i", spec.identityFile});
+    argv.push_back(spec.destination.empty() ? "<user>@<ssh host>" : spec.destination);
+    return argv;
+}
+
 std::string externalTunnelCommand(const TunnelSpec& spec) {
-    std::string cmd = "ssh -N -L 127.0.0.1:" + std::to_string(spec.localPort) + ":" + spec.remoteHost + ":" +
-                      std::to_string(spec.remotePort);
-    if (spec.sshPort) cmd += " -p " + std::to_string(*spec.sshPort);
-    if (!spec.identityFile.empty()) cmd += " -i " + shellQuote(spec.identityFile);
-    return cmd + " " + shellQuote(spec.destination.empty() ? "<user>@<ssh host>" : spec.destination);
+    std::string line;
+    for (const auto& word : manualTunnelArgv(spec)) line += (line.empty() ? "" : " ") + shellQuote(word);
+    return line;
+}
+
+TunnelSpec manualTunnelSpec(const std::string& sshTarget, const std::string& remoteHost, int remotePort,
+                            int localPort, const std::string& fallbackDestination) {
+    TunnelSpec spec;
+    if (auto target = parseSshTarget(sshTarget)) {
+        spec.destination = target->destination;
+        spec.sshPort = target->port;
+    } else {
+        spec.destination = fallbackDestination;
+    }
+    spec.remoteHost = remoteHost.empty() ? "127.0.0.1" : remoteHost;
+    spec.remotePort = remotePort;
+    spec.localPort = localPort;
+    return spec;
 }
 
 SshTunnel::SshTunnel(TunnelSpec spec, std::function<void(const std::string&)> onSshOutput)

@@ -59,8 +59,19 @@ std::optional<TunnelSpec> managedTunnelFor(const ResolvedConnection& connection)
 // Classifies what ssh printed before it gave up.
 std::string classifySshFailure(const std::string& sshStderr);
 
-// The command for running the tunnel by hand ("external tunnel" mode), shell-quoted.
+// The one builder of the tunnel command a person runs by hand ("external tunnel" mode, and every
+// fix that offers it): the managed tunnel's forward, with ssh's own host-key checking.
+//   ssh -N -L 127.0.0.1:<local>:<remote host>:<remote port> [-p <ssh port>] [-i <identity>] <user@host>
+// The port of a "user@host:port" target becomes -p (ssh reads "host:port" as a host name); an IPv6
+// remote host is bracketed. manualTunnelArgv gives the words, externalTunnelCommand the shell line.
+std::vector<std::string> manualTunnelArgv(const TunnelSpec& spec);
 std::string externalTunnelCommand(const TunnelSpec& spec);
+// A spec for that command from a "user@host[:port]" target as typed (a placeholder destination,
+// `fallbackDestination`, when the target is empty or malformed).
+TunnelSpec manualTunnelSpec(const std::string& sshTarget, const std::string& remoteHost, int remotePort,
+                            int localPort, const std::string& fallbackDestination = "<user>@<ssh host>");
+// Single-quotes s for a POSIX shell unless it is made only of characters that need no quoting.
+std::string shellQuote(const std::string& s);
 
 // Why ssh must not be run with this spec: a destination or remote host that ssh would read as an
 // option (a leading '-') or that holds whitespace or control characters, or a known_hosts file that

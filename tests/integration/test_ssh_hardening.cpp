@@ -12,6 +12,7 @@
 #include <functional>
 #include <thread>
 
+#include "app/connect/diagnosis.hpp"
 #include "app/connect/ssh_tunnel.hpp"
 #include "app/workbench/workbench.hpp"
 #include "tests/support/cluster_tweaks.hpp"
@@ -235,4 +236,49 @@ TEST_CASE("the window refuses a tunnel whose known_hosts is /dev/null and logs w
     wb.connect();
     CHECK(wb.state().connection.phase == app::ConnectionPhase::Disconnected);
     CHECK(wb.state().log.back().text.find("ssh target") != std::string::npos);
+}
+
+TEST_CASE("every tunnel command the app offers parses in ssh -G to the host, port and forward it names") {
+    // What a person pastes: ssh reads "host:port" as a host name, so a target's port must become -p.
+    app::DiagnosisContext c;
+    c.tunnel = true;
+    c.sshTarget = "analyst@jump.example.internal:2222";
+    c.tunnelLocalPort = 6543;
+    c.remoteHost = "10.0.0.5";
+    c.remotePort = 5433;
+    app::ConnectionForm form;
+    form.sshTarget = c.sshTarget;
+    form.tunnelLocalPort = c.tunnelLocalPort;
+    form.remoteHost = c.remoteHost;
+    form.remotePort = c.remotePort;
+    const app::TunnelSpec spec = app::manualTunnelSpec(c.sshTarget, c.remoteHost, c.remotePort, c.tunnelLocalPort);
+    const std::string expected = app::externalTunnelCommand(spec);
+
+    // Every place that offers it uses the one builder: the tunnel-down fix, the refused-connection
+    // fix, and (ui::TunnelCommand, checked in the window's tests) the connection panel.
+    app::Diagnosis down = app::diagnoseTunnelFailure("tunnel_down", "ssh exited", "", c);
+    CHECK(down.fixes.at(0).text == expected);
+    db::DbError refused{"", "connection to server at \"127.0.0.1\", port 6543 failed: Connection refused\n", "", ""};
+    app::Diagnosis notUp = app::diagnose(refused, c);
+    CHECK(notUp.fixes.at(0).text == expected);
+
+    std::vector<std::string> argv = app::manualTunnelArgv(spec);
+    argv.insert(argv.begin() + 1, {"-G", "-F", "/dev/null"});
+    argv[0] = "/usr/bin/ssh";
+    auto r = testsupport::runProcess(argv);
+    INFO(expected << "\n" << r.err);
+    REQUIRE(r.exitCode == 0);
+    auto has = [&](const std::string& line) { return ("\n" + r.out).find("\n" + line + "\n") != std::string::npos; };
+    CHECK(has("hostname jump.example.internal"));
+    CHECK(has("user analyst"));
+    CHECK(has("port 2222"));
+    CHECK(has("localforward [127.0.0.1]:6543 [10.0.0.5]:5433"));
+
+    // An IPv6 database host is bracketed, as ssh wants it in -L.
+    auto v6 = app::manualTunnelArgv(app::manualTunnelSpec("analyst@jump.example.internal", "::1", 5432, 6543));
+    v6.insert(v6.begin() + 1, {"-G", "-F", "/dev/null"});
+    v6[0] = "/usr/bin/ssh";
+    auto r6 = testsupport::runProcess(v6);
+    CHECK(r6.exitCode == 0);
+    CHECK(("\n" + r6.out).find("\nlocalforward [127.0.0.1]:6543 [::1]:5432\n") != std::string::npos);
 }

@@ -421,8 +421,8 @@ TEST_CASE("SSH tunnel mode shows the tunnel fields and the ssh command to copy")
     w.ui().fill("connect.user", "stage1_app");
     w.ui().fill("connect.tunnel.target", "analyst@203.0.113.10:2222");
     const std::string command =
-        "ssh -N -p 2222 -L 127.0.0.1:" + std::to_string(w.state().form.tunnelLocalPort) +
-        ":127.0.0.1:" + std::to_string(w.state().form.remotePort) + " analyst@203.0.113.10";
+        "ssh -N -L 127.0.0.1:" + std::to_string(w.state().form.tunnelLocalPort) + ":127.0.0.1:" +
+        std::to_string(w.state().form.remotePort) + " -p 2222 analyst@203.0.113.10";
     const std::string text = w.ui().snapshot();
     INFO(text);
     CHECK(contains(text, command));

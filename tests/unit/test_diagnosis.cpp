@@ -124,7 +124,7 @@ TEST_CASE(
     CHECK(check >= 0);
     CHECK(check < reload);
     CHECK(hasFixText(d, "sudo systemctl reload postgresql"));  // every cluster: the version is unknown
-    CHECK(hasFixText(d, "ssh -N -L 127.0.0.1:5433:127.0.0.1:5432 <user>@db.example.internal"));
+    CHECK(hasFixText(d, "ssh -N -L 127.0.0.1:5433:127.0.0.1:5432 '<user>@db.example.internal'"));
     int env = fixIndex(d, "STAGE1_POSTGRES_HOST=127.0.0.1");
     REQUIRE(env >= 0);
     CHECK(says(d.fixes[env].text, "STAGE1_POSTGRES_PORT=5433"));
@@ -266,7 +266,7 @@ TEST_CASE("refused: server down or wrong port when direct, the tunnel not runnin
     Diagnosis viaTunnel = app::diagnose(connectError(refused), t);
     CHECK(viaTunnel.kind == "connection_refused");
     CHECK(says(viaTunnel.title, "tunnel is not running"));
-    CHECK(viaTunnel.fixes[0].text == "ssh -N -p 2222 -L 127.0.0.1:5433:127.0.0.1:5432 analyst@203.0.113.10");
+    CHECK(viaTunnel.fixes[0].text == "ssh -N -L 127.0.0.1:5433:127.0.0.1:5432 -p 2222 analyst@203.0.113.10");
     CHECK(viaTunnel.fixes[1].text == "export STAGE1_POSTGRES_HOST=127.0.0.1 STAGE1_POSTGRES_PORT=5433");
 
     Diagnosis socket = app::diagnose(
