@@ -10,6 +10,7 @@
 
 #include "app/cli/cli_args.hpp"
 #include "app/connect/connection_settings.hpp"
+#include "app/connect/diagnosis.hpp"
 #include "db/schema/migration_catalog.hpp"
 #include "db/pg/pg.hpp"
 
@@ -51,7 +52,21 @@ std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& i
 const std::vector<OptionSpec>& connectionOptions();
 // Embedded migrations, or the files of --migrations-dir.
 std::vector<db::Migration> migrationCatalog(const ParsedArgs& args);
-// Prints a failed request (text or JSON) and returns kExitFailed.
+// Every failure of every command, in one shape (stage1ctl(1), "JSON OUTPUT"): the message on stderr
+// and, with --json, on stdout
+//   {"ok": false,
+//    "error": {"kind": ..., "message": ..., ["target": ...,]
+//              ["sqlstate": ..., "server_message": ..., "detail": ..., "hint": ...]},
+//    ["diagnosis": {"kind", "title", "explanation", "fixes": [...]}]}
+struct Failure {
+    std::string kind;     // stable: usage, connection, tunnel, query_failed, lock_busy, ...
+    std::string message;  // for a person
+    std::optional<db::DbError> cause;
+    std::optional<Diagnosis> diagnosis;
+    std::string target;  // user@host:port/db, for connection failures
+};
+void printFailure(bool json, CtlIo& io, const Failure& failure);
+// printFailure for a command's own failures; returns kExitFailed.
 int reportFailure(const ParsedArgs& args, CtlIo& io, const std::string& kind, const std::string& message,
                   const std::optional<db::DbError>& cause = std::nullopt);
 

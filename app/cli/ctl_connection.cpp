@@ -155,14 +155,9 @@ bool startTunnelIfManaged(const ParsedArgs& args, CtlIo& io, ResolvedConnection&
     } catch (const TunnelError& e) {
         Diagnosis d =
             diagnoseTunnelFailure(e.kind(), e.what(), e.sshOutput(), diagnosisContextFor(connection));
-        if (jsonOutput(args))
-            io.out << nlohmann::json{{"ok", false},
-                                     {"error", {{"kind", "tunnel"}, {"message", e.what()}}},
-                                     {"diagnosis", diagnosisJson(d)}}
-                          .dump(2)
-                   << "\n";
-        io.err << "stage1ctl: the SSH tunnel to " << spec->destination << " is not up: " << e.what() << "\n\n"
-               << diagnosisText(d);
+        printFailure(jsonOutput(args), io,
+                     Failure{"tunnel", "the SSH tunnel to " + spec->destination + " is not up: " + e.what(),
+                             std::nullopt, d, connection.describe()});
         return false;
     }
 }
@@ -179,18 +174,9 @@ std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& i
         cancelOnInterrupt(conn.raw());
         return conn;
     } catch (const db::Error& e) {
-        Diagnosis diagnosis = diagnoseFailure(e.info(), connection);
-        if (jsonOutput(args)) {
-            nlohmann::json j = {
-                {"ok", false},
-                {"error",
-                 {{"kind", "connection"}, {"target", connection.describe()}, {"message", e.info().message}}},
-                {"diagnosis", diagnosisJson(diagnosis)}};
-            io.out << j.dump(2) << "\n";
-        }
-        io.err << "stage1ctl: cannot connect to " << connection.describe() << ":\n"
-               << e.info().message << "\n\n"
-               << diagnosisText(diagnosis);
+        printFailure(jsonOutput(args), io,
+                     Failure{"connection", "cannot connect to " + connection.describe() + ":\n" + e.info().message,
+                             e.info(), diagnoseFailure(e.info(), connection), connection.describe()});
         return std::nullopt;
     }
 }

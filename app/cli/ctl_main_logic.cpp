@@ -121,19 +121,27 @@ std::vector<db::Migration> migrationCatalog(const ParsedArgs& args) {
     return db::embeddedMigrations();
 }
 
+void printFailure(bool json, CtlIo& io, const Failure& f) {
+    if (json) {
+        nlohmann::json error = {{"kind", f.kind}, {"message", f.message}};
+        if (!f.target.empty()) error["target"] = f.target;
+        if (f.cause) {
+            error["sqlstate"] = f.cause->sqlstate;
+            error["server_message"] = f.cause->message;
+            error["detail"] = f.cause->detail;
+            error["hint"] = f.cause->hint;
+        }
+        nlohmann::json out = {{"ok", false}, {"error", error}};
+        if (f.diagnosis) out["diagnosis"] = diagnosisJson(*f.diagnosis);
+        io.out << out.dump(2) << "\n";
+    }
+    io.err << "stage1ctl: " << f.message << "\n";
+    if (f.diagnosis && f.diagnosis->kind != "unknown") io.err << "\n" << diagnosisText(*f.diagnosis);
+}
+
 int reportFailure(const ParsedArgs& args, CtlIo& io, const std::string& kind, const std::string& message,
                   const std::optional<db::DbError>& cause) {
-    if (jsonOutput(args)) {
-        nlohmann::json error = {{"kind", kind}, {"message", message}};
-        if (cause) {
-            error["sqlstate"] = cause->sqlstate;
-            error["server_message"] = cause->message;
-            error["detail"] = cause->detail;
-            error["hint"] = cause->hint;
-        }
-        io.out << nlohmann::json{{"ok", false}, {"error", error}}.dump(2) << "\n";
-    }
-    io.err << "stage1ctl: " << message << "\n";
+    printFailure(jsonOutput(args), io, Failure{kind, message, cause, std::nullopt, ""});
     return kExitFailed;
 }
 
@@ -164,6 +172,9 @@ int runStage1ctl(const std::vector<std::string>& args, CtlIo io) {
         printUsage(io.err);
         return kExitUsage;
     }
+    // --json asks for JSON failures too, even when the arguments around it do not parse.
+    const bool json = std::find(args.begin() + static_cast<long>(consumed), args.end(), "--json") != args.end();
+    const std::string who = command->name + ": ";
     try {
         ParsedArgs parsed =
             parseOptions({args.begin() + static_cast<long>(consumed), args.end()}, optionsOf(*command));
@@ -173,17 +184,19 @@ int runStage1ctl(const std::vector<std::string>& args, CtlIo io) {
         }
         return command->run(parsed, io);
     } catch (const std::invalid_argument& e) {  // UsageError and a malformed --dsn
-        io.err << "stage1ctl " << command->name << ": " << e.what() << "\n(see 'stage1ctl " << command->name
-               << " --help')\n";
+        printFailure(json, io,
+                     Failure{"usage", who + e.what() + " (see 'stage1ctl " + command->name + " --help')",
+                             std::nullopt, std::nullopt, ""});
         return kExitUsage;
     } catch (const db::Error& e) {
         // A statement that failed after connecting: cancelled, timed out, refused by privileges...
         Diagnosis diagnosis = diagnose(e.info(), DiagnosisContext{});
-        io.err << "stage1ctl " << command->name << ": " << e.info().describe() << "\n";
-        if (diagnosis.kind != "unknown") io.err << "\n" << diagnosisText(diagnosis);
+        printFailure(json, io,
+                     Failure{"query_failed", who + e.info().describe(), e.info(),
+                             diagnosis.kind != "unknown" ? std::optional<Diagnosis>(diagnosis) : std::nullopt, ""});
         return kExitFailed;
     } catch (const std::exception& e) {
-        io.err << "stage1ctl " << command->name << ": " << e.what() << "\n";
+        printFailure(json, io, Failure{"failed", who + e.what(), std::nullopt, std::nullopt, ""});
         return kExitFailed;
     }
 }

@@ -104,3 +104,46 @@ TEST_CASE("demo-seed fills every table, leaves some configs NULL, and writes the
     CHECK(again.exitCode == 0);
     CHECK(count("SELECT count(*) FROM indicator_datasets") == 6);
 }
+
+TEST_CASE("with --json every kind of failure prints one JSON shape on stdout, and the message on stderr") {
+    TestDatabase database;  // not migrated: the browse queries fail on the server
+    const std::string stage1ctl = testsupport::requiredEnv("STAGE1CTL");
+    struct Case {
+        std::vector<std::string> argv;
+        int exitCode;
+        std::string kind;
+        bool diagnosis;
+    };
+    const std::vector<Case> cases = {
+        {{"runs", "--json", "--no-such-flag"}, 2, "usage", false},
+        {{"datasets", "--json", "--limit", "many"}, 2, "usage", false},
+        {{"datasets", "--json", "--dsn", "host=127.0.0.1 port=" + testsupport::closedLoopbackPort() +
+                                             " dbname=x user=stage1_app connect_timeout=2"},
+         3, "connection", true},
+        {{"datasets", "--json", "--dsn", database.dsn()}, 1, "query_failed", false},
+        {{"backup", "--json", "--dir", "/tmp", "--pg-bin", "/nonexistent", "--dsn", database.dsn()}, 1,
+         "pg_tool_missing", false},
+        {{"replay-spool", "/nonexistent/spool.sql", "--json", "--dsn", database.dsn()}, 1, "not_migrated", false},
+    };
+    for (const auto& c : cases) {
+        std::vector<std::string> argv = {stage1ctl};
+        argv.insert(argv.end(), c.argv.begin(), c.argv.end());
+        auto r = testsupport::runProcess(argv);
+        CAPTURE(c.argv[0]);
+        CAPTURE(c.kind);
+        INFO(r.out << r.err);
+        CHECK(r.exitCode == c.exitCode);
+        nlohmann::json j;
+        REQUIRE_NOTHROW(j = nlohmann::json::parse(r.out));
+        CHECK(j["ok"] == false);
+        REQUIRE(j["error"].is_object());
+        CHECK(j["error"]["kind"] == c.kind);
+        REQUIRE(j["error"]["message"].is_string());
+        CHECK(!j["error"]["message"].get<std::string>().empty());
+        for (const auto& [key, value] : j.items()) CHECK((key == "ok" || key == "error" || key == "diagnosis"));
+        CHECK(j.contains("diagnosis") == c.diagnosis);
+        if (c.kind == "query_failed") CHECK(j["error"]["sqlstate"] == "42883");  // fn_list_datasets is missing
+        // The same message for a person on stderr.
+        CHECK(r.err.find(j["error"]["message"].get<std::string>().substr(0, 30)) != std::string::npos);
+    }
+}
