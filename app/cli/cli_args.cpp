@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "db/browse/stage1_queries.hpp"
+
 namespace app {
 
 std::optional<std::string> ParsedArgs::value(const std::string& name) const {
@@ -26,6 +28,12 @@ long long ParsedArgs::integer(const std::string& name, long long fallback, long 
                               long long max) const {
     auto text = value(name);
     return text ? parseInteger(*text, "--" + name, min, max) : fallback;
+}
+
+std::optional<std::string> ParsedArgs::uuid(const std::string& name) const {
+    auto text = value(name);
+    if (text && !db::looksLikeUuid(*text)) throw UsageError("--" + name + " expects a UUID, got '" + *text + "'");
+    return text;
 }
 
 ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs) {

@@ -35,6 +35,8 @@ struct ParsedArgs {
     std::optional<std::string> value(const std::string& name) const;
     // Integer option within [min, max]; throws UsageError otherwise.
     long long integer(const std::string& name, long long fallback, long long min, long long max) const;
+    // A UUID option (db::looksLikeUuid), nullopt when absent; throws UsageError when malformed.
+    std::optional<std::string> uuid(const std::string& name) const;
 };
 
 // A whole number within [min, max]; UsageError naming `what` otherwise.

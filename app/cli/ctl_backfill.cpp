@@ -12,8 +12,7 @@ int runBackfill(const ParsedArgs& args, CtlIo& io) {
     auto slug = args.value("slug");
     if (!slug) throw UsageError("--slug <dataset slug> is required (e.g. --slug btc_2025_4h)");
     if (auto problem = db::datasetSlugProblem(*slug)) throw UsageError(*problem);  // nothing is sent
-    auto uuid = args.value("uuid");
-    if (uuid && !db::looksLikeUuid(*uuid)) throw UsageError("--uuid expects a UUID, got '" + *uuid + "'");
+    auto uuid = args.uuid("uuid");
     auto symbol = args.value("symbol");
 
     auto conn = connectForCommand(args, io);

@@ -36,9 +36,8 @@ db::PageRequest pageRequest(const ParsedArgs& args) {
 }
 
 std::string requiredUuid(const ParsedArgs& args, const std::string& name) {
-    auto v = args.value(name);
+    auto v = args.uuid(name);
     if (!v) throw UsageError("--" + name + " <uuid> is required");
-    if (!db::looksLikeUuid(*v)) throw UsageError("--" + name + " expects a UUID, got '" + *v + "'");
     return *v;
 }
 

@@ -53,12 +53,10 @@ std::optional<ParsedConfig> parseInput(const ParsedArgs& args, CtlIo& io, json& 
 }
 
 int runShow(const ParsedArgs& args, CtlIo& io) {
-    auto run = args.value("run"), simulation = args.value("simulation");
+    auto run = args.uuid("run"), simulation = args.uuid("simulation");
     if (run.has_value() == simulation.has_value())
         throw UsageError("give exactly one of --run <uuid> or --simulation <uuid>");
     const std::string id = run ? *run : *simulation;
-    if (!db::looksLikeUuid(id))
-        throw UsageError(std::string(run ? "--run" : "--simulation") + " expects a UUID, got '" + id + "'");
     auto conn = connectForCommand(args, io);
     if (!conn) return kExitConnection;
     auto stored = run ? db::loadRunConfig(*conn, id) : db::loadSimulationConfig(*conn, id);

@@ -749,9 +749,7 @@ Diagnosis diagnose(const db::DbError& error, const DiagnosisContext& context) {
 std::vector<std::string> allDiagnosisKinds() {
     std::vector<std::string> kinds;
     for (const Rule& r : rules()) kinds.emplace_back(r.kind);
-    for (const char* k :
-         {"ssh_auth_failed", "ssh_host_key_changed", "ssh_unreachable", "tunnel_port_busy", "tunnel_down"})
-        kinds.emplace_back(k);
+    for (const std::string& k : tunnelDiagnosisKinds()) kinds.push_back(k);
     kinds.emplace_back("unknown");
     return kinds;
 }

@@ -54,6 +54,8 @@ Diagnosis diagnose(const db::DbError& error, const DiagnosisContext& context);
 Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& message,
                                 const std::string& sshOutput, const DiagnosisContext& context);
 std::vector<std::string> allDiagnosisKinds();
+// The managed tunnel's kinds (TunnelError::kind, diagnoseTunnelFailure), in allDiagnosisKinds order.
+const std::vector<std::string>& tunnelDiagnosisKinds();
 
 // One "no pg_hba.conf entry for host ..." (or "pg_hba.conf rejects connection for host ...") line.
 struct HbaRejection {

@@ -18,6 +18,12 @@ std::string manualCommand(const DiagnosisContext& c) {
 
 }  // namespace
 
+const std::vector<std::string>& tunnelDiagnosisKinds() {
+    static const std::vector<std::string> kinds = {"ssh_auth_failed",  "ssh_host_key_changed", "ssh_unsafe_settings",
+                                                   "ssh_unreachable",  "tunnel_port_busy",     "tunnel_down"};
+    return kinds;
+}
+
 Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& message,
                                 const std::string& sshOutput, const DiagnosisContext& c) {
     Diagnosis d;

@@ -69,7 +69,8 @@ TEST_CASE("the kinds are the documented identifiers, in priority order, unknown 
                                          "no_password",        "pg_hba_no_entry",   "ssl_cert_invalid",
                                          "ssl_unsupported",    "server_closed",     "timeout",
                                          "connection_refused", "host_unknown",      "ssh_auth_failed",
-                                         "ssh_host_key_changed", "ssh_unreachable", "tunnel_port_busy",
+                                         "ssh_host_key_changed", "ssh_unsafe_settings", "ssh_unreachable",
+                                         "tunnel_port_busy",
                                          "tunnel_down",        "unknown"};
     CHECK(app::allDiagnosisKinds() == expected);
 }
@@ -433,7 +434,8 @@ TEST_CASE("every kind has a title, an explanation and at least one fix") {
             seen.insert(d.kind);
         }
     }
-    for (const char* kind : {"ssh_auth_failed", "ssh_host_key_changed", "ssh_unreachable", "tunnel_port_busy", "tunnel_down"}) {
+    // Every kind the tunnel can fail with, TunnelError's included (ssh_unsafe_settings was missing).
+    for (const std::string& kind : app::tunnelDiagnosisKinds()) {
         Diagnosis d = app::diagnoseTunnelFailure(kind, "ssh exited", "ssh said something", tunnel());
         CAPTURE(kind);
         CHECK(d.kind == kind);
