@@ -18,6 +18,7 @@
 
 #include "app/ops/pg_tools.hpp"
 #include "app/ops/spool.hpp"
+#include "db/pg/transaction.hpp"
 
 namespace app {
 
@@ -353,7 +354,7 @@ BackupReport runBackup(db::Connection& source, const BackupTarget& target, const
     std::string snapshot;
     db::DatabaseFacts facts;
     ChildResult dump;
-    source.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    db::Transaction transaction(source, db::Transaction::Mode::ReadOnlySnapshot);
     try {
         snapshot = source.query("SELECT pg_export_snapshot()").text(0, 0);
         facts = db::readDatabaseFacts(source);
@@ -361,15 +362,10 @@ BackupReport runBackup(db::Connection& source, const BackupTarget& target, const
         dump = runChild({pgDump.string(), "--format=custom", "--no-password", "--snapshot=" + snapshot,
                          "--file=" + temp.string()},
                         libpqEnvironment(target.params));
-        source.exec("COMMIT");
+        transaction.commit();
     } catch (...) {
         fs::remove(temp, ec);
-        try {
-            source.exec("ROLLBACK");
-        } catch (const db::Error&) {
-            // The connection is gone; the server ends the transaction.
-        }
-        throw;
+        throw;  // the transaction rolls back on the way out
     }
     report.dumpMs = msSince(started);
     try {

@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "db/pg/transaction.hpp"
 #include "db/schema/migrator.hpp"
 
 namespace db {
@@ -13,31 +14,6 @@ namespace {
 const char* const kCouldNotRunFix =
     "The check's query failed. A missing table or column means the schema is behind: "
     "stage1ctl status shows what is pending, stage1ctl migrate applies it.";
-
-// One snapshot for every check, and a guarantee that validation writes nothing.
-class ReadOnlySnapshot {
-  public:
-    explicit ReadOnlySnapshot(Connection& conn) : conn_(conn) {
-        conn_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    }
-    ~ReadOnlySnapshot() {
-        if (open_) {
-            try {
-                conn_.exec("ROLLBACK");
-            } catch (const Error&) {
-                // The connection is gone; the server ends the transaction itself.
-            }
-        }
-    }
-    void commit() {
-        conn_.exec("COMMIT");
-        open_ = false;
-    }
-
-  private:
-    Connection& conn_;
-    bool open_ = true;
-};
 
 using CheckBody = std::function<void(CheckResult&)>;
 
@@ -272,7 +248,7 @@ bool allOk(const std::vector<CheckResult>& checks) {
 std::vector<CheckResult> runPostgresChecks(Connection& conn, const std::vector<Migration>& catalog,
                                            const ValidationOptions& o) {
     std::vector<CheckResult> out;
-    ReadOnlySnapshot snapshot(conn);
+    Transaction snapshot(conn, Transaction::Mode::ReadOnlySnapshot);  // one snapshot; nothing written
     runGuarded(conn, o, out, "migrations_pending",
                [&](CheckResult& c) { checkMigrations(conn, catalog, c); });
     runGuarded(conn, o, out, "row_counts", [&](CheckResult& c) { checkRowCounts(conn, c); });

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "db/pg/transaction.hpp"
+
 namespace db {
 
 namespace {
@@ -181,8 +183,8 @@ DemoSeedCounts seedDemoData(Connection& conn, const DemoSeedOptions& options) {
     const long long baseEpoch = 1767225600;  // 2026-01-01T00:00:00Z
     DemoSeedCounts counts;
 
-    conn.exec("BEGIN");
-    try {
+    Transaction transaction(conn);
+    {
         std::set<std::string> slugs = existingSlugs(conn);
         // The same seed on the same database state gives the same rows; a second seeding of a
         // database draws new ids instead of colliding with the first.
@@ -324,13 +326,7 @@ DemoSeedCounts seedDemoData(Connection& conn, const DemoSeedOptions& options) {
             counts.simulations = sims.finish();
             say("simulations: " + std::to_string(counts.simulations));
         }
-        conn.exec("COMMIT");
-    } catch (...) {
-        try {
-            conn.exec("ROLLBACK");
-        } catch (const Error&) {
-        }
-        throw;
+        transaction.commit();
     }
     return counts;
 }

@@ -1,5 +1,7 @@
 #include "db/schema/migrator.hpp"
 
+#include "db/pg/transaction.hpp"
+
 #include <algorithm>
 #include <map>
 #include <thread>
@@ -92,19 +94,12 @@ void releaseMigrateLock(Connection& conn) {
     }
 }
 
-void rollbackQuietly(Connection& conn) {
-    try {
-        conn.exec("ROLLBACK");
-    } catch (const Error&) {
-    }
-}
-
 // earlierSha256 set: re-apply a replaced-in-place migration over its recorded earlier text.
 AppliedMigration applyOne(Connection& conn, const Migration& m, const MigrateOptions& options,
                           const std::string* earlierSha256 = nullptr) {
     say(options, (earlierSha256 ? "re-applying " : "applying ") + m.fileName());
     auto started = std::chrono::steady_clock::now();
-    conn.exec("BEGIN");
+    Transaction transaction(conn);
     try {
         conn.query("SELECT set_config('lock_timeout', $1, true)",
                    {std::to_string(options.ddlLockTimeout.count()) + "ms"});
@@ -121,10 +116,10 @@ AppliedMigration applyOne(Connection& conn, const Migration& m, const MigrateOpt
         } else {
             conn.query(kInsertLedger, {std::to_string(m.version), m.name, m.sha256, std::to_string(ms)});
         }
-        conn.exec("COMMIT");
+        transaction.commit();
         return AppliedMigration{m.version, m.name, ms, earlierSha256 != nullptr};
     } catch (const Error& e) {
-        rollbackQuietly(conn);
+        transaction.rollback();
         throw MigrateError(
             MigrateFailure::MigrationFailed,
             m.fileName() + " failed and was rolled back; nothing of it was applied:\n" + e.info().describe(),

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "db/pg/transaction.hpp"
 #include "db/schema/migration_catalog.hpp"
 #include "db/spool/spool_copy.hpp"
 #include "db/spool/spool_files.hpp"
@@ -409,7 +410,7 @@ class FileBatches {
             result.commands.push_back(outcome);
         };
         try {
-            conn.exec("BEGIN");
+            Transaction transaction(conn);
             conn.query(kAsSpoolWriter);
             for (size_t c = 0; c < sent.commands.size(); ++c)
                 step([&] {
@@ -418,17 +419,14 @@ class FileBatches {
                     conn.copyEnd();
                 });
             step([&] { conn.query(kLedgerInsert, ledgerRows(sent)); });
-            if (failed) {
-                conn.exec("ROLLBACK");
-                return result;
-            }
+            if (failed) return result;  // rolled back on the way out
             try {
-                conn.exec("COMMIT");
+                transaction.commit();
             } catch (const Error& e) {
                 if (classifySpoolError(e.info()) == SpoolErrorClass::Stop) throw;
                 result.syncError = e.info();
             }
-        } catch (const Error& e) {  // BEGIN, ROLLBACK, a lost COMMIT: only the connection fails them
+        } catch (const Error& e) {  // BEGIN, the role switch, a lost COMMIT: only the connection fails them
             throw StopReplay{e.info()};
         }
         return result;
