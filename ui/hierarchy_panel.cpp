@@ -26,8 +26,8 @@ const ImVec4 kRunningBlue(0.42f, 0.66f, 1.00f, 1.0f);
 // What the panel remembers between frames (one Workbench per window).
 struct TreeView {
     const app::Workbench* owner = nullptr;
-    app::HierarchyFilters edit;    // what the filter bar shows; becomes wb.filters() on Apply
-    app::HierarchyFilters synced;  // wb.filters() when `edit` was last taken from it
+    app::HierarchyFilters edit;    // what the filter bar shows; applied with wb.applyFilters()
+    app::HierarchyFilters synced;  // wb.state().hierarchy.filters when `edit` was last taken from it
     app::Selection followed;       // the selection last brought into view
     bool scrollToSelection = false;
     bool applyPending = false;  // Apply while datasets were loading: applied when that load ends
@@ -126,21 +126,12 @@ void FailureLine(const app::RequestStatus& request, const char* fallback) {
 // ---- filter bar ----
 
 void ApplyFilters(app::Workbench& wb, TreeView& view) {
-    wb.filters() = view.edit;
     view.synced = view.edit;
-    if (wb.state().connection.phase != app::ConnectionPhase::Connected) return;  // used at connect
-    wb.applyFilters();
-    // applyFilters() reloads the dataset level only; expanded datasets and runs would keep pages
-    // loaded under the old run/simulation filters, and refresh() reloads exactly those.
-    for (const auto& d : wb.state().hierarchy.datasets.items) {
-        if (!d.expanded) continue;
-        wb.refresh();
-        break;
-    }
+    wb.applyFilters(view.edit);
 }
 
 void DrawFilterBar(app::Workbench& wb, TreeView& view) {
-    if (!SameFilters(wb.filters(), view.synced)) view.edit = view.synced = wb.filters();
+    if (!SameFilters(wb.state().hierarchy.filters, view.synced)) view.edit = view.synced = wb.state().hierarchy.filters;
     const app::WorkbenchState& state = wb.state();
     const bool connected = state.connection.phase == app::ConnectionPhase::Connected;
     const bool datasetsBusy = state.hierarchy.datasets.request.running();
@@ -163,7 +154,7 @@ void DrawFilterBar(app::Workbench& wb, TreeView& view) {
     };
 
     field("Datasets", "##dataset_search", "slug or symbol", view.edit.datasetSearch, "tree.filter.dataset");
-    const bool edited = !SameFilters(view.edit, wb.filters());
+    const bool edited = !SameFilters(view.edit, wb.state().hierarchy.filters);
     const float half = (sideWidth - spacing) * 0.5f;
     if (edited) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
     apply |= WideButton("Apply", !view.applyPending, half);

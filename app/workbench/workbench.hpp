@@ -40,8 +40,9 @@ class Workbench {
     ResolvedConnection resolvedForm() const;
 
     // ---- hierarchy (workbench_hierarchy.cpp) ----
-    HierarchyFilters& filters() { return state_.hierarchy.filters; }
-    void applyFilters();  // reloads every loaded level with the edited filters
+    // The filters change only through this intent: it stores them and reloads every loaded level
+    // (expanded nodes stay expanded) once. Before a connection they wait for it.
+    void applyFilters(const HierarchyFilters& filters);
     void refresh();       // F5: datasets again, the expanded levels, and the selection's details
     void toggle(const VisibleRow& row);
     void loadMore(const VisibleRow& row);

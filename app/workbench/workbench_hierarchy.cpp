@@ -206,8 +206,9 @@ void Workbench::loadMore(const VisibleRow& row) {
     if (row.kind == RowKind::MoreSimulations) loadSimulations(row.dataset, row.run, true);
 }
 
-void Workbench::applyFilters() {
-    // Every loaded level again, under the new filters (expanded nodes stay expanded).
+void Workbench::applyFilters(const HierarchyFilters& filters) {
+    state_.hierarchy.filters = filters;
+    if (state_.connection.phase != ConnectionPhase::Connected) return;  // used when it connects
     log(LogEntry::Level::Info, "filters applied");
     refresh();
 }

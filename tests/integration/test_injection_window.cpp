@@ -114,10 +114,10 @@ TEST_CASE(
                   &app::HierarchyFilters::runSearch, &app::HierarchyFilters::runStatus,
                   &app::HierarchyFilters::datasetSearch}) {
                 w.reopen();
-                w.wb.filters() = {};
-                w.wb.filters().*field = h.value;
+                app::HierarchyFilters filters;
+                filters.*field = h.value;
                 const size_t logged = w.state().log.size();
-                w.wb.applyFilters();
+                w.wb.applyFilters(filters);
                 REQUIRE(w.idle());
                 if (refusedBeforeSending(h.name)) CHECK(w.loggedSince(logged, "nothing was sent"));
                 const auto& tree = w.state().hierarchy.datasets;
@@ -146,8 +146,7 @@ TEST_CASE(
                     }
                 }
                 // Filters cleared: the tree (and the runs and simulations opened) come back.
-                w.wb.filters() = {};
-                w.wb.applyFilters();
+                w.wb.applyFilters({});
                 REQUIRE(w.idle());
                 REQUIRE(w.state().hierarchy.datasets.items.size() == static_cast<size_t>(datasets));
             }

@@ -238,6 +238,32 @@ TEST_CASE("a pasted config of 10,000 features and 500 hyperparameters is compare
     CHECK(w.ui().worstDrawMs() < 50.0);
 }
 
+TEST_CASE("Apply in the filter bar reloads the tree once, the selected run's details included") {
+    testsupport::TestDatabase database;
+    database.migrate();
+    seed(database, 1, 6);
+    WindowHarness w;
+    connectByTyping(w, database);
+    const std::string slug = w.state().hierarchy.datasets.items.at(0).row.slug;
+    expand(w, slug);
+    selectRun(w, datasetNode(w, slug).runs.items.at(0).row.measurement);
+    w.ui().fill("tree.filter.run", "m");
+    REQUIRE(idle(w));
+    const size_t logged = w.state().log.size();
+    w.ui().click("tree.filter.apply");
+    REQUIRE(idle(w));
+    int refreshed = 0, applied = 0;
+    for (size_t i = logged; i < w.state().log.size(); ++i) {
+        refreshed += w.state().log[i].text == "refreshed" ? 1 : 0;
+        applied += w.state().log[i].text == "filters applied" ? 1 : 0;
+    }
+    CHECK(applied == 1);
+    CHECK(refreshed == 1);  // the panel used to refresh a second time, cancelling the first details load
+    CHECK(w.state().hierarchy.filters.runSearch == "m");
+    CHECK(datasetNode(w, slug).expanded);
+    CHECK(w.state().details.stored.has_value());
+}
+
 TEST_CASE("Ctrl+V with clipboard garbage shows where it stops parsing and sends nothing") {
     testsupport::TestDatabase database;
     database.migrate();
