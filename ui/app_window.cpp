@@ -15,7 +15,6 @@
 #include "ui/diagnosis_card.hpp"
 #include "ui/hierarchy_panel.hpp"
 #include "ui/log_panel.hpp"
-#include "ui/panel_kit.hpp"
 #include "ui/paste_panel.hpp"
 #include "ui/status_bar.hpp"
 #include "ui/test_tags.hpp"

@@ -3,7 +3,6 @@
 #include <imgui.h>
 
 #include "ui/diagnosis_card.hpp"
-#include "ui/panel_kit.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
 

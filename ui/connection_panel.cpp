@@ -8,7 +8,6 @@
 #include <cstring>
 
 #include "app/connect/ssh_tunnel.hpp"
-#include "ui/panel_kit.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
 

@@ -2,7 +2,6 @@
 
 #include <imgui.h>
 
-#include "ui/panel_kit.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
 

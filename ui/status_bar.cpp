@@ -4,7 +4,6 @@
 
 #include <cstdio>
 
-#include "ui/panel_kit.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
 

@@ -1,7 +1,13 @@
 #include "ui/widgets.hpp"
 
-#include <algorithm>
+#include <imgui_stdlib.h>
 
+#include <algorithm>
+#include <cfloat>
+#include <cstdio>
+#include <unordered_map>
+
+#include "ui/test_tags.hpp"
 #include "ui/window_shell.hpp"
 
 namespace ui {
@@ -63,6 +69,114 @@ void TooltipIfHovered(const char* text) {
     if (!ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) return;
     ImGui::SetTooltip("%s", text);
     IncludeWindowInTextSnapshot();  // the tooltip's End() stopped the capture of this panel
+}
+
+bool TextField(const char* id, std::string& value, const std::string& tag, float width, const char* hint,
+               ImGuiInputTextFlags flags) {
+    ImGui::SetNextItemWidth(width > 0.0f ? width : -FLT_MIN);
+    const bool edited = hint != nullptr ? ImGui::InputTextWithHint(id, hint, &value, flags)
+                                        : ImGui::InputText(id, &value, flags);
+    if (!tag.empty()) TagLastItem(tag);
+    return edited;
+}
+
+double RunningSeconds(const app::RequestStatus& request, double now) {
+    static std::unordered_map<db::RequestId, double> started;
+    if (!request.running()) return 0.0;
+    if (started.size() > 256) started.clear();  // ids of finished requests are never asked again
+    auto it = started.try_emplace(request.id, now).first;
+    return std::max(0.0, now - it->second);
+}
+
+std::string FormatDuration(double ms) {
+    char text[32];
+    if (ms < 1000.0)
+        std::snprintf(text, sizeof text, ms < 10.0 ? "%.1f ms" : "%.0f ms", ms);
+    else
+        std::snprintf(text, sizeof text, ms < 10000.0 ? "%.1f s" : "%.0f s", ms / 1000.0);
+    return text;
+}
+
+void RunningLine(const std::string& label, const app::RequestStatus& request, double now) {
+    Spinner();
+    ImGui::SameLine(0.0f, em(0.4f));
+    ImGui::TextUnformatted(label.c_str());
+    ImGui::SameLine(0.0f, em(0.5f));
+    TextMuted(FormatDuration(RunningSeconds(request, now) * 1000.0).c_str());
+}
+
+void MonoBox(const char* id, const std::string& text, const UiContext& ctx, const std::string& tag,
+             int maxLines) {
+    const ImGuiStyle& style = ImGui::GetStyle();
+    const ImVec2 padding(em(0.6f), em(0.4f));
+    if (ctx.mono != nullptr) ImGui::PushFont(ctx.mono);
+    const float wrap = ImGui::GetContentRegionAvail().x - padding.x * 2.0f - style.ScrollbarSize;
+    const float textHeight = ImGui::CalcTextSize(text.c_str(), text.c_str() + text.size(), false, wrap).y;
+    const float height = std::min(textHeight, ImGui::GetTextLineHeight() * static_cast<float>(maxLines));
+    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, padding);
+    ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.06f, 0.065f, 0.075f, 1.0f));
+    ImGui::BeginChild(id, ImVec2(0.0f, height + padding.y * 2.0f + 2.0f), true);
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextUnformatted(text.c_str(), text.c_str() + text.size());
+    ImGui::PopTextWrapPos();
+    ImGui::EndChild();
+    ImGui::PopStyleColor();
+    ImGui::PopStyleVar();
+    if (ctx.mono != nullptr) ImGui::PopFont();
+    if (!tag.empty()) TagLastItem(tag);
+}
+
+bool CopyButton(const char* label, const std::string& text, UiContext& ctx, const std::string& tag) {
+    const bool clicked = ImGui::SmallButton(label);
+    if (!tag.empty()) TagLastItem(tag);
+    if (clicked) ctx.setClipboard(text);
+    return clicked;
+}
+
+void TextStrong(const std::string& text, const ImVec4& color) {
+    ImGui::PushStyleColor(ImGuiCol_Text, color);
+    ImGui::TextUnformatted(text.c_str());
+    ImGui::PopStyleColor();
+    const ImVec2 pos = ImGui::GetItemRectMin();  // after AlignTextToFramePadding's offset
+    ImGui::GetWindowDrawList()->AddText(ImVec2(pos.x + 1.0f, pos.y), ImGui::GetColorU32(color), text.c_str());
+}
+
+void Heading(const char* text) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.62f, 0.78f, 1.00f, 1.0f));
+    ImGui::TextUnformatted(text);
+    ImGui::PopStyleColor();
+}
+
+void Splitter(const char* id, bool vertical, float thickness, float& size, float minSize, float maxSize) {
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const ImVec2 barSize = vertical ? ImVec2(thickness, avail.y) : ImVec2(avail.x, thickness);
+    ImGui::InvisibleButton(id, barSize);
+    const bool active = ImGui::IsItemActive();
+    const bool hovered = ImGui::IsItemHovered();
+    if (active) size += vertical ? ImGui::GetIO().MouseDelta.x : ImGui::GetIO().MouseDelta.y;
+    size = std::clamp(size, minSize, std::max(minSize, maxSize));
+    if (active || hovered)
+        ImGui::SetMouseCursor(vertical ? ImGuiMouseCursor_ResizeEW : ImGuiMouseCursor_ResizeNS);
+    const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+    const ImU32 color = ImGui::GetColorU32(active    ? ImGuiCol_SeparatorActive
+                                           : hovered ? ImGuiCol_SeparatorHovered
+                                                     : ImGuiCol_Separator);
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    if (vertical) {
+        const float x = (min.x + max.x) * 0.5f;
+        draw->AddLine(ImVec2(x, min.y), ImVec2(x, max.y), color, active || hovered ? 2.0f : 1.0f);
+    } else {
+        const float y = (min.y + max.y) * 0.5f;
+        draw->AddLine(ImVec2(min.x, y), ImVec2(max.x, y), color, active || hovered ? 2.0f : 1.0f);
+    }
+}
+
+void AlignRight(float width) {
+    ImGui::SameLine(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - width));
+}
+
+float ButtonWidth(const char* label) {
+    return ImGui::CalcTextSize(label, nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2.0f;
 }
 
 }  // namespace ui

@@ -1,8 +1,14 @@
+// The one widget kit, so panels do not repeat the same few ImGui calls: sizes, status colours and
+// dots, spinners and request timers, text fields on std::string, copyable mono boxes, splitters.
+// Each widget tags what tests reach, so a panel stays one call per widget.
 #pragma once
 
-// A small widget kit so panels do not repeat the same few ImGui calls.
-
 #include <imgui.h>
+
+#include <string>
+
+#include "app/workbench/workbench_state.hpp"
+#include "ui/ui_context.hpp"
 
 namespace ui {
 
@@ -26,5 +32,42 @@ void Spinner();
 bool ButtonDisablable(const char* label, bool enabled);
 
 void TooltipIfHovered(const char* text);
+
+
+// A single-line text field on a std::string, tagged; width <= 0 fills the line. True when edited.
+bool TextField(const char* id, std::string& value, const std::string& tag, float width = 0.0f,
+               const char* hint = nullptr, ImGuiInputTextFlags flags = 0);
+
+// Seconds a request has been running, measured on the UI clock from the first frame that saw it
+// running (the Workbench only stamps the duration at the end); 0 when it is not running.
+double RunningSeconds(const app::RequestStatus& request, double now);
+
+// "850 ms", "3.4 s", "12 s".
+std::string FormatDuration(double ms);
+
+// Spinner, label and elapsed time on one line.
+void RunningLine(const std::string& label, const app::RequestStatus& request, double now);
+
+// Text in the mono font inside a framed box as wide as the line (wrapped, at most maxLines tall,
+// then it scrolls). The box is tagged `tag` when not empty.
+void MonoBox(const char* id, const std::string& text, const UiContext& ctx, const std::string& tag = "",
+             int maxLines = 8);
+
+// A small button that puts `text` on the clipboard exactly; tagged.
+bool CopyButton(const char* label, const std::string& text, UiContext& ctx, const std::string& tag);
+
+// Coloured text drawn twice a pixel apart: a bold face without loading another font.
+void TextStrong(const std::string& text, const ImVec4& color);
+
+// Small accent heading.
+void Heading(const char* text);
+
+// A draggable bar between two areas. vertical: the bar stands upright and drags left/right.
+// `size` is the first area's size in pixels; it is kept within [minSize, maxSize].
+void Splitter(const char* id, bool vertical, float thickness, float& size, float minSize, float maxSize);
+
+// Right-aligns the next item of `width` on the current line.
+void AlignRight(float width);
+float ButtonWidth(const char* label);
 
 }  // namespace ui

@@ -11,12 +11,32 @@ const std::vector<std::string_view> kSpoolTables = {"indicator_datasets", "walkf
 
 // The types of the four tables' columns and their usual spellings; the server still checks that
 // the cast fits the column. No user-defined type: its input function could be anything.
-const std::vector<std::string_view> kSpoolCastTypes = {
-    "uuid",    "text",   "varchar", "character varying", "jsonb",          "json",
-    "bigint",  "int8",   "integer", "int",               "int4",           "smallint",
-    "int2",    "numeric", "decimal", "real",             "float4",         "float8",
-    "double precision", "boolean", "bool", "date", "timestamptz", "timestamp with time zone",
-    "timestamp", "timestamp without time zone"};
+const std::vector<std::string_view> kSpoolCastTypes = {"uuid",
+                                                       "text",
+                                                       "varchar",
+                                                       "character varying",
+                                                       "jsonb",
+                                                       "json",
+                                                       "bigint",
+                                                       "int8",
+                                                       "integer",
+                                                       "int",
+                                                       "int4",
+                                                       "smallint",
+                                                       "int2",
+                                                       "numeric",
+                                                       "decimal",
+                                                       "real",
+                                                       "float4",
+                                                       "float8",
+                                                       "double precision",
+                                                       "boolean",
+                                                       "bool",
+                                                       "date",
+                                                       "timestamptz",
+                                                       "timestamp with time zone",
+                                                       "timestamp",
+                                                       "timestamp without time zone"};
 
 namespace {
 
@@ -52,15 +72,21 @@ class Reader {
         statementStart();
         SpoolInsert out;
         out.table = tableName();
-        if (keywordAhead("AS")) refuse("an alias (AS ...) after the table name is not something a desktop writes");
+        if (keywordAhead("AS"))
+            refuse("an alias (AS ...) after the table name is not something a desktop writes");
         if (peek() && peek()->kind == K::Word && !keywordAhead("VALUES") && !keywordAhead("OVERRIDING") &&
-            !keywordAhead("DEFAULT") && !keywordAhead("SELECT") && !keywordAhead("WITH") && !keywordAhead("TABLE"))
-            refuse("expected a column list or VALUES after INSERT INTO " + out.table + ", found " + describeNext());
+            !keywordAhead("DEFAULT") && !keywordAhead("SELECT") && !keywordAhead("WITH") &&
+            !keywordAhead("TABLE"))
+            refuse("expected a column list or VALUES after INSERT INTO " + out.table + ", found " +
+                   describeNext());
         if (punct("(")) out.columns = nameList("the column list");
         if (keywordAhead("OVERRIDING")) refuse("OVERRIDING is not replayed");
-        if (keywordAhead("DEFAULT")) refuse("DEFAULT VALUES is not replayed; name the columns and their values");
+        if (keywordAhead("DEFAULT"))
+            refuse("DEFAULT VALUES is not replayed; name the columns and their values");
         if (keywordAhead("SELECT") || keywordAhead("WITH") || keywordAhead("TABLE") || punctAhead("("))
-            refuse("INSERT ... SELECT (a query as the source of rows) is not replayed; only VALUES of constants");
+            refuse(
+                "INSERT ... SELECT (a query as the source of rows) is not replayed; only VALUES of "
+                "constants");
         if (!keyword("VALUES")) refuse("expected VALUES, found " + describeNext());
         do {
             out.rows.push_back(row(out.columns.size()));
@@ -73,7 +99,9 @@ class Reader {
     }
 
   private:
-    const SqlToken* peek(size_t ahead = 0) const { return i_ + ahead < t_.size() ? &t_[i_ + ahead] : nullptr; }
+    const SqlToken* peek(size_t ahead = 0) const {
+        return i_ + ahead < t_.size() ? &t_[i_ + ahead] : nullptr;
+    }
     bool keywordAhead(std::string_view word, size_t ahead = 0) const {
         return peek(ahead) && isSqlKeyword(*peek(ahead), word);
     }
@@ -149,10 +177,11 @@ class Reader {
         do {
             values.push_back(value());
         } while (punct(","));
-        if (!punct(")")) refuse("an expression in VALUES (at " + describeNext() + "): only constants are replayed");
+        if (!punct(")"))
+            refuse("an expression in VALUES (at " + describeNext() + "): only constants are replayed");
         if (columns && values.size() != columns)
-            refuse(std::to_string(columns) + " column(s) named but a row holds " + std::to_string(values.size()) +
-                   " value(s)");
+            refuse(std::to_string(columns) + " column(s) named but a row holds " +
+                   std::to_string(values.size()) + " value(s)");
         return values;
     }
 
@@ -177,7 +206,8 @@ class Reader {
                 v.kind = SpoolValue::Kind::Number;
                 break;
             case K::BadNumber:
-                refuse("'" + shown(token->text) + "' is not a plain number (its meaning differs between PostgreSQL versions)");
+                refuse("'" + shown(token->text) +
+                       "' is not a plain number (its meaning differs between PostgreSQL versions)");
             case K::DollarString:
                 refuse("a dollar-quoted string ($$...$$) in VALUES is not something a desktop writes");
             case K::PrefixedString:
@@ -185,13 +215,16 @@ class Reader {
             case K::Parameter:
                 refuse("a parameter ($n) in VALUES cannot be replayed");
             case K::Punct:
-                if (token->text == "(") refuse("a subquery or parenthesised expression in VALUES is not replayed");
+                if (token->text == "(")
+                    refuse("a subquery or parenthesised expression in VALUES is not replayed");
                 refuse("expected a value, found " + describeNext());
             case K::Operator:
-                refuse("an expression in VALUES (operator '" + shown(token->text) + "'): only constants are replayed");
+                refuse("an expression in VALUES (operator '" + shown(token->text) +
+                       "'): only constants are replayed");
             case K::QuotedIdentifier:
             case K::UnicodeIdentifier:
-                refuse("a column reference or function call (" + shown(token->text) + ") in VALUES is not replayed");
+                refuse("a column reference or function call (" + shown(token->text) +
+                       ") in VALUES is not replayed");
             case K::Word:
                 wordValue(v);
                 return castAfter(v);
@@ -228,7 +261,8 @@ class Reader {
         if (isSqlKeyword(token, "PG_CATALOG") && punctAhead(".", 1)) nameAt = 2;
         const SqlToken* fn = peek(nameAt);
         if (fn && fn->kind == K::Word && punctAhead("(", nameAt + 1) && punctAhead(")", nameAt + 2))
-            for (std::string_view clock : {"NOW", "TRANSACTION_TIMESTAMP", "STATEMENT_TIMESTAMP", "CLOCK_TIMESTAMP"})
+            for (std::string_view clock :
+                 {"NOW", "TRANSACTION_TIMESTAMP", "STATEMENT_TIMESTAMP", "CLOCK_TIMESTAMP"})
                 if (isSqlKeyword(*fn, clock)) {
                     v.kind = SpoolValue::Kind::Clock;
                     v.text = fn->text;
@@ -243,10 +277,12 @@ class Reader {
             next += 2;
         }
         if (punctAhead("(", next))
-            refuse("a function call (" + shown(called) + "(...)) in VALUES is not replayed: only now(), "
+            refuse("a function call (" + shown(called) +
+                   "(...)) in VALUES is not replayed: only now(), "
                    "CURRENT_TIMESTAMP and the other clocks are");
         if (isSqlKeyword(token, "SELECT")) refuse("a subquery in VALUES is not replayed");
-        refuse("'" + shown(called) + "' in VALUES is not a constant: only literals, NULL, TRUE, FALSE, DEFAULT and "
+        refuse("'" + shown(called) +
+               "' in VALUES is not a constant: only literals, NULL, TRUE, FALSE, DEFAULT and "
                "the clocks are replayed");
     }
 
@@ -266,7 +302,8 @@ class Reader {
         if (punctAhead("(") || punctAhead("[") || punctAhead("."))
             refuse("a cast to '" + type + "' with a modifier, array brackets or a schema is not replayed");
         if (std::find(kSpoolCastTypes.begin(), kSpoolCastTypes.end(), type) == kSpoolCastTypes.end())
-            refuse("a cast to '" + shown(type) + "' is not replayed: only the built-in types of the Stage 1 columns (uuid, "
+            refuse("a cast to '" + shown(type) +
+                   "' is not replayed: only the built-in types of the Stage 1 columns (uuid, "
                    "text, jsonb, timestamptz, integers, numeric, boolean, ...) are");
         if (punctAhead("::")) refuse("a second cast in VALUES is not replayed");
         v.castType = type;
@@ -285,7 +322,8 @@ class Reader {
         }
         if (keywordAhead("WHERE")) refuse("ON CONFLICT ... WHERE is not replayed");
         if (!keyword("DO")) refuse("expected DO NOTHING after ON CONFLICT, found " + describeNext());
-        if (keywordAhead("UPDATE")) refuse("ON CONFLICT DO UPDATE is not replayed: only DO NOTHING (a spool never changes a row)");
+        if (keywordAhead("UPDATE"))
+            refuse("ON CONFLICT DO UPDATE is not replayed: only DO NOTHING (a spool never changes a row)");
         if (!keyword("NOTHING")) refuse("expected NOTHING after ON CONFLICT DO, found " + describeNext());
         return true;
     }

@@ -34,9 +34,9 @@ namespace db {
 struct SpoolValue {
     enum class Kind { String, EscapeString, Number, Null, True, False, Default, Clock };
     Kind kind = Kind::Null;
-    bool negative = false;     // a '-' before the number
-    std::string_view text;     // the token as written: 'it''s', E'a\\b', 1.5, NULL, now
-    std::string castType;      // the cast's type, canonical ("timestamp with time zone"), or empty
+    bool negative = false;  // a '-' before the number
+    std::string_view text;  // the token as written: 'it''s', E'a\\b', 1.5, NULL, now
+    std::string castType;   // the cast's type, canonical ("timestamp with time zone"), or empty
 };
 
 struct SpoolInsert {

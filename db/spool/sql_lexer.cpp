@@ -13,7 +13,8 @@ bool isSpace(char c) {
 
 // PostgreSQL's identifier characters; bytes >= 0x80 (UTF-8) count as letters.
 bool isIdentStart(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           static_cast<unsigned char>(c) >= 0x80;
 }
 bool isIdentChar(char c) {
     return isIdentStart(c) || (c >= '0' && c <= '9') || c == '$';
@@ -218,10 +219,11 @@ SqlLex lexSql(std::string_view s, int firstLine) {
         size_t end = npos;
         const SqlTokenKind kind = scanToken(s, i, end);
         if (end == npos) {
-            out.unterminated = kind == SqlTokenKind::QuotedIdentifier || kind == SqlTokenKind::UnicodeIdentifier
-                                   ? "unterminated quoted identifier"
-                               : kind == SqlTokenKind::DollarString ? "unterminated dollar-quoted string"
-                                                                    : "unterminated quoted string";
+            out.unterminated =
+                kind == SqlTokenKind::QuotedIdentifier || kind == SqlTokenKind::UnicodeIdentifier
+                    ? "unterminated quoted identifier"
+                : kind == SqlTokenKind::DollarString ? "unterminated dollar-quoted string"
+                                                     : "unterminated quoted string";
             return out;
         }
         out.tokens.push_back(SqlToken{kind, s.substr(i, end - i), i, line});
@@ -303,12 +305,23 @@ std::optional<std::string> decodeEscapes(std::string_view in) {
         if (++k >= in.size()) return std::nullopt;
         const char e = in[k];
         switch (e) {
-            case 'b': out += '\b'; continue;
-            case 'f': out += '\f'; continue;
-            case 'n': out += '\n'; continue;
-            case 'r': out += '\r'; continue;
-            case 't': out += '\t'; continue;
-            default: break;
+            case 'b':
+                out += '\b';
+                continue;
+            case 'f':
+                out += '\f';
+                continue;
+            case 'n':
+                out += '\n';
+                continue;
+            case 'r':
+                out += '\r';
+                continue;
+            case 't':
+                out += '\t';
+                continue;
+            default:
+                break;
         }
         if (e >= '0' && e <= '7') {
             unsigned value = 0;

@@ -27,16 +27,18 @@ using K = db::SqlTokenKind;
 bool callableName(const db::SqlToken& token) {
     auto name = db::sqlIdentifier(token);
     if (!name) return false;
-    if (std::find(db::kSpoolTables.begin(), db::kSpoolTables.end(), *name) != db::kSpoolTables.end()) return true;
+    if (std::find(db::kSpoolTables.begin(), db::kSpoolTables.end(), *name) != db::kSpoolTables.end())
+        return true;
     if (token.kind != K::Word) return false;
-    for (const char* word : {"values", "conflict", "now", "transaction_timestamp", "statement_timestamp",
-                             "clock_timestamp"})
+    for (const char* word :
+         {"values", "conflict", "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp"})
         if (*name == word) return true;
     return false;
 }
 
 void checkAccepted(std::string_view text, const db::SpoolInsert& insert) {
-    FUZZ_CHECK(std::find(db::kSpoolTables.begin(), db::kSpoolTables.end(), insert.table) != db::kSpoolTables.end());
+    FUZZ_CHECK(std::find(db::kSpoolTables.begin(), db::kSpoolTables.end(), insert.table) !=
+               db::kSpoolTables.end());
     FUZZ_CHECK(!insert.rows.empty());
 
     std::string terminated(text);
@@ -50,8 +52,9 @@ void checkAccepted(std::string_view text, const db::SpoolInsert& insert) {
     std::string respaced;
     for (size_t i = 0; i < t.size(); ++i) {
         const db::SqlToken& token = t[i];
-        FUZZ_CHECK(token.kind != K::DollarString && token.kind != K::PrefixedString && token.kind != K::Parameter &&
-                   token.kind != K::BadNumber && token.kind != K::UnicodeIdentifier);
+        FUZZ_CHECK(token.kind != K::DollarString && token.kind != K::PrefixedString &&
+                   token.kind != K::Parameter && token.kind != K::BadNumber &&
+                   token.kind != K::UnicodeIdentifier);
         if (token.kind == K::Operator) FUZZ_CHECK(token.text == "-" || token.text == "+");
         if (token.kind == K::Punct && token.text == ";") FUZZ_CHECK(i + 1 == t.size());
         if (i + 1 < t.size() && t[i + 1].kind == K::Punct && t[i + 1].text == "(" &&

@@ -73,9 +73,10 @@ VALUES ('55555555-5555-4555-8555-555555555555', '22222222-2222-4222-8222-2222222
 std::vector<db::Migration> catalogWithFirst0006() {
     std::vector<db::MigrationSource> sources;
     for (const auto& m : db::embeddedMigrations())
-        sources.push_back({m.fileName(), m.version == 6 ? testsupport::readFile(testsupport::sourcePath(
-                                                              "tests/fixtures/0006_dataset_hierarchy_view.pre-pg14.sql"))
-                                                        : m.sql});
+        sources.push_back({m.fileName(), m.version == 6
+                                             ? testsupport::readFile(testsupport::sourcePath(
+                                                   "tests/fixtures/0006_dataset_hierarchy_view.pre-pg14.sql"))
+                                             : m.sql});
     return db::buildCatalog(sources);
 }
 
@@ -125,7 +126,8 @@ TEST_CASE("a filter on the dataset_hierarchy view still reaches the tables' inde
     conn.exec("ANALYZE");
     conn.exec("SET enable_seqscan = off");
     db::Result plan = conn.query(
-        "EXPLAIN SELECT * FROM public.dataset_hierarchy WHERE run_id = '22222222-2222-4222-8222-222222222222'");
+        "EXPLAIN SELECT * FROM public.dataset_hierarchy WHERE run_id = "
+        "'22222222-2222-4222-8222-222222222222'");
     std::string text;
     for (int i = 0; i < plan.rows(); ++i) text += std::string(plan.text(i, 0)) + "\n";
     INFO(text);
@@ -134,7 +136,8 @@ TEST_CASE("a filter on the dataset_hierarchy view still reaches the tables' inde
     CHECK(text.find("walkforward_runs") != std::string::npos);
 }
 
-TEST_CASE("a database that applied the first text of 0006 gets the current one from migrate, on 15 and newer") {
+TEST_CASE(
+    "a database that applied the first text of 0006 gets the current one from migrate, on 15 and newer") {
     TestDatabase database;
     auto conn = database.connect();
     const auto first = catalogWithFirst0006();
@@ -145,14 +148,16 @@ TEST_CASE("a database that applied the first text of 0006 gets the current one f
             db::migrate(conn, first, options);
             FAIL("the first 0006 applied on PostgreSQL " << conn.serverVersion());
         } catch (const db::MigrateError& e) {
-            CHECK(std::string(e.what()).find("unrecognized parameter \"security_invoker\"") != std::string::npos);
+            CHECK(std::string(e.what()).find("unrecognized parameter \"security_invoker\"") !=
+                  std::string::npos);
         }
         return;
     }
     db::migrate(conn, first, options);
     conn.exec(kThreeRuns);
-    CHECK(count(conn, "SELECT count(*) FROM pg_class WHERE relname = 'dataset_hierarchy' AND "
-                      "reloptions::text LIKE '%security_invoker%'") == 1);
+    CHECK(count(conn,
+                "SELECT count(*) FROM pg_class WHERE relname = 'dataset_hierarchy' AND "
+                "reloptions::text LIKE '%security_invoker%'") == 1);
 
     auto status = database.ctl({"status", "--json"});
     CHECK(status.exitCode == 1);
@@ -167,11 +172,13 @@ TEST_CASE("a database that applied the first text of 0006 gets the current one f
     CHECK(migrated.err.find("0006_dataset_hierarchy_view.sql was replaced in place") != std::string::npos);
     CHECK(count(conn, "SELECT count(*) FROM stage1_schema_migrations WHERE version = 6 AND sha256 = '" +
                           db::embeddedMigrations()[5].sha256 + "'") == 1);
-    CHECK(count(conn, "SELECT count(*) FROM pg_class WHERE relname = 'dataset_hierarchy' AND "
-                      "reloptions IS NOT NULL") == 0);
-    CHECK(count(conn, "SELECT count(*) FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid "
-                      "WHERE r.ev_class = 'public.dataset_hierarchy'::regclass "
-                      "AND d.refobjid = 'public.fn_dataset_hierarchy_rows()'::regprocedure") == 1);
+    CHECK(count(conn,
+                "SELECT count(*) FROM pg_class WHERE relname = 'dataset_hierarchy' AND "
+                "reloptions IS NOT NULL") == 0);
+    CHECK(count(conn,
+                "SELECT count(*) FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid "
+                "WHERE r.ev_class = 'public.dataset_hierarchy'::regclass "
+                "AND d.refobjid = 'public.fn_dataset_hierarchy_rows()'::regprocedure") == 1);
     // The grants of 0009 survived the replacement, and the rows are the same.
     conn.exec("SET ROLE stage1_app");
     CHECK(count(conn, "SELECT count(*) FROM public.dataset_hierarchy") == 3);
@@ -221,11 +228,13 @@ TEST_CASE("backup refuses a pg_dump older than the server before writing anythin
     const auto oldBin = dir.path() / "old-bin";
     std::filesystem::create_directories(oldBin);
     for (const char* program : {"pg_dump", "pg_restore"}) {
-        testsupport::writeFile(oldBin / program, "#!/bin/sh\necho '" + std::string(program) + " (PostgreSQL) " +
-                                                     std::to_string(serverMajor - 1) + ".9'\n");
+        testsupport::writeFile(oldBin / program, "#!/bin/sh\necho '" + std::string(program) +
+                                                     " (PostgreSQL) " + std::to_string(serverMajor - 1) +
+                                                     ".9'\n");
         std::filesystem::permissions(oldBin / program, std::filesystem::perms::owner_all);
     }
-    for (const auto& how : {std::vector<std::string>{"--pg-bin", oldBin.string()}, std::vector<std::string>{}}) {
+    for (const auto& how :
+         {std::vector<std::string>{"--pg-bin", oldBin.string()}, std::vector<std::string>{}}) {
         std::vector<std::string> argv = {"backup", "--json", "--dir", backups.string()};
         argv.insert(argv.end(), how.begin(), how.end());
         auto run = how.empty() ? database.ctlWithEnv(argv, {{"STAGE1_PG_BIN", oldBin.string()}})
@@ -242,7 +251,8 @@ TEST_CASE("backup refuses a pg_dump older than the server before writing anythin
     }
 
     // Debian's own client programs: newer or equal is fine (14, 15); older is refused the same way (18).
-    const auto debianDump = app::findPgProgram("pg_dump", std::nullopt, [](const char* n) { return std::getenv(n); });
+    const auto debianDump =
+        app::findPgProgram("pg_dump", std::nullopt, [](const char* n) { return std::getenv(n); });
     const int debianMajor = app::pgProgramMajor(debianDump).value_or(0);
     REQUIRE(debianMajor >= 15);
     auto run = database.ctl({"backup", "--json", "--dir", backups.string()});

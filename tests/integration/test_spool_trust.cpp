@@ -36,40 +36,51 @@ const std::vector<Hostile> kHostile = {
     {"INSERT INTO stage1_spool_ledger (statement_sha256, first_line, source_file, outcome) VALUES "
      "(repeat('d', 64), 1, 'forged', 'applied');",
      "forged"},
-    {"INSERT INTO public.stage1_schema_migrations (version, name, sha256, duration_ms) VALUES (999, 'forged_m', "
+    {"INSERT INTO public.stage1_schema_migrations (version, name, sha256, duration_ms) VALUES (999, "
+     "'forged_m', "
      "'x', 1);",
      "forged_m"},
     {"INSERT INTO walkforward_runs SELECT * FROM walkforward_runs;", "SELECT * FROM walkforward_runs"},
-    {"WITH gone AS (DELETE FROM simulation_runs RETURNING simulation_id) INSERT INTO simulation_runs (simulation_id) "
+    {"WITH gone AS (DELETE FROM simulation_runs RETURNING simulation_id) INSERT INTO simulation_runs "
+     "(simulation_id) "
      "SELECT simulation_id FROM gone;",
      "WITH gone"},
     {"INSERT INTO simulation_runs (simulation_id, run_id, questdb_namespace) VALUES "
-     "('33333333-3333-4333-8333-000000000001', '" + kRun + "', 'ret') RETURNING *;",
+     "('33333333-3333-4333-8333-000000000001', '" +
+         kRun + "', 'ret') RETURNING *;",
      "'ret'"},
-    {"INSERT INTO walkforward_runs (run_id, dataset_id, prediction_measurement, feature_columns, hyperparameters, "
-     "walk_config) VALUES ('" + kRun + "', '" + kDataset + "', 'upd', '[]', '{}', '{}') ON CONFLICT (run_id) DO "
-     "UPDATE SET status = 'hijacked';",
+    {"INSERT INTO walkforward_runs (run_id, dataset_id, prediction_measurement, feature_columns, "
+     "hyperparameters, "
+     "walk_config) VALUES ('" +
+         kRun + "', '" + kDataset +
+         "', 'upd', '[]', '{}', '{}') ON CONFLICT (run_id) DO "
+         "UPDATE SET status = 'hijacked';",
      "hijacked"},
     {"INSERT INTO simulation_runs (simulation_id, run_id, questdb_namespace) VALUES "
-     "('33333333-3333-4333-8333-000000000002', '" + kRun + "', pg_read_file('/etc/passwd'));",
+     "('33333333-3333-4333-8333-000000000002', '" +
+         kRun + "', pg_read_file('/etc/passwd'));",
      "pg_read_file"},
     {"INSERT INTO simulation_runs (simulation_id, run_id, questdb_namespace) VALUES "
-     "('33333333-3333-4333-8333-000000000003', '" + kRun + "', dblink('host=203.0.113.7', 'DROP TABLE x'));",
+     "('33333333-3333-4333-8333-000000000003', '" +
+         kRun + "', dblink('host=203.0.113.7', 'DROP TABLE x'));",
      "dblink"},
     {"INSERT INTO simulation_runs (simulation_id, run_id, questdb_namespace) VALUES "
-     "('33333333-3333-4333-8333-000000000004', '" + kRun +
-         "', public.fn_upsert_placeholder_dataset('side_effect_slug', NULL, NULL)::text);",
+     "('33333333-3333-4333-8333-000000000004', '" +
+         kRun + "', public.fn_upsert_placeholder_dataset('side_effect_slug', NULL, NULL)::text);",
      "side_effect_slug"},
     {"INSERT INTO simulation_runs (simulation_id, run_id, questdb_namespace) VALUES "
-     "('33333333-3333-4333-8333-000000000005', '" + kRun + "', (SELECT rolpassword FROM pg_authid LIMIT 1));",
+     "('33333333-3333-4333-8333-000000000005', '" +
+         kRun + "', (SELECT rolpassword FROM pg_authid LIMIT 1));",
      "rolpassword"},
     // A ';' hidden in a dollar-quoted body, in a value and in a DO block.
     {"INSERT INTO simulation_runs (simulation_id, run_id, questdb_namespace) VALUES "
-     "('33333333-3333-4333-8333-000000000006', '" + kRun + "', $q$x'); DROP TABLE indicator_datasets; --$q$);",
+     "('33333333-3333-4333-8333-000000000006', '" +
+         kRun + "', $q$x'); DROP TABLE indicator_datasets; --$q$);",
      "DROP TABLE indicator_datasets"},
     // A comment that hides a second statement: the statement after the line comment is read, and refused.
     {"INSERT INTO simulation_runs (simulation_id, run_id, questdb_namespace) VALUES "
-     "('33333333-3333-4333-8333-000000000007', '" + kRun + "', 'c') -- harmless?\nDELETE FROM indicator_datasets;",
+     "('33333333-3333-4333-8333-000000000007', '" +
+         kRun + "', 'c') -- harmless?\nDELETE FROM indicator_datasets;",
      "DELETE FROM indicator_datasets"},
     {"TRUNCATE walkforward_runs CASCADE;", "TRUNCATE"},
     {"COPY walkforward_runs TO PROGRAM 'touch /tmp/stage1_owned';", "stage1_owned"},
@@ -92,11 +103,12 @@ std::string catalogFingerprint(db::Connection& conn) {
 }
 
 std::string rowCounts(db::Connection& conn) {
-    return std::string(conn.query("SELECT concat_ws(',', (SELECT count(*) FROM indicator_datasets), "
-                                  "(SELECT count(*) FROM walkforward_runs), (SELECT count(*) FROM walkforward_folds), "
-                                  "(SELECT count(*) FROM simulation_runs), (SELECT count(*) FROM stage1_schema_migrations), "
-                                  "string_agg(DISTINCT status, '+' ORDER BY status)) FROM walkforward_runs")
-                           .text(0, 0));
+    return std::string(
+        conn.query("SELECT concat_ws(',', (SELECT count(*) FROM indicator_datasets), "
+                   "(SELECT count(*) FROM walkforward_runs), (SELECT count(*) FROM walkforward_folds), "
+                   "(SELECT count(*) FROM simulation_runs), (SELECT count(*) FROM stage1_schema_migrations), "
+                   "string_agg(DISTINCT status, '+' ORDER BY status)) FROM walkforward_runs")
+            .text(0, 0));
 }
 
 const char* kSeed = R"sql(
@@ -122,9 +134,11 @@ std::vector<std::string> legitimate() {
         "INSERT INTO public.walkforward_runs (run_id, dataset_id, prediction_measurement, feature_columns, "
         "hyperparameters, walk_config, status, serialized_config) VALUES (" +
             app::sqlLiteral(run) + "::uuid, " + app::sqlLiteral(dataset) +
-            "::uuid, E'eth_ret_fwd_6', E'[\"rsi_14\"]'::jsonb, E'{}'::jsonb, E'{\"folds\": 2}'::jsonb, E'running', "
+            "::uuid, E'eth_ret_fwd_6', E'[\"rsi_14\"]'::jsonb, E'{}'::jsonb, E'{\"folds\": 2}'::jsonb, "
+            "E'running', "
             "E'x''); DROP TABLE walkforward_runs; --');",
-        "INSERT INTO public.walkforward_folds (run_id, fold_index, train_start, train_end, test_start, test_end, "
+        "INSERT INTO public.walkforward_folds (run_id, fold_index, train_start, train_end, test_start, "
+        "test_end, "
         "metrics) VALUES (" +
             app::sqlLiteral(run) +
             "::uuid, 0, E'2025-01-01'::timestamptz, E'2025-02-01'::timestamptz, E'2025-02-01'::timestamptz, "
@@ -133,13 +147,15 @@ std::vector<std::string> legitimate() {
             "::uuid, 1, E'2025-02-01', E'2025-03-01', E'2025-03-01', E'2025-04-01', E'{\"sharpe\": -0.2}');",
         "INSERT INTO public.simulation_runs (simulation_id, run_id, questdb_namespace, parameters, status, "
         "created_at) VALUES (E'55555555-5555-4555-8555-555555555555'::uuid, " +
-            app::sqlLiteral(run) + "::uuid, E'sim_eth', E'{}'::jsonb, E'pending', now()) ON CONFLICT DO NOTHING;",
+            app::sqlLiteral(run) +
+            "::uuid, E'sim_eth', E'{}'::jsonb, E'pending', now()) ON CONFLICT DO NOTHING;",
     };
 }
 
 }  // namespace
 
-TEST_CASE("a hostile spool: every hostile statement is quarantined unsent, the legitimate ones beside it applied") {
+TEST_CASE(
+    "a hostile spool: every hostile statement is quarantined unsent, the legitimate ones beside it applied") {
     testsupport::StatementLoggingCluster pg;
     db::Connection admin = pg.admin();
     admin.exec(kSeed);
@@ -174,7 +190,8 @@ TEST_CASE("a hostile spool: every hostile statement is quarantined unsent, the l
         }
     CHECK(sawSpoolCheck);
     for (const auto& logged : pg.statementsSince(beforeValidate))
-        for (const auto& h : kHostile) CHECK_MESSAGE(logged.text.find(h.fragment) == std::string::npos, logged.text);
+        for (const auto& h : kHostile)
+            CHECK_MESSAGE(logged.text.find(h.fragment) == std::string::npos, logged.text);
 
     // The replay, as the superuser over the local socket, as the runbook's nightly job runs it.
     const size_t beforeReplay = pg.mark();
@@ -189,7 +206,8 @@ TEST_CASE("a hostile spool: every hostile statement is quarantined unsent, the l
     const auto logged = pg.statementsSince(beforeReplay);
     CHECK_FALSE(logged.empty());
     for (const auto& statement : logged)
-        for (const auto& h : kHostile) CHECK_MESSAGE(statement.text.find(h.fragment) == std::string::npos, statement.text);
+        for (const auto& h : kHostile)
+            CHECK_MESSAGE(statement.text.find(h.fragment) == std::string::npos, statement.text);
     bool sawWriterRole = false;
     for (const auto& statement : logged)
         sawWriterRole = sawWriterRole || statement.text.find("stage1_spool_writer") != std::string::npos;
@@ -199,17 +217,23 @@ TEST_CASE("a hostile spool: every hostile statement is quarantined unsent, the l
     CHECK(catalogFingerprint(admin) == catalogBefore);
     CHECK(countsBefore == "1,1,1,0,12,completed");
     CHECK(rowCounts(admin) == "2,2,3,1,12,completed+running");
-    CHECK(admin.query("SELECT serialized_config FROM walkforward_runs WHERE prediction_measurement = 'eth_ret_fwd_6'")
+    CHECK(admin
+              .query("SELECT serialized_config FROM walkforward_runs WHERE prediction_measurement = "
+                     "'eth_ret_fwd_6'")
               .text(0, 0) == "x'); DROP TABLE walkforward_runs; --");
-    CHECK(admin.query("SELECT count(*) FROM indicator_datasets WHERE questdb_tag = 'side_effect_slug'").integer(0, 0) == 0);
-    CHECK(admin.query("SELECT count(*) FROM stage1_spool_ledger WHERE source_file = 'forged'").integer(0, 0) == 0);
+    CHECK(admin.query("SELECT count(*) FROM indicator_datasets WHERE questdb_tag = 'side_effect_slug'")
+              .integer(0, 0) == 0);
+    CHECK(
+        admin.query("SELECT count(*) FROM stage1_spool_ledger WHERE source_file = 'forged'").integer(0, 0) ==
+        0);
 
     // Every hostile statement is in the quarantine file, verbatim, under its reason.
     const std::string quarantine = testsupport::readFile(spool.string() + ".quarantine.sql");
     for (const auto& h : kHostile) {
         CHECK_MESSAGE(quarantine.find(h.statement) != std::string::npos, h.statement);
     }
-    CHECK(quarantine.find("never sent to the server: CREATE statements are never replayed") != std::string::npos);
+    CHECK(quarantine.find("never sent to the server: CREATE statements are never replayed") !=
+          std::string::npos);
     CHECK(quarantine.find("function call (pg_read_file(...))") != std::string::npos);
     CHECK(quarantine.find("DO UPDATE is not replayed") != std::string::npos);
     (void)spoolText;
@@ -242,7 +266,8 @@ TEST_CASE("the role spooled statements run as can insert into the four tables an
              "SELECT * FROM indicator_datasets",
              "SELECT pg_read_file('/etc/passwd')",
              "SELECT public.fn_upsert_placeholder_dataset('side_effect_slug', NULL, NULL)",
-             "INSERT INTO public.stage1_schema_migrations (version, name, sha256, duration_ms) VALUES (999, 'x', 'x', 1)",
+             "INSERT INTO public.stage1_schema_migrations (version, name, sha256, duration_ms) VALUES (999, "
+             "'x', 'x', 1)",
              "COPY walkforward_runs TO '/tmp/stage1_owned'",
          }) {
         CAPTURE(sql);
@@ -251,14 +276,17 @@ TEST_CASE("the role spooled statements run as can insert into the four tables an
         CHECK(state == "42501");  // insufficient_privilege
     }
     // What a desktop writes, it may.
-    CHECK(as("INSERT INTO walkforward_folds (run_id, fold_index, train_start, train_end, test_start, test_end) "
-             "VALUES ('22222222-2222-4222-8222-222222222222', 1, now(), now(), now(), now()) ON CONFLICT DO NOTHING")
-              .empty());
+    CHECK(
+        as("INSERT INTO walkforward_folds (run_id, fold_index, train_start, train_end, test_start, test_end) "
+           "VALUES ('22222222-2222-4222-8222-222222222222', 1, now(), now(), now(), now()) ON CONFLICT DO "
+           "NOTHING")
+            .empty());
 
     // Logged in as the writer itself (the hardened set-up), even SET ROLE has nowhere to go.
     admin.exec("ALTER ROLE stage1_spool_writer LOGIN");
     db::Connection writer = pg.connect("stage1_spool_writer");
-    for (const char* sql : {"SET ROLE postgres", "SET SESSION AUTHORIZATION postgres", "SET ROLE stage1_app"}) {
+    for (const char* sql :
+         {"SET ROLE postgres", "SET SESSION AUTHORIZATION postgres", "SET ROLE stage1_app"}) {
         CAPTURE(sql);
         std::string state;
         try {
@@ -269,7 +297,8 @@ TEST_CASE("the role spooled statements run as can insert into the four tables an
         CHECK(state == "42501");
     }
     writer.exec("GRANT ALL ON walkforward_runs TO PUBLIC");  // a warning, and nothing granted
-    CHECK_FALSE(admin.query("SELECT has_table_privilege('public', 'walkforward_runs', 'DELETE')").boolean(0, 0));
+    CHECK_FALSE(
+        admin.query("SELECT has_table_privilege('public', 'walkforward_runs', 'DELETE')").boolean(0, 0));
 }
 
 TEST_CASE("replay-spool logged in as the writer role itself applies the desktop's statements") {
@@ -286,7 +315,8 @@ TEST_CASE("replay-spool logged in as the writer role itself applies the desktop'
     CHECK(nlohmann::json::parse(replayed.out)["applied"] == legitimate().size());
     CHECK(rowCounts(admin) == "2,2,3,1,12,completed+running");
 }
-TEST_CASE("replay-spool says what to do when the writer role is missing or out of reach, and touches nothing") {
+TEST_CASE(
+    "replay-spool says what to do when the writer role is missing or out of reach, and touches nothing") {
     testsupport::TestDatabase database;
     database.migrate();
     testsupport::ScratchDir dir;
@@ -300,8 +330,8 @@ TEST_CASE("replay-spool says what to do when the writer role is missing or out o
     conn.exec("DROP ROLE IF EXISTS " + outsider);
     conn.exec("CREATE ROLE " + outsider + " LOGIN");
     conn.exec("GRANT SELECT ON stage1_spool_ledger TO " + outsider);
-    auto r = testsupport::runProcess({testsupport::requiredEnv("STAGE1CTL"), "replay-spool", spool.string(), "--dsn",
-                                      database.dsn() + " user=" + outsider});
+    auto r = testsupport::runProcess({testsupport::requiredEnv("STAGE1CTL"), "replay-spool", spool.string(),
+                                      "--dsn", database.dsn() + " user=" + outsider});
     INFO(r.out << r.err);
     CHECK(r.exitCode == 1);
     CHECK(r.err.find("cannot become stage1_spool_writer") != std::string::npos);

@@ -69,18 +69,22 @@ TEST_CASE("desktop INSERTs of runs, folds and simulations are accepted in the fo
 
     db::SpoolInsert sim = accepted(
         "INSERT INTO \"simulation_runs\" (\"simulation_id\", run_id, questdb_namespace, parameters, status, "
-        "created_at) VALUES (E'33333333-3333-4333-8333-333333333333', E'11111111-1111-4111-8111-111111111111', "
+        "created_at) VALUES (E'33333333-3333-4333-8333-333333333333', "
+        "E'11111111-1111-4111-8111-111111111111', "
         "E'sim_a', E'{}'::jsonb, E'pending', now()) ON CONFLICT DO NOTHING;");
     CHECK(sim.columns[0] == "simulation_id");
     CHECK(sim.rows[0][5].kind == db::SpoolValue::Kind::Clock);
 
-    accepted("INSERT INTO indicator_datasets (dataset_id, symbol, granularity, source, questdb_tag, row_count, "
-             "first_bar_ts, created_at) VALUES ('44444444-4444-4444-8444-444444444444', 'ETH', '1h', 'x', "
-             "'eth_2024_1h', -0, NULL, CURRENT_TIMESTAMP) ON CONFLICT ON CONSTRAINT indicator_datasets_pkey "
-             "DO NOTHING");
-    accepted("INSERT INTO walkforward_folds VALUES ('a', +1, DEFAULT, TRUE, FALSE, 1.5e-3, pg_catalog.now());");
+    accepted(
+        "INSERT INTO indicator_datasets (dataset_id, symbol, granularity, source, questdb_tag, row_count, "
+        "first_bar_ts, created_at) VALUES ('44444444-4444-4444-8444-444444444444', 'ETH', '1h', 'x', "
+        "'eth_2024_1h', -0, NULL, CURRENT_TIMESTAMP) ON CONFLICT ON CONSTRAINT indicator_datasets_pkey "
+        "DO NOTHING");
+    accepted(
+        "INSERT INTO walkforward_folds VALUES ('a', +1, DEFAULT, TRUE, FALSE, 1.5e-3, pg_catalog.now());");
     // Comments inside the statement are comments for the server too.
-    accepted("INSERT /* a note; with a semicolon */ INTO simulation_runs (simulation_id) -- why\n VALUES ('x');");
+    accepted(
+        "INSERT /* a note; with a semicolon */ INTO simulation_runs (simulation_id) -- why\n VALUES ('x');");
 }
 
 TEST_CASE("every other statement is refused with the reason, before anything reaches a server") {
@@ -160,7 +164,8 @@ TEST_CASE("VALUES hold constants only: calls, subqueries, expressions and odd li
 
 TEST_CASE("comments hide nothing: what the lexer skips, PostgreSQL skips too") {
     // Nested block comments: the statement after the comment's inner */ is still inside it.
-    accepted("INSERT INTO simulation_runs (simulation_id) VALUES ('x') /* outer /* inner */ ; DROP TABLE t; */;");
+    accepted(
+        "INSERT INTO simulation_runs (simulation_id) VALUES ('x') /* outer /* inner */ ; DROP TABLE t; */;");
     // A line comment ends at the line end: what follows is read, and refused.
     CHECK(says(refusal("INSERT INTO simulation_runs (simulation_id) VALUES ('x') -- note\n; DROP TABLE t;"),
                "second statement"));
@@ -175,7 +180,9 @@ TEST_CASE("comments hide nothing: what the lexer skips, PostgreSQL skips too") {
 }
 
 TEST_CASE("the lexer reads strings, names and numbers as PostgreSQL does") {
-    db::SqlLex lex = db::lexSql("E'it\\'s\\n' 'a''b' \"Mixed\"\"Q\" Word 1.5e-3 .5 1abc $tag$ x;y $tag$ $1 :: - --c\n/* a /* b */ c */ ;");
+    db::SqlLex lex = db::lexSql(
+        "E'it\\'s\\n' 'a''b' \"Mixed\"\"Q\" Word 1.5e-3 .5 1abc $tag$ x;y $tag$ $1 :: - --c\n/* a /* b */ c "
+        "*/ ;");
     REQUIRE_FALSE(lex.unterminated);
     REQUIRE(lex.tokens.size() == 12);
     using K = db::SqlTokenKind;
@@ -209,10 +216,10 @@ TEST_CASE("E'' strings decode exactly, or not at all") {
     CHECK(value("E'\\x41\\102\\u00e9\\U0001F600\\q'") == "AB\xc3\xa9\xf0\x9f\x98\x80q");
     CHECK(value("E'\\b\\f\\r\\t\\\\'") == "\b\f\r\t\\");
     CHECK(value("E'\\xZ'") == "xZ");
-    CHECK(value("E'\\000'") == std::nullopt);     // NUL: PostgreSQL refuses it
+    CHECK(value("E'\\000'") == std::nullopt);  // NUL: PostgreSQL refuses it
     CHECK(value("E'\\u0000'") == std::nullopt);
     CHECK(value("E'\\uD800'") == std::nullopt);   // a lone surrogate
     CHECK(value("E'\\377'") == std::nullopt);     // not UTF-8 on its own
-    CHECK(value("E'\\303\\251'") == "\xc3\xa9"); // two octal bytes that are UTF-8 together
+    CHECK(value("E'\\303\\251'") == "\xc3\xa9");  // two octal bytes that are UTF-8 together
     CHECK(value("'\\x41'") == "\\x41");           // standard conforming: no escapes
 }
