@@ -107,18 +107,14 @@ int main(int argc, char** argv) {
     if (options.frames == 0 && (!options.screenshot_path.empty() || !options.text_snapshot_path.empty()))
         options.frames = 3;
     options.ready_timeout_s = 30.0;
-    // The workbench's timers (the connection probe every 5 s) run while the window is idle too,
-    // so a lost server or tunnel shows without anyone moving the mouse.
-    app::Workbench* timers = nullptr;
-    options.onWake = [&timers](double now) {
-        if (timers) timers->tick(now);
-    };
     ui::WindowShell window(options);
     mailbox.onPost([&window] { window.requestRedraw(); });
 
     // Declared after the window: destroyed first, so its workers stop while the window still exists.
     app::Workbench wb(mailbox, app::processEnvironment());
-    timers = &wb;
+    // The workbench's timers (the connection probe every 5 s) run while the window is idle too,
+    // so a lost server or tunnel shows without anyone moving the mouse.
+    window.setOnWake([&wb](double now) { wb.tick(now); });
     wb.onLog([](const app::LogEntry& entry) {
         const char* level = entry.level == app::LogEntry::Level::Error     ? "error"
                             : entry.level == app::LogEntry::Level::Warning ? "warning"

@@ -68,6 +68,7 @@ class WindowShell {
 
     // Replaces Options::ready (for objects made after the shell). Before run().
     void setReady(std::function<bool()> ready) { options_.ready = std::move(ready); }
+    void setOnWake(std::function<void(double)> onWake) { options_.onWake = std::move(onWake); }
 
     // UI thread: ends run() after the current frame.
     void requestClose();

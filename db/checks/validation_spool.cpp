@@ -23,15 +23,14 @@ const SpoolValue* column(const SpoolInsert& insert, const std::vector<SpoolValue
 // What the accepted INSERTs reference (walkforward_folds are not checked here).
 void record(SpoolScan& scan, const SpoolInsert& insert, int line) {
     for (const auto& row : insert.rows) {
-        auto literal = [&](const char* name) -> std::string {
-            const SpoolValue* v = column(insert, row, name);
-            std::optional<std::string> text = v ? spoolValueText(*v) : std::nullopt;
-            if (!text) throw std::runtime_error(std::string(name) + " is missing or not a literal");
-            return *text;
-        };
         auto optionalLiteral = [&](const char* name) -> std::optional<std::string> {
             const SpoolValue* v = column(insert, row, name);
             return v ? spoolValueText(*v) : std::nullopt;
+        };
+        auto literal = [&](const char* name) -> std::string {
+            auto text = optionalLiteral(name);
+            if (!text) throw std::runtime_error(std::string(name) + " is missing or not a literal");
+            return *text;
         };
         if (insert.table == "indicator_datasets") {
             SpooledDataset d;

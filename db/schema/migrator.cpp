@@ -118,8 +118,7 @@ AppliedMigration applyOne(Connection& conn, const Migration& m, const MigrateOpt
         }
         transaction.commit();
         return AppliedMigration{m.version, m.name, ms, earlierSha256 != nullptr};
-    } catch (const Error& e) {
-        transaction.rollback();
+    } catch (const Error& e) {  // the transaction rolls back on the way out
         throw MigrateError(
             MigrateFailure::MigrationFailed,
             m.fileName() + " failed and was rolled back; nothing of it was applied:\n" + e.info().describe(),

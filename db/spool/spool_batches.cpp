@@ -1,7 +1,6 @@
 #include "db/spool/spool_batches.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <deque>
 #include <stdexcept>
 #include <string_view>
@@ -64,16 +63,6 @@ std::string commentLines(const std::string& text) {
         if (end == std::string::npos) return out;
         from = end + 1;
     }
-}
-
-// The keyword at `from` (after blanks), upper-cased; `end` is set just past it.
-std::string upperWord(const std::string& text, size_t from, size_t& end) {
-    while (from < text.size() && std::isspace(static_cast<unsigned char>(text[from]))) ++from;
-    end = from;
-    while (end < text.size() && std::isalpha(static_cast<unsigned char>(text[end]))) ++end;
-    std::string w = text.substr(from, end - from);
-    for (char& c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return w;
 }
 
 // A batch sent and not settled yet.
@@ -181,13 +170,10 @@ class FileBatches {
         return parts_[i];
     }
 
-    // Before the first batch: what COPY needs to know from the server. Names are resolved now, so
-    // only a file of nothing but INSERTs may use COPY (see SpoolCopyPlan::disable).
+    // Before the first batch: what COPY needs to know from the server. Names are resolved once,
+    // now: every pending statement is an INSERT the spool grammar accepted, so nothing sent in
+    // between (a SET search_path, a CREATE) can change what a name means.
     void learnCopyTargets() {
-        size_t end = 0;
-        for (size_t i = 0; i < statements_.size(); ++i)
-            if (fate_[i] == Fate::Pending && upperWord(statements_[i].text, 0, end) != "INSERT")
-                copy_.disable();
         if (!copy_.enabled()) return;
         try {
             for (size_t i = 0; i < statements_.size(); ++i)

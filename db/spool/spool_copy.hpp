@@ -26,9 +26,6 @@ class SpoolCopyPlan {
     SpoolCopyPlan(Connection& conn, bool enabled);
 
     bool enabled() const { return enabled_; }
-    // For a file with statements other than INSERTs: a SET search_path or a CREATE could make a
-    // later INSERT's names mean other tables or types than learn() found.
-    void disable() { enabled_ = false; }
     // Looks up this INSERT's target and ::type names, those not seen before. Throws Error only when
     // the connection is lost.
     void learn(const InsertValuesParts& parts);

@@ -79,7 +79,7 @@ class Reader {
             !keywordAhead("TABLE"))
             refuse("expected a column list or VALUES after INSERT INTO " + out.table + ", found " +
                    describeNext());
-        if (punct("(")) out.columns = nameList("the column list");
+        if (punct("(")) out.columns = nameList("a column name", "the column list");
         if (keywordAhead("OVERRIDING")) refuse("OVERRIDING is not replayed");
         if (keywordAhead("DEFAULT"))
             refuse("DEFAULT VALUES is not replayed; name the columns and their values");
@@ -159,11 +159,11 @@ class Reader {
         return table;
     }
 
-    // After the '(': name [, name]... ')'
-    std::vector<std::string> nameList(const char* what) {
+    // After the '(': name [, name]... ')'; `item` names one of them, `what` the list.
+    std::vector<std::string> nameList(const char* item, const char* what) {
         std::vector<std::string> names;
         do {
-            names.push_back(name(what == std::string("the column list") ? "a column name" : "a name"));
+            names.push_back(name(item));
             if (punctAhead(".") || punctAhead("["))
                 refuse(std::string("a field or subscript in ") + what + " is not replayed");
         } while (punct(","));
@@ -315,7 +315,7 @@ class Reader {
         if (!keyword("ON")) return false;
         if (!keyword("CONFLICT")) refuse("expected CONFLICT after ON, found " + describeNext());
         if (punct("(")) {
-            nameList("the ON CONFLICT target");
+            nameList("a column name", "the ON CONFLICT target");
         } else if (keyword("ON")) {
             if (!keyword("CONSTRAINT")) refuse("expected CONSTRAINT, found " + describeNext());
             name("a constraint name");

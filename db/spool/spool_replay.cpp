@@ -204,8 +204,8 @@ SpoolReplayReport replaySpool(Connection& conn, const fs::path& spoolPath,
     // and this session must be able to become it.
     Result writer = conn.query(
         "SELECT to_regrole('stage1_spool_writer') IS NOT NULL, current_user, "
-        "to_regrole('stage1_spool_writer') IS NOT NULL "
-        "AND pg_has_role(current_user, 'stage1_spool_writer', 'MEMBER')");
+        "CASE WHEN to_regrole('stage1_spool_writer') IS NULL THEN false "  // pg_has_role errors on it
+        "ELSE pg_has_role(current_user, 'stage1_spool_writer', 'MEMBER') END");
     if (!writer.boolean(0, 0))
         throw SpoolReplayError(SpoolReplayFailure::NotMigrated,
                                "the cluster has no role stage1_spool_writer (migration 0012), which every spooled "

@@ -340,3 +340,20 @@ TEST_CASE(
     conn.exec("DROP OWNED BY " + outsider);
     conn.exec("DROP ROLE " + outsider);
 }
+
+TEST_CASE("replay-spool on a cluster without the writer role says to migrate, and touches nothing") {
+    testsupport::StatementLoggingCluster pg;  // its own cluster: the role is cluster-wide
+    db::Connection admin = pg.admin();
+    admin.exec("DROP OWNED BY stage1_spool_writer");
+    admin.exec("DROP ROLE stage1_spool_writer");
+    testsupport::ScratchDir dir;
+    const auto spool = dir.path() / "pending_postgres_inserts.sql";
+    app::appendToSpool(spool, legitimate()[0], "desktop");
+    const std::string before = testsupport::readFile(spool);
+    auto r = pg.ctl({"replay-spool", spool.string(), "--json"}, "postgres");
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 1);
+    CHECK(nlohmann::json::parse(r.out)["error"]["kind"] == "not_migrated");
+    CHECK(r.err.find("no role stage1_spool_writer (migration 0012)") != std::string::npos);
+    CHECK(testsupport::readFile(spool) == before);
+}
