@@ -242,14 +242,8 @@ bool DrawConfigState(app::Workbench& wb) {
         return false;
     }
     if (request.phase == app::RequestPhase::Failed) {
-        const app::Diagnosis* d = request.failure ? &*request.failure : nullptr;
-        ImGui::TextColored(StatusColor(Status::Error), "%s",
-                           d ? d->title.c_str() : "loading the config failed");
-        if (d) {
-            ImGui::SameLine();
-            ImGui::TextDisabled("(%s)", d->kind.c_str());
-            Hint(d->explanation.c_str());
-        }
+        FailureLine(request, "loading the config failed");
+        if (request.failure) Hint(request.failure->explanation.c_str());
         return false;
     }
     if (request.phase == app::RequestPhase::Cancelled) {

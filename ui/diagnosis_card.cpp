@@ -28,7 +28,7 @@ void DrawDiagnosisCard(const app::Diagnosis& d, UiContext& ctx, float height) {
     ImGui::BeginChild("##card", ImVec2(0.0f, height > 0.0f ? height : ImGui::GetContentRegionAvail().y),
                       true);
 
-    TextMuted(d.kind.c_str());
+    TextMuted(std::string(app::kindName(d.kind)).c_str());
     TextStrong(d.title, red);
     TagLastItem("diagnosis.title");
     ImGui::Spacing();

@@ -113,16 +113,6 @@ void TextRightAligned(const std::string& text) {
     ImGui::TextUnformatted(text.c_str());
 }
 
-// A failed request: its diagnosis title in red, the kind muted, the explanation as a tooltip.
-void FailureLine(const app::RequestStatus& request, const char* fallback) {
-    const app::Diagnosis* d = request.failure ? &*request.failure : nullptr;
-    ImGui::TextColored(StatusColor(Status::Error), "%s", d ? d->title.c_str() : fallback);
-    if (d && !d->explanation.empty()) TooltipIfHovered(d->explanation.c_str());
-    if (!d || d->kind.empty()) return;
-    ImGui::SameLine();
-    ImGui::TextDisabled("(%s)", d->kind.c_str());
-}
-
 // ---- filter bar ----
 
 void ApplyFilters(app::Workbench& wb, TreeView& view) {

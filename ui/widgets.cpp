@@ -105,6 +105,15 @@ void RunningLine(const std::string& label, const app::RequestStatus& request, do
     TextMuted(FormatDuration(RunningSeconds(request, now) * 1000.0).c_str());
 }
 
+void FailureLine(const app::RequestStatus& request, const char* fallback) {
+    const app::Diagnosis* d = request.failure ? &*request.failure : nullptr;
+    ImGui::TextColored(StatusColor(Status::Error), "%s", d ? d->title.c_str() : fallback);
+    if (d == nullptr) return;
+    if (!d->explanation.empty()) TooltipIfHovered(d->explanation.c_str());
+    ImGui::SameLine();
+    ImGui::TextDisabled("(%s)", std::string(app::kindName(d->kind)).c_str());
+}
+
 void MonoBox(const char* id, const std::string& text, const UiContext& ctx, const std::string& tag,
              int maxLines) {
     const ImGuiStyle& style = ImGui::GetStyle();

@@ -48,6 +48,10 @@ std::string FormatDuration(double ms);
 // Spinner, label and elapsed time on one line.
 void RunningLine(const std::string& label, const app::RequestStatus& request, double now);
 
+// A failed request: its diagnosis title in red, the kind muted after it, the explanation as a
+// tooltip; `fallback` when there is no diagnosis.
+void FailureLine(const app::RequestStatus& request, const char* fallback);
+
 // Text in the mono font inside a framed box as wide as the line (wrapped, at most maxLines tall,
 // then it scrolls). The box is tagged `tag` when not empty.
 void MonoBox(const char* id, const std::string& text, const UiContext& ctx, const std::string& tag = "",

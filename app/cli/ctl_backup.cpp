@@ -67,13 +67,32 @@ void printVerify(std::ostream& out, const VerifyReport& r) {
     for (const auto& w : r.warnings) out << "warning: " << w << "\n";
 }
 
+// The --json error kinds (the man page lists them).
+const char* failureKind(BackupFailure kind) {
+    switch (kind) {
+        case BackupFailure::FolderNotWritable:
+            return "folder_not_writable";
+        case BackupFailure::DiskFull:
+            return "disk_full";
+        case BackupFailure::Locked:
+            return "locked";
+        case BackupFailure::DumpFailed:
+            return "dump_failed";
+        case BackupFailure::BadDatabaseName:
+            return "bad_database_name";
+        case BackupFailure::NotFound:
+            return "not_found";
+    }
+    return "backup_failed";
+}
+
 // BackupError and a missing program are failures with a kind; anything else propagates.
 template <typename Body>
 int guarded(const ParsedArgs& args, CtlIo& io, Body body) {
     try {
         return body();
     } catch (const BackupError& e) {
-        return reportFailure(args, io, e.kind(), e.what());
+        return reportFailure(args, io, failureKind(e.kind()), e.what());
     } catch (const PgToolMissing& e) {
         return reportFailure(args, io, "pg_tool_missing", e.what());
     } catch (const PgToolTooOld& e) {

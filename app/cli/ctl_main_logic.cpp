@@ -136,7 +136,7 @@ void printFailure(bool json, CtlIo& io, const Failure& f) {
         io.out << out.dump(2) << "\n";
     }
     io.err << "stage1ctl: " << f.message << "\n";
-    if (f.diagnosis && f.diagnosis->kind != "unknown") io.err << "\n" << diagnosisText(*f.diagnosis);
+    if (f.diagnosis && f.diagnosis->kind != DiagnosisKind::Unknown) io.err << "\n" << diagnosisText(*f.diagnosis);
 }
 
 int reportFailure(const ParsedArgs& args, CtlIo& io, const std::string& kind, const std::string& message,
@@ -193,7 +193,7 @@ int runStage1ctl(const std::vector<std::string>& args, CtlIo io) {
         Diagnosis diagnosis = diagnose(e.info(), DiagnosisContext{});
         printFailure(json, io,
                      Failure{"query_failed", who + e.info().describe(), e.info(),
-                             diagnosis.kind != "unknown" ? std::optional<Diagnosis>(diagnosis) : std::nullopt, ""});
+                             diagnosis.kind != DiagnosisKind::Unknown ? std::optional<Diagnosis>(diagnosis) : std::nullopt, ""});
         return kExitFailed;
     } catch (const std::exception& e) {
         printFailure(json, io, Failure{"failed", who + e.what(), std::nullopt, std::nullopt, ""});

@@ -27,7 +27,7 @@ Diagnosis diagnoseFailure(const db::DbError& error, const ResolvedConnection& co
 nlohmann::json diagnosisJson(const Diagnosis& d) {
     nlohmann::json fixes = nlohmann::json::array();
     for (const auto& f : d.fixes) fixes.push_back({{"label", f.label}, {"text", f.text}});
-    return {{"kind", d.kind}, {"title", d.title}, {"explanation", d.explanation}, {"fixes", fixes}};
+    return {{"kind", kindName(d.kind)}, {"title", d.title}, {"explanation", d.explanation}, {"fixes", fixes}};
 }
 
 std::string diagnosisText(const Diagnosis& d) {

@@ -1,6 +1,6 @@
 #include "app/connect/diagnosis.hpp"
-#include "app/connect/ssh_tunnel.hpp"
 #include "app/connect/hba_line.hpp"
+#include "app/connect/ssh_tunnel.hpp"
 
 #include <arpa/inet.h>
 
@@ -121,8 +121,8 @@ std::string hbaFile(const Evidence& e) {
 
 std::string sshCommand(const Evidence& e) {
     const DiagnosisContext& c = e.context;
-    return externalTunnelCommand(
-        manualTunnelSpec(c.sshTarget, c.remoteHost, c.remotePort, c.tunnelLocalPort, "<user>@" + e.serverName()));
+    return externalTunnelCommand(manualTunnelSpec(c.sshTarget, c.remoteHost, c.remotePort, c.tunnelLocalPort,
+                                                  "<user>@" + e.serverName()));
 }
 
 std::vector<Fix> tunnelFixes(const Evidence& e, const std::string& why) {
@@ -673,7 +673,7 @@ Finding unknown(const Evidence& e) {
 }
 
 struct Rule {
-    const char* kind;
+    DiagnosisKind kind;
     bool (*matches)(const Evidence&);
     Finding (*build)(const Evidence&);
 };
@@ -681,23 +681,23 @@ struct Rule {
 // The priority order documented in diagnosis.hpp: the first match wins.
 const std::vector<Rule>& rules() {
     static const std::vector<Rule> table = {
-        {"cancelled", isCancelled, cancelled},
-        {"statement_timeout", isStatementTimeout, statementTimeout},
-        {"read_only", isReadOnly, readOnly},
-        {"permission_denied", isPermissionDenied, permissionDenied},
-        {"server_shutdown", isServerShutdown, serverShutdown},
-        {"too_many_connections", isTooManyConnections, tooManyConnections},
-        {"database_missing", isDatabaseMissing, databaseMissing},
-        {"role_missing", isRoleMissing, roleMissing},
-        {"password_failed", isPasswordFailed, passwordFailed},
-        {"no_password", isNoPassword, noPassword},
-        {"pg_hba_no_entry", isHbaNoEntry, hbaNoEntry},
-        {"ssl_cert_invalid", isSslCertInvalid, sslCertInvalid},
-        {"ssl_unsupported", isSslUnsupported, sslUnsupported},
-        {"server_closed", isServerClosed, serverClosed},
-        {"timeout", isTimeout, timeout},
-        {"connection_refused", isConnectionRefused, connectionRefused},
-        {"host_unknown", isHostUnknown, hostUnknown},
+        {DiagnosisKind::Cancelled, isCancelled, cancelled},
+        {DiagnosisKind::StatementTimeout, isStatementTimeout, statementTimeout},
+        {DiagnosisKind::ReadOnly, isReadOnly, readOnly},
+        {DiagnosisKind::PermissionDenied, isPermissionDenied, permissionDenied},
+        {DiagnosisKind::ServerShutdown, isServerShutdown, serverShutdown},
+        {DiagnosisKind::TooManyConnections, isTooManyConnections, tooManyConnections},
+        {DiagnosisKind::DatabaseMissing, isDatabaseMissing, databaseMissing},
+        {DiagnosisKind::RoleMissing, isRoleMissing, roleMissing},
+        {DiagnosisKind::PasswordFailed, isPasswordFailed, passwordFailed},
+        {DiagnosisKind::NoPassword, isNoPassword, noPassword},
+        {DiagnosisKind::PgHbaNoEntry, isHbaNoEntry, hbaNoEntry},
+        {DiagnosisKind::SslCertInvalid, isSslCertInvalid, sslCertInvalid},
+        {DiagnosisKind::SslUnsupported, isSslUnsupported, sslUnsupported},
+        {DiagnosisKind::ServerClosed, isServerClosed, serverClosed},
+        {DiagnosisKind::Timeout, isTimeout, timeout},
+        {DiagnosisKind::ConnectionRefused, isConnectionRefused, connectionRefused},
+        {DiagnosisKind::HostUnknown, isHostUnknown, hostUnknown},
     };
     return table;
 }
@@ -742,16 +742,8 @@ Diagnosis diagnose(const db::DbError& error, const DiagnosisContext& context) {
         }
     }
     Finding f = rule ? rule->build(evidence) : unknown(evidence);
-    return {rule ? rule->kind : "unknown", std::move(f.title), std::move(f.explanation), std::move(f.fixes),
-            evidence.text};
-}
-
-std::vector<std::string> allDiagnosisKinds() {
-    std::vector<std::string> kinds;
-    for (const Rule& r : rules()) kinds.emplace_back(r.kind);
-    for (const std::string& k : tunnelDiagnosisKinds()) kinds.push_back(k);
-    kinds.emplace_back("unknown");
-    return kinds;
+    return {rule ? rule->kind : DiagnosisKind::Unknown, std::move(f.title), std::move(f.explanation),
+            std::move(f.fixes), evidence.text};
 }
 
 }  // namespace app

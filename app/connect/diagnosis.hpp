@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/connect/diagnosis_kind.hpp"
 #include "app/connect/hba_line.hpp"
 #include "db/pg/pg.hpp"
 
@@ -17,7 +18,7 @@ struct Fix {
 };
 
 struct Diagnosis {
-    std::string kind;         // stable identifier used in JSON (see allDiagnosisKinds)
+    DiagnosisKind kind = DiagnosisKind::Unknown;  // kindName() is its stable JSON identifier
     std::string title;        // one line
     std::string explanation;  // plain language: what happened and why
     std::vector<Fix> fixes;   // concrete, in the order to try them
@@ -48,14 +49,10 @@ struct DiagnosisContext {
 // attempt that got furthest tells the real story, so a password failure beats the plaintext
 // retry's "no pg_hba.conf entry" line that follows it.
 Diagnosis diagnose(const db::DbError& error, const DiagnosisContext& context);
-// The managed SSH tunnel's failures (app/connect/diagnosis_tunnel.cpp): ssh_auth_failed,
-// ssh_host_key_changed, ssh_unreachable, tunnel_port_busy, tunnel_down. `kind` comes from
-// classifySshFailure (app/connect/ssh_tunnel.hpp); sshOutput is what ssh printed.
-Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& message,
-                                const std::string& sshOutput, const DiagnosisContext& context);
-std::vector<std::string> allDiagnosisKinds();
-// The managed tunnel's kinds (TunnelError::kind, diagnoseTunnelFailure), in allDiagnosisKinds order.
-const std::vector<std::string>& tunnelDiagnosisKinds();
+// The managed SSH tunnel's failures (app/connect/diagnosis_tunnel.cpp): the kinds isTunnelKind()
+// accepts. `kind` comes from TunnelError (app/connect/ssh_tunnel.hpp); sshOutput is what ssh printed.
+Diagnosis diagnoseTunnelFailure(DiagnosisKind kind, const std::string& message, const std::string& sshOutput,
+                                const DiagnosisContext& context);
 
 // One "no pg_hba.conf entry for host ..." (or "pg_hba.conf rejects connection for host ...") line.
 struct HbaRejection {

@@ -18,19 +18,13 @@ std::string manualCommand(const DiagnosisContext& c) {
 
 }  // namespace
 
-const std::vector<std::string>& tunnelDiagnosisKinds() {
-    static const std::vector<std::string> kinds = {"ssh_auth_failed",  "ssh_host_key_changed", "ssh_unsafe_settings",
-                                                   "ssh_unreachable",  "tunnel_port_busy",     "tunnel_down"};
-    return kinds;
-}
-
-Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& message,
-                                const std::string& sshOutput, const DiagnosisContext& c) {
+Diagnosis diagnoseTunnelFailure(DiagnosisKind kind, const std::string& message, const std::string& sshOutput,
+                                const DiagnosisContext& c) {
     Diagnosis d;
     d.kind = kind;
     d.raw = sshOutput.empty() ? message : sshOutput;
     const std::string host = sshHost(c);
-    if (kind == "ssh_auth_failed") {
+    if (kind == DiagnosisKind::SshAuthFailed) {
         d.title =
             "ssh refused the key for " + (c.sshTarget.empty() ? std::string("the tunnel") : c.sshTarget);
         d.explanation =
@@ -44,7 +38,7 @@ Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& mess
                    {"Or name the key explicitly", "export STAGE1_SSH_IDENTITY=~/.ssh/id_ed25519"},
                    {"Install the public key on the SSH host (once)", "ssh-copy-id " + c.sshTarget},
                    {"Test the login by hand", "ssh -v " + c.sshTarget + " true"}};
-    } else if (kind == "ssh_host_key_changed") {
+    } else if (kind == DiagnosisKind::SshHostKeyChanged) {
         d.title = "The SSH host key of " + host + " is not the one on record";
         d.explanation =
             "ssh keeps host-key checking on: a key that differs from known_hosts means either the server was "
@@ -55,7 +49,7 @@ Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& mess
                     "ssh-keyscan -t ed25519 " + host + " | ssh-keygen -lf -"},
                    {"After confirming it, forget the old key", "ssh-keygen -R " + host},
                    {"Then connect once by hand to record the new one", "ssh " + c.sshTarget + " true"}};
-    } else if (kind == "ssh_unsafe_settings") {
+    } else if (kind == DiagnosisKind::SshUnsafeSettings) {
         d.title = "The SSH settings would turn host-key checking off";
         d.explanation =
             "The app only runs its tunnel with host keys checked (StrictHostKeyChecking yes or accept-new, "
@@ -64,7 +58,7 @@ Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& mess
         d.fixes = {{"See what ssh would use for this host",
                     "ssh -G " + c.sshTarget + " | grep -Ei 'stricthostkeychecking|knownhostsfile'"},
                    {"Use a real known_hosts file", "export STAGE1_SSH_KNOWN_HOSTS=~/.ssh/known_hosts"}};
-    } else if (kind == "tunnel_port_busy") {
+    } else if (kind == DiagnosisKind::TunnelPortBusy) {
         d.title = "Local port " + std::to_string(c.tunnelLocalPort) + " is already in use";
         d.explanation = "The tunnel listens on 127.0.0.1:" + std::to_string(c.tunnelLocalPort) +
                         ", but another program holds that port: an earlier tunnel still running, another "
@@ -74,7 +68,7 @@ Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& mess
         d.fixes = {
             {"See who holds the port", "ss -ltnp 'sport = :" + std::to_string(c.tunnelLocalPort) + "'"},
             {"Use another local port", "export STAGE1_TUNNEL_LOCAL_PORT=5434"}};
-    } else if (kind == "ssh_unreachable") {
+    } else if (kind == DiagnosisKind::SshUnreachable) {
         d.title = "Cannot reach the SSH server " + host;
         d.explanation = "ssh could not open a connection to " + host +
                         ": the name does not resolve, nothing listens on the SSH port, or a firewall drops "
@@ -83,7 +77,7 @@ Diagnosis diagnoseTunnelFailure(const std::string& kind, const std::string& mess
         d.fixes = {{"Check the SSH server by hand", "ssh -v " + c.sshTarget + " true"},
                    {"Check name resolution", "getent hosts " + host}};
     } else {
-        d.kind = "tunnel_down";
+        d.kind = DiagnosisKind::TunnelDown;
         d.title = "The SSH tunnel went down";
         d.explanation =
             "The ssh process that carries the tunnel exited or stopped answering. The window restarts its "

@@ -142,7 +142,7 @@ DoctorReport runDoctor(const ResolvedConnection& requested) {
     double ms = msSince(started);
     if (!conn) {
         const Diagnosis& d = *report.diagnosis;
-        if (d.kind == "ssl_unsupported" || d.kind == "ssl_cert_invalid") {
+        if (d.kind == DiagnosisKind::SslUnsupported || d.kind == DiagnosisKind::SslCertInvalid) {
             report.steps.push_back({"tls", false, ms, d.raw});
         } else {
             report.steps.push_back({"tls", true, 0.0, "negotiated or not required"});

@@ -172,22 +172,22 @@ void installChildCleanupOnSignals() {
     for (int sig : {SIGTERM, SIGHUP, SIGINT}) std::signal(sig, onFatalSignal);
 }
 
-std::string classifySshFailure(const std::string& e) {
+DiagnosisKind classifySshFailure(const std::string& e) {
     if (contains(e, "REMOTE HOST IDENTIFICATION HAS CHANGED") ||
         contains(e, "Host key verification failed") || contains(e, "host key for"))
-        return "ssh_host_key_changed";
+        return DiagnosisKind::SshHostKeyChanged;
     if (contains(e, "Permission denied") || contains(e, "Too many authentication failures") ||
         contains(e, "no such identity") || contains(e, "Load key"))
-        return "ssh_auth_failed";
+        return DiagnosisKind::SshAuthFailed;
     if (contains(e, "Address already in use") || contains(e, "cannot listen to port") ||
         contains(e, "Could not request local forwarding"))
-        return "tunnel_port_busy";
+        return DiagnosisKind::TunnelPortBusy;
     if (contains(e, "Could not resolve hostname") || contains(e, "Connection refused") ||
         contains(e, "Connection timed out") || contains(e, "No route to host") ||
         contains(e, "Network is unreachable") || contains(e, "Connection closed by") ||
         contains(e, "kex_exchange_identification"))
-        return "ssh_unreachable";
-    return "tunnel_down";
+        return DiagnosisKind::SshUnreachable;
+    return DiagnosisKind::TunnelDown;
 }
 
 std::optional<TunnelSpec> managedTunnelFor(const ResolvedConnection& c) {
@@ -329,14 +329,14 @@ int SshTunnel::start(const std::atomic<bool>* cancelled) {
     localPort_ = spec_.localPort;
     if (tryBind(localPort_) != 0) {
         if (spec_.localPortPinned)
-            throw TunnelError("tunnel_port_busy",
+            throw TunnelError(DiagnosisKind::TunnelPortBusy,
                               "local port " + std::to_string(localPort_) +
                                   " on 127.0.0.1 is already in use (another tunnel, or a local "
                                   "PostgreSQL?); stop it or choose another local port");
         localPort_ = freeLoopbackPort();
     }
     if (auto problem = tunnelSpecProblem(spec_))
-        throw TunnelError("ssh_unsafe_settings", "ssh was not started: " + *problem);
+        throw TunnelError(DiagnosisKind::SshUnsafeSettings, "ssh was not started: " + *problem);
     std::vector<std::string> args = arguments();
     // The user's ssh config (or -F) joins the command line in ssh; `ssh -G` prints the result of
     // both without connecting, so a config that turns host-key checking off is refused here.
@@ -347,7 +347,7 @@ int SshTunnel::start(const std::atomic<bool>* cancelled) {
         throw TunnelError(classifySshFailure(effective),
                           "ssh -G could not read the ssh settings: " + effective, effective);
     if (auto problem = hostKeyCheckingProblem(effective))
-        throw TunnelError("ssh_unsafe_settings",
+        throw TunnelError(DiagnosisKind::SshUnsafeSettings,
                           "ssh was not started: " + *problem +
                               " (from the ssh config file); the tunnel only runs with host keys checked");
     std::vector<char*> argv;
@@ -355,10 +355,10 @@ int SshTunnel::start(const std::atomic<bool>* cancelled) {
     argv.push_back(nullptr);
 
     int err[2];
-    if (pipe2(err, O_CLOEXEC) != 0) throw TunnelError("tunnel_down", "cannot create a pipe for ssh");
+    if (pipe2(err, O_CLOEXEC) != 0) throw TunnelError(DiagnosisKind::TunnelDown, "cannot create a pipe for ssh");
     pid_t parent = getpid();
     pid_t pid = fork();
-    if (pid < 0) throw TunnelError("tunnel_down", std::string("cannot start ssh: ") + std::strerror(errno));
+    if (pid < 0) throw TunnelError(DiagnosisKind::TunnelDown, std::string("cannot start ssh: ") + std::strerror(errno));
     if (pid == 0) {
         prctl(PR_SET_PDEATHSIG, SIGTERM);  // dies with the thread that started it
         if (getppid() != parent) _exit(1);
@@ -386,8 +386,8 @@ int SshTunnel::start(const std::atomic<bool>* cancelled) {
         if ((cancelled && cancelled->load()) || std::chrono::steady_clock::now() > deadline) {
             stop();
             std::string said = recentOutput();
-            if (cancelled && cancelled->load()) throw TunnelError("tunnel_down", "cancelled");
-            throw TunnelError(said.empty() ? "ssh_unreachable" : classifySshFailure(said),
+            if (cancelled && cancelled->load()) throw TunnelError(DiagnosisKind::TunnelDown, "cancelled");
+            throw TunnelError(said.empty() ? DiagnosisKind::SshUnreachable : classifySshFailure(said),
                               "the tunnel was not up after " + std::to_string(spec_.startTimeoutMs / 1000) +
                                   " s" + (said.empty() ? "" : ": " + said),
                               said);

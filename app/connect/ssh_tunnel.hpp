@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "app/connect/connection_settings.hpp"
+#include "app/connect/diagnosis_kind.hpp"
 
 namespace app {
 
@@ -41,13 +42,13 @@ struct TunnelSpec {
 // ssh_unreachable, tunnel_port_busy, tunnel_down, ssh_unsafe_settings (refused before ssh ran).
 class TunnelError : public std::runtime_error {
   public:
-    TunnelError(std::string kind, const std::string& message, std::string sshOutput = "")
-        : std::runtime_error(message), kind_(std::move(kind)), sshOutput_(std::move(sshOutput)) {}
-    const std::string& kind() const { return kind_; }
+    TunnelError(DiagnosisKind kind, const std::string& message, std::string sshOutput = "")
+        : std::runtime_error(message), kind_(kind), sshOutput_(std::move(sshOutput)) {}
+    DiagnosisKind kind() const { return kind_; }
     const std::string& sshOutput() const { return sshOutput_; }
 
   private:
-    std::string kind_;
+    DiagnosisKind kind_;
     std::string sshOutput_;
 };
 
@@ -57,7 +58,7 @@ class TunnelError : public std::runtime_error {
 std::optional<TunnelSpec> managedTunnelFor(const ResolvedConnection& connection);
 
 // Classifies what ssh printed before it gave up.
-std::string classifySshFailure(const std::string& sshStderr);
+DiagnosisKind classifySshFailure(const std::string& sshStderr);
 
 // The one builder of the tunnel command a person runs by hand ("external tunnel" mode, and every
 // fix that offers it): the managed tunnel's forward, with ssh's own host-key checking.

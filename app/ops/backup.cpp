@@ -45,9 +45,11 @@ std::string freeSpace(const fs::path& dir) {
 
 [[noreturn]] void failWrite(const fs::path& path, int error) {
     if (error == ENOSPC || error == EDQUOT)
-        throw BackupError("disk_full", "cannot write " + path.string() + ": " + std::strerror(error) +
-                                           " - the disk" + " is full" + freeSpace(path.parent_path()));
-    throw BackupError("folder_not_writable", "cannot write " + path.string() + ": " + std::strerror(error));
+        throw BackupError(BackupFailure::DiskFull, "cannot write " + path.string() + ": " +
+                                                       std::strerror(error) + " - the disk" + " is full" +
+                                                       freeSpace(path.parent_path()));
+    throw BackupError(BackupFailure::FolderNotWritable,
+                      "cannot write " + path.string() + ": " + std::strerror(error));
 }
 
 void fsyncPath(const fs::path& path, int flags) {
@@ -267,7 +269,8 @@ class FolderLock {
         if (fd_ < 0) failWrite(path, errno);
         if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
             ::close(fd_);
-            throw BackupError("locked", "another stage1ctl backup is running in " + dir.string());
+            throw BackupError(BackupFailure::Locked,
+                              "another stage1ctl backup is running in " + dir.string());
         }
     }
     ~FolderLock() { ::close(fd_); }
@@ -286,8 +289,9 @@ void checkDumpFile(const fs::path& temp, const fs::path& dir) {
     in.read(magic, 5);
     // pg_dump exits non-zero on a short write; the header check also catches a file cut short.
     if (ec || size < 5 || std::string(magic, 5) != "PGDMP")
-        throw BackupError("dump_failed", "pg_dump reported success but " + temp.string() +
-                                             " is not a complete custom-format dump" + freeSpace(dir));
+        throw BackupError(BackupFailure::DumpFailed, "pg_dump reported success but " + temp.string() +
+                                                         " is not a complete custom-format dump" +
+                                                         freeSpace(dir));
 }
 
 void applyRetention(const fs::path& dir, const std::string& database, const BackupOptions& o,
@@ -320,7 +324,8 @@ void applyRetention(const fs::path& dir, const std::string& database, const Back
 
 BackupReport runBackup(db::Connection& source, const BackupTarget& target, const BackupOptions& options) {
     const std::string database = PQdb(source.raw());
-    if (auto problem = dumpDatabaseNameProblem(database)) throw BackupError("bad_database_name", *problem);
+    if (auto problem = dumpDatabaseNameProblem(database))
+        throw BackupError(BackupFailure::BadDatabaseName, *problem);
     // Both programs found and of the server's major or newer before anything is written.
     const fs::path pgDump = findPgProgram("pg_dump", target.pgBin, target.env, source.serverMajor());
     requireProgramForServer(pgDump, source.serverMajor(), source.serverVersion());
@@ -330,7 +335,7 @@ BackupReport runBackup(db::Connection& source, const BackupTarget& target, const
     std::error_code ec;
     fs::create_directories(options.dir, ec);
     if (ec && !fs::is_directory(options.dir))
-        throw BackupError(ec.value() == ENOSPC ? "disk_full" : "folder_not_writable",
+        throw BackupError(ec.value() == ENOSPC ? BackupFailure::DiskFull : BackupFailure::FolderNotWritable,
                           "cannot create the backup folder " + options.dir.string() + ": " + ec.message());
     const fs::path dir = fs::absolute(options.dir);
     FolderLock lock(dir);
@@ -374,7 +379,7 @@ BackupReport runBackup(db::Connection& source, const BackupTarget& target, const
                               dump.stderrText.find("Disk quota exceeded") != std::string::npos;
             const bool writing = full || dump.stderrText.find("could not write") != std::string::npos ||
                                  dump.stderrText.find("could not close") != std::string::npos;
-            throw BackupError(full ? "disk_full" : "dump_failed",
+            throw BackupError(full ? BackupFailure::DiskFull : BackupFailure::DumpFailed,
                               "pg_dump failed (exit " + std::to_string(dump.exitCode) +
                                   "): " + lastLines(dump.stderrText, 8) +
                                   (full ? " - the disk is full" : "") + (writing ? freeSpace(dir) : ""));
@@ -411,7 +416,8 @@ BackupReport runBackup(db::Connection& source, const BackupTarget& target, const
 
 VerifyReport restoreCheck(db::Connection& source, const BackupTarget& target, const fs::path& dump) {
     std::error_code ec;
-    if (!fs::is_regular_file(dump, ec)) throw BackupError("not_found", "no dump file at " + dump.string());
+    if (!fs::is_regular_file(dump, ec))
+        throw BackupError(BackupFailure::NotFound, "no dump file at " + dump.string());
     requireProgramForServer(findPgProgram("pg_restore", target.pgBin, target.env, source.serverMajor()),
                             source.serverMajor(), source.serverVersion());
     const fs::path factsFile = dump.string() + kSourceFactsSuffix;

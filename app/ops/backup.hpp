@@ -27,16 +27,17 @@
 
 namespace app {
 
-// A failure before or instead of verification. kind(): "pg_tool_missing", "folder_not_writable",
-// "disk_full", "locked", "dump_failed", "bad_database_name", "not_found".
+// A failure before or instead of verification (a missing or too old pg_dump is PgToolMissing /
+// PgToolTooOld, app/ops/pg_tools.hpp).
+enum class BackupFailure { FolderNotWritable, DiskFull, Locked, DumpFailed, BadDatabaseName, NotFound };
+
 class BackupError : public std::runtime_error {
   public:
-    BackupError(std::string kind, const std::string& message)
-        : std::runtime_error(message), kind_(std::move(kind)) {}
-    const std::string& kind() const { return kind_; }
+    BackupError(BackupFailure kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+    BackupFailure kind() const { return kind_; }
 
   private:
-    std::string kind_;
+    BackupFailure kind_;
 };
 
 struct BackupTarget {

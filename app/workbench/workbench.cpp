@@ -43,11 +43,11 @@ void Workbench::log(LogEntry::Level level, const std::string& text) {
     if (logSink_) logSink_(state_.log.back());
 }
 
-Diagnosis Workbench::diagnoseRequest(const db::DbError& error) const {
+Diagnosis Workbench::diagnoseRequest(const db::DbError& error, const TunnelError* tunnelError) const {
     DiagnosisContext context = diagnosisContextFor(resolvedForm());
-    // A managed tunnel's failure travels as a DbError whose hint is "tunnel:<kind>".
-    if (error.hint.rfind("tunnel:", 0) == 0)
-        return diagnoseTunnelFailure(error.hint.substr(7), error.message, error.detail, context);
+    if (tunnelError)
+        return diagnoseTunnelFailure(tunnelError->kind(), tunnelError->what(), tunnelError->sshOutput(),
+                                     context);
     return diagnose(error, context);
 }
 
@@ -79,8 +79,8 @@ void Workbench::tick(double nowSeconds) {
     pingId_ = session_->submit<bool>(
         [tunnel = tunnel_](db::Connection& conn) {
             if (tunnel && !tunnel->alive())
-                throw db::Error(db::DbError{"", "the SSH tunnel exited: " + tunnel->recentOutput(), "",
-                                            "tunnel:tunnel_down"});
+                throw TunnelError(DiagnosisKind::TunnelDown,
+                                  "the SSH tunnel exited: " + tunnel->recentOutput());
             return conn.query("SELECT 1").rows() == 1;
         },
         [this, generation](db::Outcome<bool> outcome) {
@@ -88,7 +88,7 @@ void Workbench::tick(double nowSeconds) {
             pingId_ = 0;
             if (outcome.ok()) {
                 state_.connection.latencyMs = outcome.elapsedMs;
-            } else if (connectionLost(*outcome.error) || outcome.error->hint == "tunnel:tunnel_down") {
+            } else if (connectionLost(*outcome.error) || outcome.causeAs<TunnelError>()) {
                 onConnectionLost(outcome.error->message);
             }
         });

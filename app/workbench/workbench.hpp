@@ -80,6 +80,8 @@ class Workbench {
     void cancel(const RequestStatus& request);  // any running request, from its Cancel button
     void tick(double nowSeconds);               // latency probe every few seconds while idle
     bool busy() const;                          // a request is running
+    // A failed request in words; tunnelError is the managed tunnel's own failure, when it was that.
+    Diagnosis diagnoseRequest(const db::DbError& error, const TunnelError* tunnelError) const;
     void log(LogEntry::Level level, const std::string& text);
     // Every log entry also goes here as it is added (the window echoes them to stderr, so a terminal
     // or the journal sees what the log panel shows).
@@ -110,7 +112,6 @@ class Workbench {
     void restoreView();
     bool connectionLost(const db::DbError& error) const;  // the error means the server is gone
     void spoolBackfill(const PlaceholderPreview& preview, const std::string& why);
-    Diagnosis diagnoseRequest(const db::DbError& error) const;
     DatasetNode* datasetById(const std::string& id, int* index = nullptr);
 
     db::Mailbox& mailbox_;

@@ -50,8 +50,7 @@ void Workbench::confirmBackfill() {
         },
         [this, preview](db::Outcome<db::PlaceholderResult> outcome) {
             BackfillState& b = state_.backfill;
-            if (!finishRequest(b.request, outcome,
-                               [this](const db::DbError& e) { return diagnoseRequest(e); })) {
+            if (!finishRequest(b.request, outcome, *this)) {
                 if (!outcome.cancelled && connectionLost(*outcome.error))
                     return spoolBackfill(preview, outcome.error->message);
                 return log(LogEntry::Level::Error, "backfill failed: " + outcome.error->describe());

@@ -26,8 +26,7 @@ void Workbench::runChecks() {
         },
         [this, spoolPath, target](db::Outcome<std::vector<db::CheckResult>> outcome) {
             ChecksState& c = state_.checks;
-            if (!finishRequest(c.request, outcome,
-                               [this](const db::DbError& e) { return diagnoseRequest(e); })) {
+            if (!finishRequest(c.request, outcome, *this)) {
                 if (outcome.cancelled)
                     log(LogEntry::Level::Info, "checks: cancelled");
                 else

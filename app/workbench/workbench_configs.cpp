@@ -31,8 +31,7 @@ void Workbench::loadDetails() {
         [this, s](db::Outcome<std::optional<db::StoredConfig>> outcome) {
             if (!(s == state_.selection)) return;  // the selection moved on
             DetailsState& details = state_.details;
-            if (!finishRequest(details.request, outcome,
-                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
+            if (!finishRequest(details.request, outcome, *this))
                 return log(LogEntry::Level::Error,
                            "loading " + describeSelection(s) + " failed: " + outcome.error->message);
             if (!*outcome.value)
@@ -118,8 +117,7 @@ void Workbench::findIdentical() {
         },
         [this](db::Outcome<std::vector<db::ConfigMatch>> outcome) {
             PasteState& paste = state_.paste;
-            if (!finishRequest(paste.findRequest, outcome,
-                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
+            if (!finishRequest(paste.findRequest, outcome, *this))
                 return log(LogEntry::Level::Error,
                            "finding identical configs failed: " + outcome.error->message);
             paste.matches = std::move(*outcome.value);

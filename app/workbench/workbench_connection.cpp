@@ -136,14 +136,8 @@ void Workbench::connect() {
         log(LogEntry::Level::Info, "starting the SSH tunnel: " + externalTunnelCommand(*tunnelSpec));
         sessionOptions_.prepare = [tunnel = tunnel_](db::ConnectParams& params,
                                                      const std::atomic<bool>& cancelled) {
-            if (!tunnel->alive()) {
-                try {
-                    tunnel->start(&cancelled);
-                } catch (const TunnelError& e) {
-                    // hint carries the tunnel kind to diagnoseRequest (see connectionLost / diagnose).
-                    throw db::Error(db::DbError{"", e.what(), e.sshOutput(), "tunnel:" + e.kind()});
-                }
-            }
+            // A TunnelError reaches the outcome as its cause (diagnoseRequest reads it).
+            if (!tunnel->alive()) tunnel->start(&cancelled);
             params.set("port", std::to_string(tunnel->localPort()));
         };
     }
@@ -152,17 +146,17 @@ void Workbench::connect() {
                                                            generation](db::Outcome<db::ServerFacts> outcome) {
         if (generation != generation_) return;
         ConnectionStatus& c = state_.connection;
-        if (finishRequest(c.request, outcome, [this](const db::DbError& e) { return diagnoseRequest(e); })) {
+        if (finishRequest(c.request, outcome, *this)) {
             onConnected(*outcome.value);
             return;
         }
         c.phase = ConnectionPhase::Failed;
         c.diagnosis = c.request.failure;
-        c.passwordRequested = c.diagnosis && c.diagnosis->kind == "no_password";
+        c.passwordRequested = c.diagnosis && c.diagnosis->kind == DiagnosisKind::NoPassword;
         log(LogEntry::Level::Error,
             outcome.cancelled ? "connection attempt cancelled" : "cannot connect: " + outcome.error->message);
         if (c.diagnosis)
-            log(LogEntry::Level::Error, "diagnosis: " + c.diagnosis->kind + ": " + c.diagnosis->title);
+            log(LogEntry::Level::Error, "diagnosis: " + std::string(kindName(c.diagnosis->kind)) + ": " + c.diagnosis->title);
     });
     markRunning(c.request, id);
 }
@@ -192,7 +186,7 @@ void Workbench::reconnect() {
                                                            generation](db::Outcome<db::ServerFacts> outcome) {
         if (generation != generation_) return;
         ConnectionStatus& c = state_.connection;
-        if (finishRequest(c.request, outcome, [this](const db::DbError& e) { return diagnoseRequest(e); })) {
+        if (finishRequest(c.request, outcome, *this)) {
             log(LogEntry::Level::Info,
                 "reconnected after " + std::to_string(c.reconnectAttempts) + " attempt(s)");
             onConnected(*outcome.value);
@@ -205,7 +199,7 @@ void Workbench::reconnect() {
         c.nextRetryAt = now_ + delay;
         log(LogEntry::Level::Warning,
             "reconnect attempt " + std::to_string(c.reconnectAttempts) + " failed (" +
-                (c.diagnosis ? c.diagnosis->kind : std::string("unknown")) + "); next try in " +
+                std::string(kindName(c.diagnosis ? c.diagnosis->kind : DiagnosisKind::Unknown)) + "); next try in " +
                 std::to_string(static_cast<int>(delay * 1000)) + " ms");
     });
     markRunning(c.request, id);
@@ -276,7 +270,7 @@ void Workbench::runDoctor() {
                                       log(r.ok() ? LogEntry::Level::Info : LogEntry::Level::Error,
                                           std::string("doctor: ") +
                                               (r.ok() ? "all steps passed" : "a step failed") +
-                                              (r.diagnosis ? " (" + r.diagnosis->kind + ")" : ""));
+                                              (r.diagnosis ? " (" + std::string(kindName(r.diagnosis->kind)) + ")" : ""));
                                   });
 }
 

@@ -116,8 +116,7 @@ void Workbench::loadDatasets(bool append) {
         [this, append](db::Outcome<db::Page<db::DatasetRow>> outcome) {
             auto& list = state_.hierarchy.datasets;
             touchHierarchy();
-            if (!finishRequest(list.request, outcome,
-                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
+            if (!finishRequest(list.request, outcome, *this))
                 return log(LogEntry::Level::Error, "loading datasets failed: " + outcome.error->message);
             mergeDatasets(list, std::move(outcome.value->rows), append);
             list.next = outcome.value->next;
@@ -141,8 +140,7 @@ void Workbench::loadRuns(int d, bool append) {
             DatasetNode* dataset = datasetById(datasetId);
             if (!dataset) return;
             touchHierarchy();
-            if (!finishRequest(dataset->runs.request, outcome,
-                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
+            if (!finishRequest(dataset->runs.request, outcome, *this))
                 return log(LogEntry::Level::Error,
                            "loading runs of " + dataset->row.slug + " failed: " + outcome.error->message);
             mergeRuns(dataset->runs, std::move(outcome.value->rows), append);
@@ -175,8 +173,7 @@ void Workbench::loadSimulations(int d, int r, bool append) {
             if (run == dataset->runs.items.end()) return;
             touchHierarchy();
             auto& list = run->simulationsToLoad();
-            if (!finishRequest(list.request, outcome,
-                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
+            if (!finishRequest(list.request, outcome, *this))
                 return log(LogEntry::Level::Error, "loading simulations failed: " + outcome.error->message);
             if (!append) list.items.clear();
             for (auto& row : outcome.value->rows) list.items.push_back(std::move(row));
@@ -359,8 +356,7 @@ void Workbench::reveal(const std::string& id, bool datasetOnly) {
         [this, id, datasetOnly](db::Outcome<RevealResult> outcome) {
             auto& list = state_.hierarchy.datasets;
             touchHierarchy();
-            if (!finishRequest(list.request, outcome,
-                               [this](const db::DbError& e) { return diagnoseRequest(e); }))
+            if (!finishRequest(list.request, outcome, *this))
                 return log(LogEntry::Level::Error, "cannot show it in the tree: " + outcome.error->message);
             RevealResult& r = *outcome.value;
             if (!r.datasets.empty()) {

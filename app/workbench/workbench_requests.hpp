@@ -1,6 +1,7 @@
 // Internal to the Workbench: how one request's status moves Idle -> Running -> Done/Failed.
 #pragma once
 
+#include "app/connect/ssh_tunnel.hpp"
 #include "app/workbench/workbench.hpp"
 
 namespace app {
@@ -13,15 +14,15 @@ inline void markRunning(RequestStatus& status, db::RequestId id) {
 
 // Applies an outcome to its status; true when it succeeded.
 template <typename T>
-bool finishRequest(RequestStatus& status, const db::Outcome<T>& outcome,
-                   const std::function<Diagnosis(const db::DbError&)>& diagnose) {
+bool finishRequest(RequestStatus& status, const db::Outcome<T>& outcome, const Workbench& workbench) {
     status.elapsedMs = outcome.elapsedMs;
     if (outcome.ok()) {
         status.phase = RequestPhase::Done;
         return true;
     }
     status.phase = outcome.cancelled ? RequestPhase::Cancelled : RequestPhase::Failed;
-    if (outcome.error && !outcome.cancelled) status.failure = diagnose(*outcome.error);
+    if (outcome.error && !outcome.cancelled)
+        status.failure = workbench.diagnoseRequest(*outcome.error, outcome.template causeAs<TunnelError>());
     return false;
 }
 

@@ -103,8 +103,8 @@ RequestId Session::connect(std::optional<SessionOptions> replacement,
             conn_ = std::move(conn);
             connected_ = true;
             outcome.value = facts;
-        } catch (const Error& e) {
-            outcome.error = e.info();
+        } catch (...) {
+            recordFailure(outcome);  // also what the prepare step threw (e.g. the tunnel's own error)
         }
         outcome.cancelled = !outcome.value && cancelled.load();
         outcome.elapsedMs =

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -30,8 +31,38 @@ struct Outcome {
     std::optional<DbError> error;  // set on failure (also when cancelled: SQLSTATE 57014 or "cancelled")
     bool cancelled = false;
     double elapsedMs = 0;  // from start of execution on the worker to the result
+    // The exception the work threw, whatever its type: callers above this layer recover their own
+    // typed errors (a TunnelError from a connect's prepare step) with causeAs<E>().
+    std::exception_ptr cause;
     bool ok() const { return value.has_value(); }
+
+    template <typename E>
+    const E* causeAs() const {
+        if (!cause) return nullptr;
+        try {
+            std::rethrow_exception(cause);
+        } catch (const E& e) {
+            return &e;  // the exception object lives as long as `cause` holds it
+        } catch (...) {
+            return nullptr;
+        }
+    }
 };
+
+// Fills an outcome's error and cause from the exception being handled (call inside a catch).
+template <typename T>
+void recordFailure(Outcome<T>& outcome) {
+    outcome.cause = std::current_exception();
+    try {
+        throw;
+    } catch (const Error& e) {
+        outcome.error = e.info();
+    } catch (const std::exception& e) {
+        outcome.error = DbError{"", e.what(), "", ""};
+    } catch (...) {
+        outcome.error = DbError{"", "unknown failure", "", ""};
+    }
+}
 
 struct ServerFacts {
     std::string serverVersion;  // server_version parameter, e.g. "15.18 (Debian ...)"
@@ -150,10 +181,8 @@ RequestId Session::submitCancellable(std::function<T(Connection&, const std::ato
         auto started = std::chrono::steady_clock::now();
         try {
             outcome.value = work(requireConnection(), cancelled);
-        } catch (const Error& e) {
-            outcome.error = e.info();
-        } catch (const std::exception& e) {
-            outcome.error = DbError{"", e.what(), "", ""};
+        } catch (...) {
+            recordFailure(outcome);
         }
         outcome.cancelled = !outcome.value && cancelled.load();
         outcome.elapsedMs =

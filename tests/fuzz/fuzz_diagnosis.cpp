@@ -19,11 +19,9 @@
 
 namespace {
 
-const std::set<std::string>& knownKinds() {
-    static const std::set<std::string> kinds = [] {
-        std::vector<std::string> all = app::allDiagnosisKinds();
-        return std::set<std::string>(all.begin(), all.end());
-    }();
+const std::set<app::DiagnosisKind>& knownKinds() {
+    static const std::set<app::DiagnosisKind> kinds(app::allDiagnosisKinds().begin(),
+                                                    app::allDiagnosisKinds().end());
     return kinds;
 }
 
@@ -70,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     std::vector<app::HbaRejection> rejections = app::parseHbaRejections(d.raw);
     FUZZ_CHECK(rejections.size() <= lineCount(d.raw));
-    if (d.kind == "pg_hba_no_entry") {
+    if (d.kind == app::DiagnosisKind::PgHbaNoEntry) {
         app::HbaRejection first = rejections.empty() ? app::HbaRejection{} : rejections.front();
         std::string user = stage1fuzz::offeredName(first.user, context.user, "stage1_app");
         std::string database = stage1fuzz::offeredName(first.database, context.dbname, "stage1_trading");
@@ -81,8 +79,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
 
     // The tunnel: what ssh printed (the message field) classified, then explained.
-    std::string kind = app::classifySshFailure(error.message);
-    FUZZ_CHECK(knownKinds().count(kind) == 1);
+    app::DiagnosisKind kind = app::classifySshFailure(error.message);
+    FUZZ_CHECK(app::isTunnelKind(kind));
     app::Diagnosis tunnel = app::diagnoseTunnelFailure(kind, error.detail, error.message, context);
     checkComplete(tunnel);
     return 0;

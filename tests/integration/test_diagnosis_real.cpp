@@ -59,7 +59,7 @@ app::Diagnosis diagnoseConnect(const db::ConnectParams& params,
     auto failure = connectFailure(params);
     REQUIRE_MESSAGE(failure.has_value(), "connecting to " << params.describe() << " was expected to fail");
     app::Diagnosis d = app::diagnose(*failure, context ? *context : contextFor(params));
-    MESSAGE(d.kind << ": " << d.raw);
+    MESSAGE(app::kindName(d.kind) << ": " << d.raw);
     return d;
 }
 
@@ -100,7 +100,7 @@ TEST_CASE("pg_hba, TLS, password and login failures on a private cluster, and th
 
     // No line for TCP and no TLS on offer: one plaintext attempt.
     app::Diagnosis plain = diagnoseConnect(app);
-    CHECK(plain.kind == "pg_hba_no_entry");
+    CHECK(plain.kind == app::DiagnosisKind::PgHbaNoEntry);
     CHECK(says(plain.raw,
                "no pg_hba.conf entry for host \"127.0.0.1\", user \"stage1_app\", database "
                "\"stage1_trading\", no encryption"));
@@ -110,12 +110,12 @@ TEST_CASE("pg_hba, TLS, password and login failures on a private cluster, and th
     // sslmode=require against ssl = off.
     db::ConnectParams require = app;
     require.set("sslmode", "require");
-    CHECK(diagnoseConnect(require).kind == "ssl_unsupported");
+    CHECK(diagnoseConnect(require).kind == app::DiagnosisKind::SslUnsupported);
 
     // With TLS on, sslmode=prefer tries twice: SSL encryption, then no encryption.
     std::string serverCertificate = cluster.enableSsl();
     app::Diagnosis twice = diagnoseConnect(app);
-    CHECK(twice.kind == "pg_hba_no_entry");
+    CHECK(twice.kind == app::DiagnosisKind::PgHbaNoEntry);
     auto attempts = app::parseHbaRejections(twice.raw);
     REQUIRE(attempts.size() == 2);
     CHECK(attempts[0].encryption == app::HbaRejection::Encryption::Ssl);
@@ -151,21 +151,21 @@ TEST_CASE("pg_hba, TLS, password and login failures on a private cluster, and th
     db::ConnectParams wrong = app;
     wrong.set("password", "wrong-horse");
     app::Diagnosis password = diagnoseConnect(wrong);
-    CHECK(password.kind == "password_failed");
+    CHECK(password.kind == app::DiagnosisKind::PasswordFailed);
     CHECK(says(password.raw, "password authentication failed for user \"stage1_app\""));
     CHECK(says(password.raw, "no encryption"));
 
     // No password anywhere: not in the parameters, the environment, or a password file.
     unsetenv("PGPASSWORD");
-    CHECK(diagnoseConnect(app).kind == "no_password");
+    CHECK(diagnoseConnect(app).kind == app::DiagnosisKind::NoPassword);
 
     // Under trust: an unknown role, an unknown database, a role without LOGIN.
     cluster.appendHba("hostssl all all 127.0.0.1/32 trust");
-    CHECK(diagnoseConnect(cluster.tcpParams("stage1_ghost", "stage1_trading")).kind == "role_missing");
+    CHECK(diagnoseConnect(cluster.tcpParams("stage1_ghost", "stage1_trading")).kind == app::DiagnosisKind::RoleMissing);
     app::Diagnosis noDb = diagnoseConnect(cluster.tcpParams("stage1_app", "stage1_nosuchdb"));
-    CHECK(noDb.kind == "database_missing");
+    CHECK(noDb.kind == app::DiagnosisKind::DatabaseMissing);
     CHECK(says(noDb.title, "\"stage1_nosuchdb\""));
-    CHECK(diagnoseConnect(cluster.tcpParams("stage1_nologin", "stage1_trading")).kind == "permission_denied");
+    CHECK(diagnoseConnect(cluster.tcpParams("stage1_nologin", "stage1_trading")).kind == app::DiagnosisKind::PermissionDenied);
 
     // Certificates: signed by someone else, a missing root file, and a name that does not match.
     db::ConnectParams verify = cluster.tcpParams("stage1_app", "stage1_trading");
@@ -173,11 +173,11 @@ TEST_CASE("pg_hba, TLS, password and login failures on a private cluster, and th
     verify.set("sslrootcert",
                testsupport::makeSelfSignedCertificate(scratch.path().string(), "other", "Other CA"));
     app::Diagnosis otherCa = diagnoseConnect(verify);
-    CHECK(otherCa.kind == "ssl_cert_invalid");
+    CHECK(otherCa.kind == app::DiagnosisKind::SslCertInvalid);
     CHECK(says(otherCa.raw, "certificate verify failed"));
     verify.set("sslrootcert", scratch.path().string() + "/missing-root.crt");
     app::Diagnosis missing = diagnoseConnect(verify);
-    CHECK(missing.kind == "ssl_cert_invalid");
+    CHECK(missing.kind == app::DiagnosisKind::SslCertInvalid);
     CHECK(says(missing.raw, "root certificate file"));
     CHECK(says(missing.explanation, "missing-root.crt does not exist"));
     db::ConnectParams byName = verify;
@@ -186,7 +186,7 @@ TEST_CASE("pg_hba, TLS, password and login failures on a private cluster, and th
     byName.set("host", "db.example.internal");
     byName.set("hostaddr", "127.0.0.1");  // connect to loopback, verify against the name
     app::Diagnosis mismatch = diagnoseConnect(byName);
-    CHECK(mismatch.kind == "ssl_cert_invalid");
+    CHECK(mismatch.kind == app::DiagnosisKind::SslCertInvalid);
     CHECK(mismatch.fixes[0].text == "export STAGE1_POSTGRES_HOST=localhost");
     byName.set("host", "localhost");  // the fix it suggests connects
     byName.set("password", "right-horse-battery");
@@ -231,12 +231,12 @@ TEST_CASE(
     held.push_back(db::Connection::open(app));
     held.push_back(db::Connection::open(app));
     app::Diagnosis reserved = diagnoseConnect(app);
-    CHECK(reserved.kind == "too_many_connections");
+    CHECK(reserved.kind == app::DiagnosisKind::TooManyConnections);
     CHECK(says(reserved.raw, "remaining connection slots are reserved"));
     held.push_back(cluster.admin());
     held.push_back(cluster.admin());
     app::Diagnosis full = diagnoseConnect(app);
-    CHECK(full.kind == "too_many_connections");
+    CHECK(full.kind == app::DiagnosisKind::TooManyConnections);
     CHECK(says(full.raw, "too many clients already"));
     held.clear();
     waitUntilNoOtherClients();
@@ -245,13 +245,13 @@ TEST_CASE(
     waitUntilNoOtherClients();
     held.push_back(db::Connection::open(app));
     app::Diagnosis roleLimit = diagnoseConnect(app);
-    CHECK(roleLimit.kind == "too_many_connections");
+    CHECK(roleLimit.kind == app::DiagnosisKind::TooManyConnections);
     CHECK(fixIndex(roleLimit, "ALTER ROLE stage1_app CONNECTION LIMIT -1;") >= 0);
     held.clear();
 
     if (ipv6) {
         app::Diagnosis v6 = diagnoseConnect(cluster.tcpParams("stage1_app", "stage1_trading", "::1"));
-        CHECK(v6.kind == "pg_hba_no_entry");
+        CHECK(v6.kind == app::DiagnosisKind::PgHbaNoEntry);
         CHECK(says(v6.raw, "no pg_hba.conf entry for host \"::1\""));
         CHECK(fixIndex(v6, "::1/128 scram-sha-256") >= 0);
     } else {
@@ -267,13 +267,13 @@ TEST_CASE("network failures without a server: refused, timeout, a hang-up, a can
     p.set("passfile", "/nonexistent");
 
     p.set("port", testsupport::closedLoopbackPort());
-    CHECK(diagnoseConnect(p).kind == "connection_refused");
+    CHECK(diagnoseConnect(p).kind == app::DiagnosisKind::ConnectionRefused);
     app::DiagnosisContext tunnel = contextFor(p);
     tunnel.tunnel = true;
     tunnel.tunnelLocalPort = std::stoi(param(p, "port"));
     tunnel.sshTarget = "analyst@203.0.113.10";
     app::Diagnosis notUp = diagnoseConnect(p, tunnel);
-    CHECK(notUp.kind == "connection_refused");
+    CHECK(notUp.kind == app::DiagnosisKind::ConnectionRefused);
     CHECK(says(notUp.title, "tunnel is not running"));
     CHECK(notUp.fixes[0].text == "ssh -N -L 127.0.0.1:" + std::to_string(tunnel.tunnelLocalPort) +
                                      ":127.0.0.1:5432 analyst@203.0.113.10");
@@ -285,7 +285,7 @@ TEST_CASE("network failures without a server: refused, timeout, a hang-up, a can
         auto started = Clock::now();
         app::Diagnosis timedOut = diagnoseConnect(p);
         double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-        CHECK(timedOut.kind == "timeout");
+        CHECK(timedOut.kind == app::DiagnosisKind::Timeout);
         CHECK(seconds < 5);
         CHECK(silent.accepted() >= 1);
 
@@ -304,16 +304,16 @@ TEST_CASE("network failures without a server: refused, timeout, a hang-up, a can
         }
         canceller.join();
         REQUIRE(abandoned);
-        CHECK(app::diagnose(*abandoned, contextFor(p)).kind == "cancelled");
+        CHECK(app::diagnose(*abandoned, contextFor(p)).kind == app::DiagnosisKind::Cancelled);
         CHECK(std::chrono::duration<double>(Clock::now() - started).count() < 1.0);
     }
     {
         BlackholeListener hangUp(BlackholeListener::Behaviour::HangUp);  // a tunnel whose target is down
         p.set("port", hangUp.port());
-        CHECK(diagnoseConnect(p).kind == "server_closed");
+        CHECK(diagnoseConnect(p).kind == app::DiagnosisKind::ServerClosed);
         tunnel.tunnelLocalPort = std::stoi(hangUp.port());
         app::Diagnosis behind = diagnoseConnect(p, tunnel);
-        CHECK(behind.kind == "server_closed");
+        CHECK(behind.kind == app::DiagnosisKind::ServerClosed);
         CHECK(says(behind.title, "tunnel is up"));
     }
 }
@@ -329,7 +329,7 @@ TEST_CASE("failed queries on the shared cluster: read-only, permission denied, s
     auto readOnly = queryFailure(conn, "INSERT INTO probe VALUES (1)");
     REQUIRE(readOnly);
     CHECK(readOnly->sqlstate == "25006");
-    CHECK(app::diagnose(*readOnly, context).kind == "read_only");
+    CHECK(app::diagnose(*readOnly, context).kind == app::DiagnosisKind::ReadOnly);
     conn.exec("SET default_transaction_read_only = off");
 
     // A role without grants; created and dropped inside a transaction, so nothing outlives the test.
@@ -340,7 +340,7 @@ TEST_CASE("failed queries on the shared cluster: read-only, permission denied, s
     REQUIRE(denied);
     CHECK(denied->sqlstate == "42501");
     app::Diagnosis d = app::diagnose(*denied, context);
-    CHECK(d.kind == "permission_denied");
+    CHECK(d.kind == app::DiagnosisKind::PermissionDenied);
     CHECK(fixIndex(d, "stage1ctl migrate") >= 0);
 
     conn.exec("SET statement_timeout = '100ms'");
@@ -349,7 +349,7 @@ TEST_CASE("failed queries on the shared cluster: read-only, permission denied, s
     REQUIRE(timedOut);
     CHECK(std::chrono::duration<double>(Clock::now() - started).count() < 2.0);
     CHECK(timedOut->sqlstate == "57014");
-    CHECK(app::diagnose(*timedOut, context).kind == "statement_timeout");
+    CHECK(app::diagnose(*timedOut, context).kind == app::DiagnosisKind::StatementTimeout);
 }
 
 TEST_CASE("a query cancelled by the user, and a session ended by an administrator") {
@@ -372,7 +372,7 @@ TEST_CASE("a query cancelled by the user, and a session ended by an administrato
     REQUIRE(cancelled);
     CHECK(std::chrono::duration<double>(returnedAt - cancelledAt).count() < 1.0);
     CHECK(cancelled->sqlstate == "57014");
-    CHECK(app::diagnose(*cancelled, context).kind == "cancelled");
+    CHECK(app::diagnose(*cancelled, context).kind == app::DiagnosisKind::Cancelled);
 
     std::string pid(conn.exec("SELECT pg_backend_pid()").text(0, 0));
     {
@@ -387,5 +387,5 @@ TEST_CASE("a query cancelled by the user, and a session ended by an administrato
     MESSAGE("after pg_terminate_backend: [" << ended->sqlstate << "] " << ended->message);
     CHECK(says(ended->message, "terminating connection due to administrator command"));
     CHECK((ended->sqlstate.empty() || ended->sqlstate == "57P01"));
-    CHECK(app::diagnose(*ended, context).kind == "server_shutdown");
+    CHECK(app::diagnose(*ended, context).kind == app::DiagnosisKind::ServerShutdown);
 }

@@ -24,7 +24,7 @@ app::Diagnosis diagnoseRefused(const db::ConnectParams& params) {
     context.user = *params.find("user");
     context.dbname = *params.find("dbname");
     app::Diagnosis d = app::diagnose(*failure, context);
-    MESSAGE(d.kind << ": " << d.raw);
+    MESSAGE(app::kindName(d.kind) << ": " << d.raw);
     return d;
 }
 
@@ -56,7 +56,7 @@ TEST_CASE("quoted role and database names in the offered hba line admit exactly 
     params.set("password", "quoted-horse");
 
     app::Diagnosis d = diagnoseRefused(params);
-    REQUIRE(d.kind == "pg_hba_no_entry");
+    REQUIRE(d.kind == app::DiagnosisKind::PgHbaNoEntry);
     std::string line = offeredLine(d);
     CHECK(line == "hostssl \"all\" \"Analyst, \"\"One\"\"\" 127.0.0.1/32 scram-sha-256");
     line.replace(0, line.find(' '), "host");  // no TLS on this cluster; the fields are the point
@@ -88,7 +88,7 @@ TEST_CASE("a unix-socket client is offered a local line, and that line admits it
     params.set("passfile", "/nonexistent");
 
     app::Diagnosis d = diagnoseRefused(params);
-    REQUIRE(d.kind == "pg_hba_no_entry");
+    REQUIRE(d.kind == app::DiagnosisKind::PgHbaNoEntry);
     CHECK(d.raw.find("host \"[local]\"") != std::string::npos);
     std::string line = offeredLine(d);
     CHECK(line == "local stage1_trading stage1_app scram-sha-256");

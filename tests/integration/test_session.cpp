@@ -161,3 +161,51 @@ TEST_CASE("requests before a connection, and a refused connection, fail as data,
     CHECK(facts.error->message.find("Connection refused") != std::string::npos);
     CHECK_FALSE(session.connected());
 }
+
+namespace {
+
+// An error type the db layer knows nothing about, as the window's TunnelError is.
+struct LayerAboveError : std::runtime_error {
+    LayerAboveError(int code, const std::string& what) : std::runtime_error(what), code(code) {}
+    int code;
+};
+
+}  // namespace
+
+TEST_CASE("a failure keeps its own type: the caller recovers it from the outcome, the prepare step's too") {
+    TestDatabase database;
+    db::Mailbox mailbox;
+    db::SessionOptions options{database.params(), 0};
+    options.prepare = [](db::ConnectParams&, const std::atomic<bool>&) {
+        throw LayerAboveError(7, "the tunnel would not come up");
+    };
+    db::Session session(options, mailbox);
+    auto refused = connectNow(session, mailbox);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error->message == "the tunnel would not come up");
+    REQUIRE(refused.causeAs<LayerAboveError>() != nullptr);
+    CHECK(refused.causeAs<LayerAboveError>()->code == 7);
+    CHECK(refused.causeAs<db::Error>() == nullptr);
+
+    options.prepare = nullptr;
+    bool done = false;
+    session.connect(options, [&](db::Outcome<db::ServerFacts> o) {
+        CHECK(o.ok());
+        done = true;
+    });
+    waitFor(mailbox, done);
+    auto thrown =
+        runNow<bool>(session, mailbox, [](db::Connection&) -> bool { throw LayerAboveError(9, "nope"); });
+    REQUIRE(thrown.causeAs<LayerAboveError>() != nullptr);
+    CHECK(thrown.causeAs<LayerAboveError>()->code == 9);
+    // A server error stays a db::Error with its SQLSTATE, and is that type as the cause too.
+    auto server = runNow<bool>(session, mailbox, [](db::Connection& conn) {
+        conn.query("SELECT 1/0");
+        return true;
+    });
+    REQUIRE_FALSE(server.ok());
+    CHECK(server.error->sqlstate == "22012");
+    REQUIRE(server.causeAs<db::Error>() != nullptr);
+    CHECK(server.causeAs<db::Error>()->info().sqlstate == "22012");
+    CHECK(server.causeAs<LayerAboveError>() == nullptr);
+}

@@ -147,7 +147,7 @@ TEST_CASE("an ssh config that turns host-key checking off does not get its way")
             tunnel.start();
             FAIL("the tunnel started with known_hosts /dev/null");
         } catch (const app::TunnelError& e) {
-            CHECK(e.kind() == "ssh_unsafe_settings");
+            CHECK(e.kind() == app::DiagnosisKind::SshUnsafeSettings);
             CHECK(std::string(e.what()).find("UserKnownHostsFile") != std::string::npos);
         }
         CHECK_FALSE(tunnel.alive());
@@ -168,7 +168,7 @@ TEST_CASE("an ssh config that turns host-key checking off does not get its way")
             FAIL("the tunnel started although the host key differs from known_hosts");
         } catch (const app::TunnelError& e) {
             INFO(e.what());
-            CHECK(e.kind() == "ssh_host_key_changed");
+            CHECK(e.kind() == app::DiagnosisKind::SshHostKeyChanged);
             CHECK(e.sshOutput().find("Host key verification failed") != std::string::npos);
         }
         CHECK_FALSE(tunnel.alive());
@@ -256,7 +256,7 @@ TEST_CASE("every tunnel command the app offers parses in ssh -G to the host, por
 
     // Every place that offers it uses the one builder: the tunnel-down fix, the refused-connection
     // fix, and (ui::TunnelCommand, checked in the window's tests) the connection panel.
-    app::Diagnosis down = app::diagnoseTunnelFailure("tunnel_down", "ssh exited", "", c);
+    app::Diagnosis down = app::diagnoseTunnelFailure(app::DiagnosisKind::TunnelDown, "ssh exited", "", c);
     CHECK(down.fixes.at(0).text == expected);
     db::DbError refused{"", "connection to server at \"127.0.0.1\", port 6543 failed: Connection refused\n", "", ""};
     app::Diagnosis notUp = app::diagnose(refused, c);

@@ -280,7 +280,7 @@ TEST_CASE("workbench: a refused connection fails with a diagnosis and the tree s
     h.wb.connect();
     REQUIRE(h.until([&] { return h.wb.state().connection.phase == app::ConnectionPhase::Failed; }));
     REQUIRE(h.wb.state().connection.diagnosis);
-    CHECK(h.wb.state().connection.diagnosis->kind == "connection_refused");
+    CHECK(h.wb.state().connection.diagnosis->kind == app::DiagnosisKind::ConnectionRefused);
     CHECK(h.wb.visibleRows().empty());
     CHECK_FALSE(h.wb.state().log.empty());
 }

@@ -341,7 +341,7 @@ TEST_CASE("a server whose pg_hba rejects TCP shows the diagnosis card and its fi
         w.ui().runUntil([&] { return w.state().connection.phase == app::ConnectionPhase::Failed; }, 15.0));
     REQUIRE(w.state().connection.diagnosis.has_value());
     const app::Diagnosis& d = *w.state().connection.diagnosis;
-    CHECK(d.kind == "pg_hba_no_entry");
+    CHECK(d.kind == app::DiagnosisKind::PgHbaNoEntry);
     w.ui().frames(2);
     const std::string text = w.ui().snapshot();
     INFO(text);

@@ -5,21 +5,26 @@
 
 #include "app/connect/ssh_tunnel.hpp"
 
+namespace {
+
+std::string kindOf(const std::string& sshOutput) {
+    return std::string(app::kindName(app::classifySshFailure(sshOutput)));
+}
+
+}  // namespace
+
 TEST_CASE("ssh's messages map to the tunnel kinds") {
-    CHECK(app::classifySshFailure("analyst@203.0.113.7: Permission denied (publickey).") ==
-          "ssh_auth_failed");
-    CHECK(app::classifySshFailure("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
-                                  "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n"
-                                  "Host key verification failed.") == "ssh_host_key_changed");
-    CHECK(app::classifySshFailure("Host key verification failed.") == "ssh_host_key_changed");
-    CHECK(app::classifySshFailure("bind [127.0.0.1]:5433: Address already in use\n"
-                                  "channel_setup_fwd_listener_tcpip: cannot listen to port: 5433\n"
-                                  "Could not request local forwarding.") == "tunnel_port_busy");
-    CHECK(app::classifySshFailure("ssh: connect to host 203.0.113.7 port 22: Connection refused") ==
-          "ssh_unreachable");
-    CHECK(app::classifySshFailure("ssh: Could not resolve hostname jump: Name or service not known") ==
-          "ssh_unreachable");
-    CHECK(app::classifySshFailure("") == "tunnel_down");
+    CHECK(kindOf("analyst@203.0.113.7: Permission denied (publickey).") == "ssh_auth_failed");
+    CHECK(kindOf("@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+                 "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n"
+                 "Host key verification failed.") == "ssh_host_key_changed");
+    CHECK(kindOf("Host key verification failed.") == "ssh_host_key_changed");
+    CHECK(kindOf("bind [127.0.0.1]:5433: Address already in use\n"
+                 "channel_setup_fwd_listener_tcpip: cannot listen to port: 5433\n"
+                 "Could not request local forwarding.") == "tunnel_port_busy");
+    CHECK(kindOf("ssh: connect to host 203.0.113.7 port 22: Connection refused") == "ssh_unreachable");
+    CHECK(kindOf("ssh: Could not resolve hostname jump: Name or service not known") == "ssh_unreachable");
+    CHECK(kindOf("") == "tunnel_down");
 }
 
 TEST_CASE("the ssh command keeps host-key checking on and binds loopback only") {
