@@ -7,9 +7,9 @@
 #include <iostream>
 
 #include "app/cli/cli_args.hpp"
-#include "app/connect/ssh_tunnel.hpp"
 #include "app/connect/connection_settings.hpp"
 #include "app/connect/profiles.hpp"
+#include "app/connect/ssh_tunnel.hpp"
 #include "app/workbench/workbench.hpp"
 #include "db/pg/mailbox.hpp"
 #include "stage1_version.hpp"
@@ -56,11 +56,12 @@ class DemoScript {
                 step_ = Step::Done;
                 return;
             }
-            if (!datasets.items[0].expanded) wb.toggle(app::VisibleRow{app::RowKind::Dataset, 0, -1, -1, 0});
+            if (!datasets.items[0].expanded)
+                wb.hierarchy().toggle(app::VisibleRow{app::RowKind::Dataset, 0, -1, -1, 0});
             step_ = Step::SelectRun;
         } else if (step_ == Step::SelectRun && !datasets.items.empty() && datasets.items[0].runs.loaded) {
             if (!datasets.items[0].runs.items.empty())
-                wb.select(app::VisibleRow{app::RowKind::Run, 0, 0, -1, 1});
+                wb.hierarchy().select(app::VisibleRow{app::RowKind::Run, 0, 0, -1, 1});
             step_ = Step::Done;
         }
     }
@@ -118,14 +119,14 @@ int main(int argc, char** argv) {
     wb.onLog([](const app::LogEntry& entry) {
         const char* level = entry.level == app::LogEntry::Level::Error     ? "error"
                             : entry.level == app::LogEntry::Level::Warning ? "warning"
-                                                                            : "info";
+                                                                           : "info";
         std::cerr << entry.time << " " << level << ": " << entry.text << "\n";
     });
     const bool demo = args.has("demo");
     try {
         app::ConnectionSettings flags;
         if (auto dsn = args.value("dsn")) flags = app::settingsFromDsn(*dsn);
-        wb.loadStartupSettings(flags, args.value("profile").value_or(""));
+        wb.connection().loadStartupSettings(flags, args.value("profile").value_or(""));
     } catch (const std::invalid_argument& e) {
         std::cerr << "stage1-debugger: " << e.what() << "\n";
         return 2;
@@ -133,7 +134,7 @@ int main(int argc, char** argv) {
     const char* envHost = std::getenv("STAGE1_POSTGRES_HOST");
     const bool connectAtStart =
         args.has("dsn") || args.has("profile") || demo || (envHost != nullptr && envHost[0] != '\0');
-    if (connectAtStart) wb.connect();
+    if (connectAtStart) wb.connection().connect();
 
     DemoScript script;
     // Scripted runs capture the outcome, not the spinner.

@@ -133,7 +133,7 @@ int datasetWithMostRuns(const app::WorkbenchState& s) {
 }
 
 bool findRow(app::Workbench& wb, app::RowKind kind, int dataset, app::VisibleRow& out) {
-    for (const auto& r : wb.visibleRows())
+    for (const auto& r : wb.hierarchy().visibleRows())
         if (r.kind == kind && r.dataset == dataset) {
             out = r;
             return true;
@@ -201,8 +201,8 @@ int main(int argc, char** argv) {
         ui::UiDriver driver(shell, [&] { a.draw(shell); });
         driver.frames(3);
         app::Workbench& wb = *a.wb;
-        wb.loadStartupSettings(flags, "");
-        wb.connect();
+        wb.connection().loadStartupSettings(flags, "");
+        wb.connection().connect();
         if (!driver.runUntil(
                 [&] {
                     return wb.state().connection.phase != app::ConnectionPhase::Connecting &&
@@ -227,20 +227,20 @@ int main(int argc, char** argv) {
         std::printf("dataset %s: %lld runs on the server\n", node().row.slug.c_str(), node().row.runCount);
         app::VisibleRow r;
         if (!findRow(wb, app::RowKind::Dataset, ds, r)) throw std::runtime_error("dataset row not found");
-        wb.toggle(r);
+        wb.hierarchy().toggle(r);
         if (!driver.runUntil([&] { return node().runs.loaded && !wb.busy(); }, 30.0))
             throw std::runtime_error("first page of runs did not load");
         const auto loadStarted = Clock::now();
         while (static_cast<long long>(node().runs.items.size()) < wantRuns && node().runs.next) {
             if (!findRow(wb, app::RowKind::MoreRuns, ds, r)) break;
-            wb.loadMore(r);
+            wb.hierarchy().loadMore(r);
             if (!driver.runUntil([&] { return !wb.busy(); }, 60.0))
                 throw std::runtime_error("a page of runs did not load");
         }
         const double loadS = msSince(loadStarted) / 1000.0;
         const size_t loaded = node().runs.items.size();
         std::printf("loaded %zu runs in %.1f s (%zu rows in the tree)\n\n", loaded, loadS,
-                    wb.visibleRows().size());
+                    wb.hierarchy().visibleRows().size());
         driver.frames(10);
         const double rssLoaded = vmRssMb();
         const double driverLoaded = glDriverRssMb();

@@ -20,38 +20,18 @@
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
 #include "ui/window_shell.hpp"
+#include "ui/window_state.hpp"
 
 namespace ui {
 
 namespace {
 
-// What the user arranged; saved as [Stage1Layout][Main] in the ImGui ini file. Sizes in em, so
-// they survive a change of display scale.
-struct Layout {
-    float treeEm = 0.0f;  // 0: not arranged yet, 45% of the width
-    float logEm = 6.0f;
-    bool logOpen = true;
-};
-Layout g_layout;
-
-// Frame-to-frame memory of the window itself (not of the data: that is the Workbench's).
-struct WindowMemory {
-    bool first = true;
-    app::ConnectionPhase lastPhase = app::ConnectionPhase::Disconnected;
-    bool lastPastePresent = false;
-    std::string lastPasteText;
-    app::Selection lastSelection;
-    int selectTab = -1;  // 0 details, 1 paste, 2 backfill, 3 checks: selected on the next frame
-    int shownTab = 0;
-};
-WindowMemory g_memory;
-
-void* LayoutReadOpen(ImGuiContext*, ImGuiSettingsHandler*, const char* name) {
-    return std::string(name) == "Main" ? &g_layout : nullptr;
+void* LayoutReadOpen(ImGuiContext*, ImGuiSettingsHandler* handler, const char* name) {
+    return std::string(name) == "Main" ? handler->UserData : nullptr;
 }
 
 void LayoutReadLine(ImGuiContext*, ImGuiSettingsHandler*, void* entry, const char* line) {
-    auto* layout = static_cast<Layout*>(entry);
+    auto* layout = static_cast<LayoutState*>(entry);
     float f = 0;
     int i = 0;
     if (std::sscanf(line, "TreeEm=%f", &f) == 1) layout->treeEm = std::clamp(f, 8.0f, 200.0f);
@@ -60,27 +40,30 @@ void LayoutReadLine(ImGuiContext*, ImGuiSettingsHandler*, void* entry, const cha
 }
 
 void LayoutWriteAll(ImGuiContext*, ImGuiSettingsHandler* handler, ImGuiTextBuffer* out) {
+    const auto* layout = static_cast<const LayoutState*>(handler->UserData);
     out->appendf("[%s][Main]\n", handler->TypeName);
-    out->appendf("TreeEm=%.2f\nLogEm=%.2f\nLogOpen=%d\n\n", g_layout.treeEm, g_layout.logEm,
-                 g_layout.logOpen ? 1 : 0);
+    out->appendf("TreeEm=%.2f\nLogEm=%.2f\nLogOpen=%d\n\n", layout->treeEm, layout->logEm,
+                 layout->logOpen ? 1 : 0);
 }
 
-// Once per ImGui context. The ini was read in the first NewFrame(), before this handler existed,
-// so it is read again now (window entries are simply refreshed).
-void RegisterLayoutSettings() {
-    static ImGuiContext* registered = nullptr;
+// Once per window and ImGui context. The ini was read in the first NewFrame(), before this handler
+// existed, so it is read again now (window entries are simply refreshed).
+void RegisterLayoutSettings(WindowState& window) {
     ImGuiContext* context = ImGui::GetCurrentContext();
-    if (registered == context) return;
-    registered = context;
-    g_layout = Layout{};
-    g_memory = WindowMemory{};
-    ImGuiSettingsHandler handler;
-    handler.TypeName = "Stage1Layout";
-    handler.TypeHash = ImHashStr("Stage1Layout");
-    handler.ReadOpenFn = LayoutReadOpen;
-    handler.ReadLineFn = LayoutReadLine;
-    handler.WriteAllFn = LayoutWriteAll;
-    context->SettingsHandlers.push_back(handler);
+    if (window.layoutRegisteredWith == context) return;
+    window.layoutRegisteredWith = context;
+    if (ImGuiSettingsHandler* existing = ImGui::FindSettingsHandler("Stage1Layout")) {
+        existing->UserData = &window.layout;  // a window before this one, in the same context
+    } else {
+        ImGuiSettingsHandler handler;
+        handler.TypeName = "Stage1Layout";
+        handler.TypeHash = ImHashStr("Stage1Layout");
+        handler.ReadOpenFn = LayoutReadOpen;
+        handler.ReadLineFn = LayoutReadLine;
+        handler.WriteAllFn = LayoutWriteAll;
+        handler.UserData = &window.layout;
+        context->SettingsHandlers.push_back(handler);
+    }
     if (ImGui::GetIO().IniFilename != nullptr) ImGui::LoadIniSettingsFromDisk(ImGui::GetIO().IniFilename);
 }
 
@@ -96,13 +79,14 @@ void HandleShortcuts(app::Workbench& wb, UiContext& ctx) {
 // Open the settings while there is no connection; fold them away once connected.
 void DrawConnectionSection(app::Workbench& wb, UiContext& ctx) {
     const app::ConnectionPhase phase = wb.state().connection.phase;
-    if (g_memory.first)
+    TabsState& memory = ctx.window().tabs;
+    if (memory.first)
         ImGui::SetNextItemOpen(phase != app::ConnectionPhase::Connected);
-    else if (phase != g_memory.lastPhase && phase == app::ConnectionPhase::Connected)
+    else if (phase != memory.lastPhase && phase == app::ConnectionPhase::Connected)
         ImGui::SetNextItemOpen(false);
-    else if (phase != g_memory.lastPhase && phase == app::ConnectionPhase::Failed)
+    else if (phase != memory.lastPhase && phase == app::ConnectionPhase::Failed)
         ImGui::SetNextItemOpen(true);
-    g_memory.lastPhase = phase;
+    memory.lastPhase = phase;
     const bool open = ImGui::CollapsingHeader("Connection settings");
     TagLastItem("connection.settings");
     if (!open) return;
@@ -121,59 +105,46 @@ void DrawTitleLine(app::Workbench& wb, UiContext& ctx) {
 
 // Which tab to bring forward: a fresh paste shows the paste tab; a new selection shows the details
 // unless the user is looking at a paste (they compare the two).
-void FollowEvents(const app::WorkbenchState& s) {
+void FollowEvents(const app::WorkbenchState& s, TabsState& memory) {
     const bool newPaste =
-        s.paste.present && (!g_memory.lastPastePresent || s.paste.text != g_memory.lastPasteText);
-    if (newPaste) g_memory.selectTab = 1;
+        s.paste.present && (!memory.lastPastePresent || s.paste.text != memory.lastPasteText);
+    if (newPaste) memory.selectNext = Tab::Paste;
     // A backfill selects its new dataset: its result stays in view.
     const bool fromBackfill = s.backfill.result && s.selection.datasetId == s.backfill.result->datasetId &&
                               s.selection.kind == app::Selection::Kind::Dataset;
-    if (!(s.selection == g_memory.lastSelection) && s.selection.kind != app::Selection::Kind::None &&
-        g_memory.shownTab != 1 && !newPaste &&
-        !(fromBackfill && (g_memory.shownTab == 2 || g_memory.shownTab == 3)))
-        g_memory.selectTab = 0;
-    g_memory.lastPastePresent = s.paste.present;
-    if (newPaste) g_memory.lastPasteText = s.paste.text;
-    g_memory.lastSelection = s.selection;
+    const bool onBackfillOrChecks = memory.shown == Tab::Backfill || memory.shown == Tab::Checks;
+    if (!(s.selection == memory.lastSelection) && s.selection.kind != app::Selection::Kind::None &&
+        memory.shown != Tab::Paste && !newPaste && !(fromBackfill && onBackfillOrChecks))
+        memory.selectNext = Tab::Details;
+    memory.lastPastePresent = s.paste.present;
+    if (newPaste) memory.lastPasteText = s.paste.text;
+    memory.lastSelection = s.selection;
 }
 
-bool Tab(const char* label, int index, const char* tag) {
-    const ImGuiTabItemFlags flags = g_memory.selectTab == index ? ImGuiTabItemFlags_SetSelected : 0;
+// One tab and its scrolling child; true while it is the one shown.
+template <typename Draw>
+void TabPage(TabsState& memory, Tab tab, const char* label, const char* tag, Draw draw) {
+    const ImGuiTabItemFlags flags = memory.selectNext == tab ? ImGuiTabItemFlags_SetSelected : 0;
     const bool open = ImGui::BeginTabItem(label, nullptr, flags);
     TagLastItem(tag);
-    if (open) g_memory.shownTab = index;
-    return open;
+    if (!open) return;
+    memory.shown = tab;
+    ImGui::BeginChild(tag, ImVec2(0.0f, 0.0f), false);
+    draw();
+    ImGui::EndChild();
+    ImGui::EndTabItem();
 }
 
 void DrawTabs(app::Workbench& wb, UiContext& ctx) {
-    FollowEvents(wb.state());
+    TabsState& memory = ctx.window().tabs;
+    FollowEvents(wb.state(), memory);
     if (!ImGui::BeginTabBar("##work")) return;
-    if (Tab("Details", 0, "tab.details")) {
-        ImGui::BeginChild("##details", ImVec2(0.0f, 0.0f), false);
-        DrawDetailsPanel(wb, ctx);
-        ImGui::EndChild();
-        ImGui::EndTabItem();
-    }
-    if (Tab("Paste & compare", 1, "tab.paste")) {
-        ImGui::BeginChild("##paste", ImVec2(0.0f, 0.0f), false);
-        DrawPastePanel(wb, ctx);
-        ImGui::EndChild();
-        ImGui::EndTabItem();
-    }
-    if (Tab("Backfill", 2, "tab.backfill")) {
-        ImGui::BeginChild("##backfill", ImVec2(0.0f, 0.0f), false);
-        DrawBackfillPanel(wb, ctx);
-        ImGui::EndChild();
-        ImGui::EndTabItem();
-    }
     bool toBackfill = false;  // the Checks panel filled the Backfill inputs for a slug to be typed
-    if (Tab("Checks", 3, "tab.checks")) {
-        ImGui::BeginChild("##checks", ImVec2(0.0f, 0.0f), false);
-        toBackfill = DrawChecksPanel(wb, ctx);
-        ImGui::EndChild();
-        ImGui::EndTabItem();
-    }
-    g_memory.selectTab = toBackfill ? 2 : -1;
+    TabPage(memory, Tab::Details, "Details", "tab.details", [&] { DrawDetailsPanel(wb, ctx); });
+    TabPage(memory, Tab::Paste, "Paste & compare", "tab.paste", [&] { DrawPastePanel(wb, ctx); });
+    TabPage(memory, Tab::Backfill, "Backfill", "tab.backfill", [&] { DrawBackfillPanel(wb, ctx); });
+    TabPage(memory, Tab::Checks, "Checks", "tab.checks", [&] { toBackfill = DrawChecksPanel(wb, ctx); });
+    memory.selectNext = toBackfill ? std::optional<Tab>(Tab::Backfill) : std::nullopt;
     ImGui::EndTabBar();
 }
 
@@ -226,7 +197,7 @@ void DrawRightPane(app::Workbench& wb, UiContext& ctx) {
     if (diagnosis != nullptr)
         DrawDiagnosisCard(*diagnosis, ctx);
     else if (s.connection.phase == app::ConnectionPhase::Connecting)
-        RunningLine("Connecting to " + s.connection.target + "\xE2\x80\xA6", s.connection.request, ctx.now);
+        RunningLine("Connecting to " + s.connection.target + "\xE2\x80\xA6", s.connection.request, ctx);
     else
         DrawGettingStarted();
 }
@@ -234,7 +205,8 @@ void DrawRightPane(app::Workbench& wb, UiContext& ctx) {
 void DrawMainArea(app::Workbench& wb, UiContext& ctx, float height) {
     const float splitter = em(0.5f);
     const float total = ImGui::GetContentRegionAvail().x;
-    float tree = g_layout.treeEm > 0.0f ? em(g_layout.treeEm) : total * 0.45f;
+    LayoutState& layout = ctx.window().layout;
+    float tree = layout.treeEm > 0.0f ? em(layout.treeEm) : total * 0.45f;
     tree = std::clamp(tree, em(12.0f), std::max(em(12.0f), total - em(24.0f)));
 
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(em(0.4f), em(0.4f)));
@@ -247,7 +219,7 @@ void DrawMainArea(app::Workbench& wb, UiContext& ctx, float height) {
     ImGui::BeginChild("##split_area", ImVec2(splitter, height), false, ImGuiWindowFlags_NoScrollbar);
     Splitter("##tree_split", true, splitter, tree, em(12.0f), total - em(24.0f));
     ImGui::EndChild();
-    g_layout.treeEm = tree / ImGui::GetFontSize();
+    layout.treeEm = tree / ImGui::GetFontSize();
 
     ImGui::SameLine(0.0f, 0.0f);
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(em(0.7f), em(0.4f)));
@@ -259,8 +231,15 @@ void DrawMainArea(app::Workbench& wb, UiContext& ctx, float height) {
 
 }  // namespace
 
+WindowState& UiContext::window() {
+    if (!window_) window_ = std::make_shared<WindowState>();
+    return *window_;
+}
+
 void DrawAppWindow(app::Workbench& wb, UiContext& ctx) {
-    RegisterLayoutSettings();
+    WindowState& window = ctx.window();
+    LayoutState& layout = window.layout;
+    RegisterLayoutSettings(window);
     const ImGuiViewport* viewport = ImGui::GetMainViewport();
     ImGui::SetNextWindowPos(viewport->WorkPos);
     ImGui::SetNextWindowSize(viewport->WorkSize);
@@ -280,27 +259,26 @@ void DrawAppWindow(app::Workbench& wb, UiContext& ctx) {
         const float logHeader = ImGui::GetFrameHeight() + style.ItemSpacing.y;
         const float splitter = em(0.45f);
         const float avail = ImGui::GetContentRegionAvail().y - StatusBarHeight() - style.ItemSpacing.y;
-        float log = g_layout.logOpen ? em(g_layout.logEm) : 0.0f;
+        float log = layout.logOpen ? em(layout.logEm) : 0.0f;
         const float minMain = em(8.0f);
-        log =
-            std::clamp(log, g_layout.logOpen ? em(3.0f) : 0.0f, std::max(0.0f, avail - logHeader - minMain));
+        log = std::clamp(log, layout.logOpen ? em(3.0f) : 0.0f, std::max(0.0f, avail - logHeader - minMain));
         const float main = std::max(
-            minMain, avail - logHeader - (g_layout.logOpen ? log + splitter : 0.0f) - style.ItemSpacing.y);
+            minMain, avail - logHeader - (layout.logOpen ? log + splitter : 0.0f) - style.ItemSpacing.y);
         DrawMainArea(wb, ctx, main);
 
-        if (g_layout.logOpen) {
+        if (layout.logOpen) {
             // Dragging up grows the log: the splitter works on the main area's height.
             float mainSize = main;
             Splitter("##log_split", false, splitter, mainSize, minMain, avail - logHeader - em(3.0f));
             if (mainSize != main)
-                g_layout.logEm = std::max(3.0f, (log - (mainSize - main)) / ImGui::GetFontSize());
+                layout.logEm = std::max(3.0f, (log - (mainSize - main)) / ImGui::GetFontSize());
         }
-        ImGui::SetNextItemOpen(g_layout.logOpen);
-        g_layout.logOpen = ImGui::CollapsingHeader("Log", ImGuiTreeNodeFlags_AllowItemOverlap);
+        ImGui::SetNextItemOpen(layout.logOpen);
+        layout.logOpen = ImGui::CollapsingHeader("Log", ImGuiTreeNodeFlags_AllowItemOverlap);
         TagLastItem("log.header");
         ImGui::SameLine();
         DrawLogCopyButton(wb, ctx);
-        if (g_layout.logOpen) {
+        if (layout.logOpen) {
             ImGui::BeginChild("##log_area", ImVec2(0.0f, log), false);
             DrawLogPanel(wb, ctx);
             ImGui::EndChild();
@@ -311,7 +289,7 @@ void DrawAppWindow(app::Workbench& wb, UiContext& ctx) {
         DrawStatusBar(wb, ctx);
     }
     ImGui::End();
-    g_memory.first = false;
+    window.tabs.first = false;
 }
 
 }  // namespace ui

@@ -51,11 +51,8 @@ void DrawPreview(const app::PlaceholderPreview& p, const UiContext& ctx) {
 void DrawOutcome(app::Workbench& wb, UiContext& ctx) {
     const app::BackfillState& b = wb.state().backfill;
     if (b.request.running()) {
-        RunningLine("writing the placeholder dataset\xE2\x80\xA6", b.request, ctx.now);
-        ImGui::SameLine();
-        if (ImGui::SmallButton("Cancel")) wb.cancel(b.request);
-        TagLastItem("backfill.cancel");
-        return;
+        return RequestProgress(wb, "writing the placeholder dataset\xE2\x80\xA6", b.request, ctx,
+                               "backfill.cancel");
     }
     if (!b.queuedOffline.empty()) {
         StatusDot(Status::Warn, "queued offline");
@@ -94,7 +91,7 @@ void DrawOutcome(app::Workbench& wb, UiContext& ctx) {
 }  // namespace
 
 void DrawBackfillPanel(app::Workbench& wb, UiContext& ctx) {
-    app::BackfillState& b = wb.backfill();
+    const app::BackfillState& b = wb.state().backfill;
     ImGui::PushTextWrapPos(0.0f);
     TextMuted(
         "Creates a placeholder indicator dataset for a slug that runs refer to but that has no row yet. "
@@ -102,22 +99,23 @@ void DrawBackfillPanel(app::Workbench& wb, UiContext& ctx) {
     ImGui::PopTextWrapPos();
     ImGui::Spacing();
 
+    app::BackfillInputs inputs = b.inputs;  // edited here, handed over as one intent
     bool edited = false;
     if (ImGui::BeginTable("##inputs", 2, ImGuiTableFlags_SizingStretchProp)) {
         ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed, em(kLabelEm));
         ImGui::TableSetupColumn("field", ImGuiTableColumnFlags_WidthStretch);
-        edited |= InputRow("Slug", "##slug", b.slug, "backfill.slug", "btc_2025_4h");
-        edited |=
-            InputRow("Dataset id", "##uuid", b.uuid, "backfill.uuid", "optional: derived from the slug");
-        edited |=
-            InputRow("Symbol", "##symbol", b.symbol, "backfill.symbol", "optional: from the slug (BTC)");
+        edited |= InputRow("Slug", "##slug", inputs.slug, "backfill.inputs.slug", "btc_2025_4h");
+        edited |= InputRow("Dataset id", "##uuid", inputs.uuid, "backfill.inputs.uuid",
+                           "optional: derived from the slug");
+        edited |= InputRow("Symbol", "##symbol", inputs.symbol, "backfill.inputs.symbol",
+                           "optional: from the slug (BTC)");
         ImGui::EndTable();
     }
-    if (edited) wb.updateBackfillPreview();
+    if (edited) wb.backfill().setInputs(inputs);
 
     const app::PreviewResult& preview = b.preview;
     ImGui::Spacing();
-    if (b.slug.empty() && b.uuid.empty() && b.symbol.empty()) {
+    if (b.inputs.slug.empty() && b.inputs.uuid.empty() && b.inputs.symbol.empty()) {
         TextMuted("Type a slug to see what will be inserted.");
     } else if (!preview.preview) {
         ImGui::PushStyleColor(ImGuiCol_Text, StatusColor(Status::Error));
@@ -137,7 +135,7 @@ void DrawBackfillPanel(app::Workbench& wb, UiContext& ctx) {
     const bool offline = phase == app::ConnectionPhase::Reconnecting;
     const bool canSend = phase == app::ConnectionPhase::Connected || offline;
     const bool ready = preview.preview.has_value() && canSend && !b.request.running();
-    if (ButtonDisablable(offline ? "Backfill (queue offline)" : "Backfill", ready)) wb.confirmBackfill();
+    if (ButtonDisablable(offline ? "Backfill (queue offline)" : "Backfill", ready)) wb.backfill().confirm();
     TagLastItem("backfill.button");
     if (!canSend) TooltipIfHovered("Connect first");
     if (offline) TooltipIfHovered("The server cannot be reached: the INSERT is appended to the spool file");

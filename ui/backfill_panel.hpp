@@ -7,8 +7,8 @@
 
 namespace ui {
 
-// Tags: backfill.slug, backfill.uuid, backfill.symbol, backfill.preview, backfill.problem,
-// backfill.button, backfill.cancel, backfill.result.
+// Tags: backfill.inputs.slug, backfill.inputs.uuid, backfill.inputs.symbol, backfill.preview,
+// backfill.problem, backfill.button, backfill.cancel, backfill.result.
 void DrawBackfillPanel(app::Workbench& wb, UiContext& ctx);
 
 }  // namespace ui

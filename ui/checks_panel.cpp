@@ -5,12 +5,11 @@
 #include "ui/diagnosis_card.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
+#include "ui/window_state.hpp"
 
 namespace ui {
 
 namespace {
-
-bool g_onlyFailed = false;  // a view choice, not data: it stays with the panel
 
 void WithMono(const UiContext& ctx, const std::string& text) {
     if (ctx.mono != nullptr) ImGui::PushFont(ctx.mono);
@@ -19,24 +18,22 @@ void WithMono(const UiContext& ctx, const std::string& text) {
 }
 
 void DrawRunBar(app::Workbench& wb, UiContext& ctx) {
-    app::ChecksState& c = wb.checks();
+    const app::ChecksState& c = wb.state().checks;
     const bool connected = wb.state().connection.phase == app::ConnectionPhase::Connected;
     ImGui::AlignTextToFramePadding();
     TextMuted("Spool file");
     ImGui::SameLine(0.0f, em(0.6f));
-    TextField("##spool", c.spoolPath, "checks.spool", em(28.0f), "blank: the spool is not checked");
+    std::string spoolPath = c.spoolPath;
+    if (TextField("##spool", spoolPath, "checks.spool", em(28.0f), "blank: the spool is not checked"))
+        wb.checks().setSpoolPath(spoolPath);
     TooltipIfHovered("The spool file whose INSERTs wait for the server; the window queues to it offline.");
     ImGui::SameLine(0.0f, em(0.8f));
-    if (ButtonDisablable("Run checks", connected && !c.request.running())) wb.runChecks();
+    if (ButtonDisablable("Run checks", connected && !c.request.running())) wb.checks().run();
     TagLastItem("checks.run");
     if (!connected) TooltipIfHovered("Connect first");
     if (c.request.running()) {
-        // Cancel first: the timer after it changes width, and a button must not move under the mouse.
         ImGui::SameLine(0.0f, em(0.6f));
-        if (ImGui::Button("Cancel")) wb.cancel(c.request);
-        TagLastItem("checks.cancel");
-        ImGui::SameLine(0.0f, em(0.8f));
-        RunningLine("running the checks\xE2\x80\xA6", c.request, ctx.now);
+        RequestProgress(wb, "running the checks\xE2\x80\xA6", c.request, ctx, "checks.cancel");
     }
 }
 
@@ -44,10 +41,10 @@ void DrawRunBar(app::Workbench& wb, UiContext& ctx) {
 void DrawBackfillOutcome(app::Workbench& wb, UiContext& ctx) {
     const app::WorkbenchState& s = wb.state();
     const app::BackfillState& b = s.backfill;
-    if (s.checks.fixing.empty()) return;
+    if (s.backfill.fromFix.empty()) return;
     ImGui::BeginGroup();
     if (b.request.running()) {
-        RunningLine("backfilling " + b.slug + "\xE2\x80\xA6", b.request, ctx.now);
+        RunningLine("backfilling " + b.inputs.slug + "\xE2\x80\xA6", b.request, ctx);
     } else if (!b.queuedOffline.empty()) {
         StatusDot(Status::Warn,
                   ("queued offline in " + b.queuedOffline + ": the nightly replay applies it").c_str());
@@ -56,7 +53,7 @@ void DrawBackfillOutcome(app::Workbench& wb, UiContext& ctx) {
             b.result->inserted ? Status::Ok : Status::Warn,
             (std::string(b.result->inserted ? "created: " : "already present: ") + b.result->note).c_str());
     } else if (b.request.phase == app::RequestPhase::Failed && b.request.failure) {
-        StatusDot(Status::Error, ("backfill of " + b.slug + " failed").c_str());
+        StatusDot(Status::Error, ("backfill of " + b.inputs.slug + " failed").c_str());
     }
     ImGui::EndGroup();
     TagLastItem("checks.backfill_outcome");
@@ -64,7 +61,7 @@ void DrawBackfillOutcome(app::Workbench& wb, UiContext& ctx) {
         DrawDiagnosisCard(*b.request.failure, ctx, em(12.0f));
 }
 
-void DrawSummary(const app::WorkbenchState& s) {
+void DrawSummary(const app::WorkbenchState& s, ChecksPanelState& panel) {
     const app::ChecksState& c = s.checks;
     int failed = 0;
     for (const auto& check : c.results) failed += check.ok ? 0 : 1;
@@ -74,7 +71,7 @@ void DrawSummary(const app::WorkbenchState& s) {
     StatusDot(failed == 0 ? Status::Ok : Status::Error, verdict.c_str());
     TagLastItem("checks.summary");
     ImGui::SameLine(0.0f, em(1.5f));
-    ImGui::Checkbox("Only failed", &g_onlyFailed);
+    ImGui::Checkbox("Only failed", &panel.onlyFailed);
     TagLastItem("checks.only_failed");
     std::string when = "Finished at " + c.finishedAt + " in " + FormatDuration(c.request.elapsedMs);
     when += c.checkedSpool.empty() ? "; the spool was not checked" : "; spool " + c.checkedSpool;
@@ -91,20 +88,20 @@ bool DrawFix(app::Workbench& wb, const app::PlaceholderFix& fix, UiContext& ctx)
     bool editInBackfill = false;
     if (!fix.preview.preview) {
         ImGui::TextColored(StatusColor(Status::Error), "no placeholder: %s", fix.preview.problem.c_str());
-    } else if (s.checks.fixing == fix.key() && s.backfill.request.running()) {
-        RunningLine("backfilling\xE2\x80\xA6", s.backfill.request, ctx.now);
+    } else if (s.backfill.fromFix == fix.key() && s.backfill.request.running()) {
+        RunningLine("backfilling\xE2\x80\xA6", s.backfill.request, ctx);
     } else {
         const app::PlaceholderPreview& p = *fix.preview.preview;
         const bool idle = !s.backfill.request.running() && !s.checks.request.running() &&
                           s.connection.phase == app::ConnectionPhase::Connected;
-        if (ButtonDisablable("Backfill placeholder", idle)) wb.backfillFix(app::PlaceholderFix(fix));
+        if (ButtonDisablable("Backfill placeholder", idle)) wb.checks().fix(app::PlaceholderFix(fix));
         TagLastItem("checks.backfill." + fix.key());
         TooltipIfHovered(
             "Through fn_upsert_placeholder_dataset, as the Backfill tab does; the checks run again");
         if (!fix.slugKnown) {
             ImGui::SameLine(0.0f, em(0.6f));
             if (ImGui::SmallButton("Type its slug\xE2\x80\xA6")) {
-                wb.prefillBackfill(fix);
+                wb.checks().prefill(fix);
                 editInBackfill = true;
             }
             TagLastItem("checks.edit." + fix.key());
@@ -185,11 +182,12 @@ bool DrawChecksPanel(app::Workbench& wb, UiContext& ctx) {
         return false;
     }
     ImGui::Spacing();
-    DrawSummary(s);
+    ChecksPanelState& panel = ctx.window().checks;
+    DrawSummary(s, panel);
     ImGui::Separator();
     bool editInBackfill = false;
     for (std::size_t i = 0; i < c.results.size(); ++i)
-        if (!g_onlyFailed || !c.results[i].ok) editInBackfill |= DrawCheck(wb, i, ctx);
+        if (!panel.onlyFailed || !c.results[i].ok) editInBackfill |= DrawCheck(wb, i, ctx);
     return editInBackfill;
 }
 

@@ -10,6 +10,7 @@
 #include "app/connect/ssh_tunnel.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
+#include "ui/window_state.hpp"
 
 namespace ui {
 
@@ -18,11 +19,6 @@ namespace {
 constexpr const char* kSslModes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
 constexpr float kLabelEm = 6.5f;
 
-// The prompt's buffer: wiped right after it is handed over, never logged or saved.
-char g_password[256] = {};
-bool g_showPassword = false;
-char g_profileName[96] = {};
-
 void Label(const char* text) {
     ImGui::TableNextColumn();
     ImGui::AlignTextToFramePadding();
@@ -30,46 +26,44 @@ void Label(const char* text) {
     ImGui::TableNextColumn();
 }
 
-void SubmitPassword(app::Workbench& wb) {
-    const std::string password(g_password);
-    std::memset(g_password, 0, sizeof g_password);
-    g_showPassword = false;
-    wb.submitPassword(password);
+// The prompt's buffer is wiped right after it is handed over, never logged or saved.
+void SubmitPassword(app::Workbench& wb, ConnectionPanelState& panel) {
+    const std::string password(panel.password.data());
+    std::memset(panel.password.data(), 0, panel.password.size());
+    panel.showPassword = false;
+    wb.connection().submitPassword(password);
 }
 
-void DrawProfileRow(app::Workbench& wb) {
-    app::ConnectionForm& form = wb.form();
+void DrawProfileRow(app::Workbench& wb, const app::ConnectionForm& form, ConnectionPanelState& panel) {
     Label("Profile");
     const std::string preview = form.profile.empty() ? "(none)" : form.profile;
     ImGui::SetNextItemWidth(-ButtonWidth("Save as\xE2\x80\xA6") - ImGui::GetStyle().ItemSpacing.x);
     if (ImGui::BeginCombo("##profile", preview.c_str())) {
         // Read from disk only while the list is open, not every frame.
-        const auto names = wb.profileNames();
+        const auto names = wb.connection().profileNames();
         if (names.empty()) TextMuted("no saved profiles");
         for (const std::string& name : names)
-            if (ImGui::Selectable(name.c_str(), name == form.profile)) wb.useProfile(name);
+            if (ImGui::Selectable(name.c_str(), name == form.profile)) wb.connection().useProfile(name);
         ImGui::EndCombo();
     }
     TagLastItem("connect.profile");
     ImGui::SameLine();
     if (ImGui::Button("Save as\xE2\x80\xA6")) {
-        std::snprintf(g_profileName, sizeof g_profileName, "%s", form.profile.c_str());
+        panel.profileName = form.profile;
         ImGui::OpenPopup("save_profile");
     }
     TagLastItem("profile.save");
     TooltipIfHovered("Saves these settings under a name (never the password)");
     if (ImGui::BeginPopup("save_profile")) {
         TextMuted("Profile name (the password is never saved)");
-        ImGui::SetNextItemWidth(em(14.0f));
         if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
-        const bool enter = ImGui::InputText("##name", g_profileName, sizeof g_profileName,
-                                            ImGuiInputTextFlags_EnterReturnsTrue);
-        TagLastItem("profile.name");
+        const bool enter = TextField("##name", panel.profileName, "profile.name", em(14.0f), nullptr,
+                                     ImGuiInputTextFlags_EnterReturnsTrue);
         ImGui::SameLine();
-        const bool save = ButtonDisablable("Save", g_profileName[0] != '\0');
+        const bool save = ButtonDisablable("Save", !panel.profileName.empty());
         TagLastItem("profile.save.confirm");
-        if ((enter || save) && g_profileName[0] != '\0') {
-            wb.saveProfile(g_profileName);
+        if ((enter || save) && !panel.profileName.empty()) {
+            wb.connection().saveProfile(panel.profileName);
             ImGui::CloseCurrentPopup();
         }
         ImGui::EndPopup();
@@ -102,21 +96,23 @@ void SslModeField(app::ConnectionForm& form) {
     TagLastItem("connect.sslmode");
 }
 
-void PasswordToggle(const app::ConnectionStatus& c) {
+void PasswordToggle(const app::ConnectionStatus& c, ConnectionPanelState& panel) {
     if (c.passwordRequested) {
         ImGui::AlignTextToFramePadding();
         ImGui::TextColored(StatusColor(Status::Warn), "requested \xE2\x86\x92");
         return;
     }
-    if (ImGui::Button(g_showPassword ? "Hide prompt" : "Password\xE2\x80\xA6"))
-        g_showPassword = !g_showPassword;
+    if (ImGui::Button(panel.showPassword ? "Hide prompt" : "Password\xE2\x80\xA6"))
+        panel.showPassword = !panel.showPassword;
     TagLastItem("connect.password.open");
     TooltipIfHovered("Type a password for the next Connect (it is never saved)");
 }
 
-// Two fields per row: [label field | label field].
-void DrawForm(app::Workbench& wb) {
-    app::ConnectionForm& form = wb.form();
+// Two fields per row: [label field | label field]. The fields edit a copy of the form; an edit
+// goes to the controller as one intent.
+void DrawForm(app::Workbench& wb, ConnectionPanelState& panel) {
+    const app::ConnectionForm original = wb.state().form;
+    app::ConnectionForm form = original;
     const bool tunnel = form.mode == app::ConnectionMode::Tunnel;
     const ImGuiTableFlags flags = ImGuiTableFlags_SizingStretchProp;
     if (!ImGui::BeginTable("##form", 4, flags)) return;
@@ -124,7 +120,7 @@ void DrawForm(app::Workbench& wb) {
     ImGui::TableSetupColumn("field1", ImGuiTableColumnFlags_WidthStretch, 1.6f);
     ImGui::TableSetupColumn("label2", ImGuiTableColumnFlags_WidthFixed, em(kLabelEm));
     ImGui::TableSetupColumn("field2", ImGuiTableColumnFlags_WidthStretch, 1.0f);
-    DrawProfileRow(wb);
+    DrawProfileRow(wb, form, panel);
     Label("Mode");
     DrawModeField(form);
 
@@ -144,7 +140,7 @@ void DrawForm(app::Workbench& wb) {
     Label("SSL mode");
     SslModeField(form);
     Label("Password");
-    PasswordToggle(wb.state().connection);
+    PasswordToggle(wb.state().connection, panel);
 
     if (tunnel) {
         Label("SSH target");
@@ -158,6 +154,8 @@ void DrawForm(app::Workbench& wb) {
         PortField("##rport", form.remotePort, "connect.tunnel.remote_port");
     }
     ImGui::EndTable();
+    // Compared with the copy, not the state: choosing a profile above changed the state itself.
+    if (form != original) wb.connection().editForm(form);
 }
 
 void DrawTunnelHint(const app::ConnectionForm& form, UiContext& ctx) {
@@ -173,7 +171,7 @@ void DrawTunnelHint(const app::ConnectionForm& form, UiContext& ctx) {
     CopyButton("Copy command", command, ctx, "connect.tunnel.copy");
 }
 
-void DrawPasswordPrompt(app::Workbench& wb) {
+void DrawPasswordPrompt(app::Workbench& wb, ConnectionPanelState& panel) {
     const auto& c = wb.state().connection;
     Heading(c.passwordRequested ? "The server asks for a password" : "Password");
     ImGui::SetNextItemWidth(-ButtonWidth("Connect") - em(0.5f));
@@ -181,29 +179,20 @@ void DrawPasswordPrompt(app::Workbench& wb) {
     const std::string hint =
         "password for " + (wb.state().form.user.empty() ? "the user" : wb.state().form.user);
     const bool enter =
-        ImGui::InputTextWithHint("##password", hint.c_str(), g_password, sizeof g_password,
+        ImGui::InputTextWithHint("##password", hint.c_str(), panel.password.data(), panel.password.size(),
                                  ImGuiInputTextFlags_Password | ImGuiInputTextFlags_EnterReturnsTrue);
     TagLastItem("connect.password");
     ImGui::SameLine();
     const bool submit = ImGui::Button("Connect##password");
     TagLastItem("connect.password.submit");
-    if (enter || submit) SubmitPassword(wb);
+    if (enter || submit) SubmitPassword(wb, panel);
     TextMuted("Kept in memory for this connection only; never saved or logged.");
 }
 
-void DrawDoctorSteps(const app::DoctorState& doctor, double now) {
+void DrawDoctorSteps(const app::DoctorState& doctor, UiContext& ctx) {
     Heading("Doctor");
-    static double started = -1.0;  // the doctor is not a session request: timed here
-    if (doctor.running) {
-        if (started < 0.0) started = now;
-        Spinner();
-        ImGui::SameLine(0.0f, em(0.4f));
-        ImGui::TextUnformatted("testing the connection step by step\xE2\x80\xA6");
-        ImGui::SameLine(0.0f, em(0.5f));
-        TextMuted(FormatDuration((now - started) * 1000.0).c_str());
-        return;
-    }
-    started = -1.0;
+    if (doctor.request.running())
+        return RunningLine("testing the connection step by step\xE2\x80\xA6", doctor.request, ctx);
     const ImGuiTableFlags flags = ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_RowBg |
                                   ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersOuter;
     if (!ImGui::BeginTable("##doctor", 4, flags)) return;
@@ -255,7 +244,7 @@ void DrawConnectionHeader(app::Workbench& wb, UiContext& ctx) {
             StatusDot(Status::Ok, ("Connected to " + c.target).c_str());
             break;
         case app::ConnectionPhase::Connecting:
-            RunningLine("Connecting to " + c.target + "\xE2\x80\xA6", c.request, ctx.now);
+            RunningLine("Connecting to " + c.target + "\xE2\x80\xA6", c.request, ctx);
             break;
         case app::ConnectionPhase::Failed:
             StatusDot(Status::Error, c.request.phase == app::RequestPhase::Cancelled
@@ -277,8 +266,8 @@ void DrawConnectionHeader(app::Workbench& wb, UiContext& ctx) {
     }
 
     AlignRight(buttons);
-    ImGui::BeginDisabled(wb.state().doctor.running);
-    if (ImGui::Button("Doctor")) wb.runDoctor();
+    ImGui::BeginDisabled(wb.state().doctor.request.running());
+    if (ImGui::Button("Doctor")) wb.connection().runDoctor();
     ImGui::EndDisabled();
     TagLastItem("doctor.button");
     TooltipIfHovered("Test the connection step by step: resolve, TCP, TLS, login, server, schema");
@@ -287,21 +276,22 @@ void DrawConnectionHeader(app::Workbench& wb, UiContext& ctx) {
         if (ImGui::Button("Cancel")) wb.cancel(c.request);
         TagLastItem("connect.cancel");
     } else {
-        if (ImGui::Button("Connect")) wb.connect();
+        if (ImGui::Button("Connect")) wb.connection().connect();
         TagLastItem("connect.button");
     }
     ImGui::SameLine();
     const bool canDisconnect =
         c.phase == app::ConnectionPhase::Connected || c.phase == app::ConnectionPhase::Failed;
-    if (ButtonDisablable("Disconnect", canDisconnect)) wb.disconnect();
+    if (ButtonDisablable("Disconnect", canDisconnect)) wb.connection().disconnect();
     TagLastItem("disconnect.button");
 }
 
 void DrawConnectionPanel(app::Workbench& wb, UiContext& ctx) {
     const app::WorkbenchState& s = wb.state();
+    ConnectionPanelState& panel = ctx.window().connection;
     const bool tunnel = s.form.mode == app::ConnectionMode::Tunnel;
-    const bool side =
-        tunnel || s.connection.passwordRequested || g_showPassword || s.doctor.ran || s.doctor.running;
+    const bool side = tunnel || s.connection.passwordRequested || panel.showPassword || s.doctor.ran() ||
+                      s.doctor.request.running();
     const ImGuiTableFlags flags = ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_BordersInnerV;
     // Alone, the form stays a readable width instead of stretching across a wide window.
     const float width = side ? 0.0f : std::min(ImGui::GetContentRegionAvail().x, em(56.0f));
@@ -310,19 +300,19 @@ void DrawConnectionPanel(app::Workbench& wb, UiContext& ctx) {
     if (side) ImGui::TableSetupColumn("side", ImGuiTableColumnFlags_WidthStretch, 1.0f);
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
-    DrawForm(wb);
+    DrawForm(wb, panel);
     if (side) {
         ImGui::TableNextColumn();
         ImGui::Indent(em(0.5f));
-        if (s.connection.passwordRequested || g_showPassword) {
-            DrawPasswordPrompt(wb);
+        if (s.connection.passwordRequested || panel.showPassword) {
+            DrawPasswordPrompt(wb, panel);
             ImGui::Spacing();
         }
         if (tunnel) {
             DrawTunnelHint(s.form, ctx);
             ImGui::Spacing();
         }
-        if (s.doctor.ran || s.doctor.running) DrawDoctorSteps(s.doctor, ctx.now);
+        if (s.doctor.ran() || s.doctor.request.running()) DrawDoctorSteps(s.doctor, ctx);
         ImGui::Unindent(em(0.5f));
     }
     ImGui::EndTable();

@@ -15,6 +15,7 @@
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
 #include "ui/window_shell.hpp"
+#include "ui/window_state.hpp"
 
 namespace ui {
 
@@ -28,19 +29,6 @@ constexpr int kMaxConfigLines = 18;  // taller configs scroll inside their box
 constexpr size_t kShortHash = 12;
 
 // The stored text split for drawing, and the documents pretty-printed, once per loaded config.
-struct ConfigView {
-    db::RequestId request = 0;
-    bool built = false;
-    std::string text;  // a copy of details.shownText, which the views below point into
-    std::vector<std::string_view> lines;
-    bool finalNewline = false, carriageReturns = false;
-    float widest = -1.0f;  // the widest line in the mono font, measured at the first draw
-    struct Section {
-        std::string title, json;
-    };
-    std::vector<Section> sections;
-};
-
 std::string WithThousands(long long n) {
     std::string digits = std::to_string(n < 0 ? -n : n), out;
     for (size_t i = 0; i < digits.size(); ++i) {
@@ -105,8 +93,7 @@ void BuildView(ConfigView& view, const app::DetailsState& details) {
             {"Simulation parameters (JSONB column)", PrettyColumn(*stored.simulationParameters)});
 }
 
-ConfigView& ViewOf(const app::DetailsState& details) {
-    static ConfigView view;
+ConfigView& ViewOf(const app::DetailsState& details, ConfigView& view) {
     // Request ids restart with a new session: the text decides too (a memcmp, even at 1 MiB).
     const bool same = view.built && view.request == details.request.id && view.text == details.shownText;
     if (details.stored && !same) BuildView(view, details);
@@ -201,16 +188,17 @@ void DrawRunHeader(app::Workbench& wb, UiContext& ctx, const SelectedNodes& node
 // Copy, Copy as JSON, the form and the hash, on one line.
 void DrawConfigToolbar(app::Workbench& wb, UiContext& ctx) {
     const app::DetailsState& details = wb.state().details;
-    const bool enabled = wb.canCopy();
+    const bool enabled = wb.configs().canCopy();
     if (ButtonDisablable("Copy", enabled)) CopySelectedConfig(wb, ctx);
     TagLastItem("details.copy");
     TooltipIfHovered("the stored text, byte for byte (Ctrl+C)");
     ImGui::SameLine();
     if (ButtonDisablable("Copy as JSON", enabled)) {
-        const std::string json = wb.copyAsJson();
+        const std::string json = wb.configs().copyAsJson();
         ctx.setClipboard(json);
         wb.log(app::LogEntry::Level::Info, "copied " + std::to_string(json.size()) + " bytes of " +
-                                               DescribeSelection(wb.state()) + "'s config as JSON");
+                                               DescribeSelection(wb.state(), ctx.window().details.hints) +
+                                               "'s config as JSON");
     }
     TagLastItem("details.copy_json");
     TooltipIfHovered("the JSONB documents, pretty-printed");
@@ -229,16 +217,11 @@ void DrawConfigToolbar(app::Workbench& wb, UiContext& ctx) {
 }
 
 // Loading, failed, cancelled or gone; true when there is a config to draw.
-bool DrawConfigState(app::Workbench& wb) {
+bool DrawConfigState(app::Workbench& wb, UiContext& ctx) {
     const app::DetailsState& details = wb.state().details;
     const app::RequestStatus& request = details.request;
     if (request.running()) {
-        Spinner();
-        ImGui::SameLine();
-        TextMuted("loading the config\xE2\x80\xA6");
-        ImGui::SameLine();
-        if (ImGui::SmallButton("Cancel")) wb.cancel(request);
-        TagLastItem("details.cancel");
+        RequestProgress(wb, "loading the config\xE2\x80\xA6", request, ctx, "details.cancel");
         return false;
     }
     if (request.phase == app::RequestPhase::Failed) {
@@ -362,29 +345,28 @@ const Item* FindWithHint(const std::vector<Item>& items, size_t& hint, const std
 
 }  // namespace
 
-SelectedNodes FindSelectedNodes(const app::WorkbenchState& state) {
+SelectedNodes FindSelectedNodes(const app::WorkbenchState& state, SelectionHints& hints) {
     // Where the nodes were last time: checked first, so a dataset of 100k loaded runs costs a
     // comparison per frame, not a scan.
-    static size_t datasetHint = 0, runHint = 0, simulationHint = 0;
     SelectedNodes nodes;
     const Selection& s = state.selection;
     if (s.kind == Selection::Kind::None) return nodes;
     nodes.dataset =
-        FindWithHint(state.hierarchy.datasets.items, datasetHint, s.datasetId,
+        FindWithHint(state.hierarchy.datasets.items, hints.dataset, s.datasetId,
                      [](const app::DatasetNode& n) -> const std::string& { return n.row.datasetId; });
     if (nodes.dataset == nullptr || s.runId.empty()) return nodes;
-    nodes.run = FindWithHint(nodes.dataset->runs.items, runHint, s.runId,
+    nodes.run = FindWithHint(nodes.dataset->runs.items, hints.run, s.runId,
                              [](const app::RunNode& n) -> const std::string& { return n.row.runId; });
     if (nodes.run == nullptr || s.simulationId.empty()) return nodes;
     nodes.simulation =
-        FindWithHint(nodes.run->simulations().items, simulationHint, s.simulationId,
+        FindWithHint(nodes.run->simulations().items, hints.simulation, s.simulationId,
                      [](const db::SimulationRow& row) -> const std::string& { return row.simulationId; });
     return nodes;
 }
 
-std::string DescribeSelection(const app::WorkbenchState& state) {
+std::string DescribeSelection(const app::WorkbenchState& state, SelectionHints& hints) {
     const Selection& s = state.selection;
-    const SelectedNodes nodes = FindSelectedNodes(state);
+    const SelectedNodes nodes = FindSelectedNodes(state, hints);
     switch (s.kind) {
         case Selection::Kind::None:
             return "";
@@ -399,15 +381,15 @@ std::string DescribeSelection(const app::WorkbenchState& state) {
 }
 
 void CopySelectedConfig(app::Workbench& wb, UiContext& ctx) {
-    if (!wb.canCopy()) {
+    if (!wb.configs().canCopy()) {
         wb.log(app::LogEntry::Level::Warning,
                "nothing to copy: select a run or simulation and let its config load");
         return;
     }
-    const std::string text = wb.copyText();
+    const std::string text = wb.configs().copyText();
     ctx.setClipboard(text);
     std::string line = "copied " + std::to_string(text.size()) + " bytes of " +
-                       DescribeSelection(wb.state()) + "'s serialized_config";
+                       DescribeSelection(wb.state(), ctx.window().details.hints) + "'s serialized_config";
     if (wb.state().details.derivedFromJsonb)
         line += " (NULL: the legacy text derived from the JSONB columns)";
     wb.log(app::LogEntry::Level::Info, line);
@@ -420,14 +402,14 @@ void DrawDetailsPanel(app::Workbench& wb, UiContext& ctx) {
         Hint("Select a dataset, run or simulation in the tree to see its details.");
         return;
     }
-    const SelectedNodes nodes = FindSelectedNodes(state);
+    const SelectedNodes nodes = FindSelectedNodes(state, ctx.window().details.hints);
     if (s.kind == Selection::Kind::Dataset) return DrawDataset(wb, ctx, nodes.dataset);
     DrawRunHeader(wb, ctx, nodes);
 
     SectionHeading(s.kind == Selection::Kind::Simulation ? "Simulation config" : "Run config");
     DrawConfigToolbar(wb, ctx);
-    if (!DrawConfigState(wb)) return;
-    ConfigView& view = ViewOf(state.details);
+    if (!DrawConfigState(wb, ctx)) return;
+    ConfigView& view = ViewOf(state.details, ctx.window().details.config);
     DrawFlags(state.details);
     DrawConfigText(view, state.details, ctx);
     DrawSections(view, ctx);

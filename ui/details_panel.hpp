@@ -7,12 +7,13 @@
 
 #include "app/workbench/workbench.hpp"
 #include "ui/ui_context.hpp"
+#include "ui/window_state.hpp"
 
 namespace ui {
 
 void DrawDetailsPanel(app::Workbench& wb, UiContext& ctx);
 
-// Clipboard <- wb.copyText(), byte for byte, and a log line saying what was copied. Ctrl+C.
+// Clipboard <- wb.configs().copyText(), byte for byte, and a log line saying what was copied. Ctrl+C.
 void CopySelectedConfig(app::Workbench& wb, UiContext& ctx);
 
 // The tree nodes behind the selection; null where they are not loaded (filtered out, not paged in).
@@ -21,10 +22,10 @@ struct SelectedNodes {
     const app::RunNode* run = nullptr;
     const db::SimulationRow* simulation = nullptr;
 };
-SelectedNodes FindSelectedNodes(const app::WorkbenchState& state);
+SelectedNodes FindSelectedNodes(const app::WorkbenchState& state, SelectionHints& hints);
 
 // "run <prediction_measurement>", "simulation <questdb_namespace>", "dataset <slug>"; the id when
 // the node is not in the tree; "" when nothing is selected.
-std::string DescribeSelection(const app::WorkbenchState& state);
+std::string DescribeSelection(const app::WorkbenchState& state, SelectionHints& hints);
 
 }  // namespace ui

@@ -1,4 +1,4 @@
-// The tree panel. Rows come flattened from wb.visibleRows(); one ImGuiListClipper pass submits
+// The tree panel. Rows come flattened from wb.hierarchy().visibleRows(); one ImGuiListClipper pass submits
 // only those on screen, so a hundred thousand loaded rows scroll like fifty.
 #include "ui/hierarchy_panel.hpp"
 
@@ -9,6 +9,7 @@
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
 #include "ui/window_shell.hpp"
+#include "ui/window_state.hpp"
 
 namespace ui {
 
@@ -23,25 +24,7 @@ constexpr const char* kEllipsis = "\xE2\x80\xA6";
 constexpr const char* kStatusOptions[] = {"", "pending", "running", "completed", "failed"};
 const ImVec4 kRunningBlue(0.42f, 0.66f, 1.00f, 1.0f);
 
-// What the panel remembers between frames (one Workbench per window).
-struct TreeView {
-    const app::Workbench* owner = nullptr;
-    app::HierarchyFilters edit;    // what the filter bar shows; applied with wb.applyFilters()
-    app::HierarchyFilters synced;  // wb.state().hierarchy.filters when `edit` was last taken from it
-    app::Selection followed;       // the selection last brought into view
-    bool scrollToSelection = false;
-    bool applyPending = false;  // Apply while datasets were loading: applied when that load ends
-    int pageRows = 10;          // rows the table shows at once, from the last frame (PageUp/PageDown)
-};
-
-TreeView& ViewFor(const app::Workbench& wb) {
-    static TreeView view;
-    if (view.owner != &wb) {
-        view = TreeView();
-        view.owner = &wb;
-    }
-    return view;
-}
+using TreeView = TreePanelState;  // what the panel remembers between frames (ui/window_state.hpp)
 
 bool SameFilters(const app::HierarchyFilters& a, const app::HierarchyFilters& b) {
     return a.datasetSearch == b.datasetSearch && a.runSearch == b.runSearch && a.runStatus == b.runStatus &&
@@ -72,22 +55,6 @@ bool Pressed(ImGuiKey key) {
 
 // ---- small widgets ----
 
-int ResizeString(ImGuiInputTextCallbackData* data) {
-    if (data->EventFlag == ImGuiInputTextFlags_CallbackResize) {
-        auto* text = static_cast<std::string*>(data->UserData);
-        text->resize(static_cast<size_t>(data->BufTextLen));
-        data->Buf = text->data();
-    }
-    return 0;
-}
-
-// An InputText over a std::string (Debian's libimgui has no imgui_stdlib); true on Enter.
-bool SearchField(const char* id, const char* hint, std::string& text) {
-    return ImGui::InputTextWithHint(id, hint, text.data(), text.capacity() + 1,
-                                    ImGuiInputTextFlags_CallbackResize | ImGuiInputTextFlags_EnterReturnsTrue,
-                                    ResizeString, &text);
-}
-
 void StatusCombo(const char* id, std::string& status) {
     if (ImGui::BeginCombo(id, status.empty() ? "any status" : status.c_str())) {
         IncludeWindowInTextSnapshot();
@@ -117,11 +84,12 @@ void TextRightAligned(const std::string& text) {
 
 void ApplyFilters(app::Workbench& wb, TreeView& view) {
     view.synced = view.edit;
-    wb.applyFilters(view.edit);
+    wb.hierarchy().applyFilters(view.edit);
 }
 
 void DrawFilterBar(app::Workbench& wb, TreeView& view) {
-    if (!SameFilters(wb.state().hierarchy.filters, view.synced)) view.edit = view.synced = wb.state().hierarchy.filters;
+    if (!SameFilters(wb.state().hierarchy.filters, view.synced))
+        view.edit = view.synced = wb.state().hierarchy.filters;
     const app::WorkbenchState& state = wb.state();
     const bool connected = state.connection.phase == app::ConnectionPhase::Connected;
     const bool datasetsBusy = state.hierarchy.datasets.request.running();
@@ -137,9 +105,9 @@ void DrawFilterBar(app::Workbench& wb, TreeView& view) {
         ImGui::AlignTextToFramePadding();
         TextMuted(label);
         ImGui::SameLine(x0 + labelWidth);
-        ImGui::SetNextItemWidth(std::max(em(5.0f), ImGui::GetContentRegionAvail().x - sideWidth - spacing));
-        apply |= SearchField(id, hint, text);
-        TagLastItem(tag);
+        apply |= TextField(id, text, tag,
+                           std::max(em(5.0f), ImGui::GetContentRegionAvail().x - sideWidth - spacing), hint,
+                           ImGuiInputTextFlags_EnterReturnsTrue);
         ImGui::SameLine();
     };
 
@@ -180,7 +148,7 @@ void DrawFilterBar(app::Workbench& wb, TreeView& view) {
 // ---- empty states and the line above the tree ----
 
 // True when there is no tree to draw (it drew why instead).
-bool DrawTreeState(app::Workbench& wb) {
+bool DrawTreeState(app::Workbench& wb, UiContext& ctx) {
     const app::WorkbenchState& state = wb.state();
     const auto& list = state.hierarchy.datasets;
     switch (state.connection.phase) {
@@ -208,12 +176,7 @@ bool DrawTreeState(app::Workbench& wb) {
             break;
     }
     if (list.request.running()) {
-        Spinner();
-        ImGui::SameLine();
-        TextMuted("loading datasets\xE2\x80\xA6");
-        ImGui::SameLine();
-        if (ImGui::SmallButton("Cancel##datasets")) wb.cancel(list.request);
-        TagLastItem("tree.cancel");
+        RequestProgress(wb, "loading datasets\xE2\x80\xA6", list.request, ctx, "tree.cancel");
     } else if (list.request.phase == app::RequestPhase::Failed) {
         FailureLine(list.request, "loading datasets failed");
         if (list.request.failure && !list.request.failure->raw.empty()) {
@@ -247,10 +210,10 @@ int NodeAtOrNear(const std::vector<VisibleRow>& rows, int index, int direction) 
 }
 
 void HandleKeys(app::Workbench& wb, TreeView& view) {
-    const std::vector<VisibleRow>& rows = wb.visibleRows();
+    const std::vector<VisibleRow>& rows = wb.hierarchy().visibleRows();
     const int n = static_cast<int>(rows.size());
     if (n == 0) return;
-    const int current = wb.selectedRowIndex();
+    const int current = wb.hierarchy().selectedRowIndex();
     int target = -1;
     if (Pressed(ImGuiKey_DownArrow)) {
         target = NextNode(rows, current, +1);
@@ -267,19 +230,19 @@ void HandleKeys(app::Workbench& wb, TreeView& view) {
     } else if (current >= 0 && Pressed(ImGuiKey_RightArrow)) {
         const VisibleRow row = rows[static_cast<size_t>(current)];
         const bool hasChildren = row.kind == RowKind::Dataset || row.kind == RowKind::Run;
-        if (hasChildren && !Expanded(wb.state(), row)) return wb.toggle(row);
+        if (hasChildren && !Expanded(wb.state(), row)) return wb.hierarchy().toggle(row);
         const int next = current + 1;
         if (hasChildren && next < n && rows[static_cast<size_t>(next)].depth > row.depth &&
             IsNode(rows[static_cast<size_t>(next)].kind))
             target = next;
     } else if (current >= 0 && Pressed(ImGuiKey_LeftArrow)) {
         const VisibleRow row = rows[static_cast<size_t>(current)];
-        if (Expanded(wb.state(), row)) return wb.toggle(row);
+        if (Expanded(wb.state(), row)) return wb.hierarchy().toggle(row);
         for (int i = current - 1; i >= 0 && target < 0; --i)
             if (rows[static_cast<size_t>(i)].depth < row.depth) target = i;
     }
     if (target < 0 || target == current) return;
-    wb.select(rows[static_cast<size_t>(target)]);
+    wb.hierarchy().select(rows[static_cast<size_t>(target)]);
     view.scrollToSelection = true;
 }
 
@@ -305,7 +268,7 @@ void NodeCell(app::Workbench& wb, const VisibleRow& row, bool selected, const st
     if (hasChildren) {
         const char* arrow = Expanded(wb.state(), row) ? kArrowOpen : kArrowClosed;
         if (ImGui::Selectable(arrow, false, ImGuiSelectableFlags_None, ImVec2(em(0.8f), 0.0f)))
-            wb.toggle(row);
+            wb.hierarchy().toggle(row);
         TagLastItem(toggleTag);
     } else {
         ImGui::Dummy(ImVec2(em(0.8f), ImGui::GetTextLineHeight()));
@@ -316,8 +279,8 @@ void NodeCell(app::Workbench& wb, const VisibleRow& row, bool selected, const st
     if (ImGui::Selectable("##node", selected,
                           ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap |
                               ImGuiSelectableFlags_AllowDoubleClick)) {
-        wb.select(row);
-        if (hasChildren && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) wb.toggle(row);
+        wb.hierarchy().select(row);
+        if (hasChildren && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) wb.hierarchy().toggle(row);
     }
     TagLastItem(tag);
     ImGui::SameLine(0.0f, 0.0f);
@@ -391,24 +354,17 @@ void SimulationRow(app::Workbench& wb, const VisibleRow& row, bool selected, dou
 // "load more…", a spinner with Cancel while the page loads, or the failure with a retry.
 // Being drawn means being on screen: that loads the next page (scroll-to-load), once per page
 // since the request is then running; not after a failure or a cancel, which wait for a click.
-void MoreRow(app::Workbench& wb, const VisibleRow& row, const app::RequestStatus& request,
+void MoreRow(app::Workbench& wb, UiContext& ctx, const VisibleRow& row, const app::RequestStatus& request,
              const std::string& tag) {
     ImGui::SetCursorPosX(ImGui::GetCursorPosX() + em(1.1f) * static_cast<float>(row.depth) + em(1.1f));
-    if (request.running()) {
-        Spinner();
-        ImGui::SameLine();
-        ImGui::TextDisabled("loading%s", kEllipsis);
-        TagLastItem(tag);
-        ImGui::SameLine();
-        if (ImGui::SmallButton("Cancel")) wb.cancel(request);
-        return;
-    }
+    if (request.running())
+        return RequestProgress(wb, std::string("loading") + kEllipsis, request, ctx, tag + ".cancel");
     const bool failed = request.phase == app::RequestPhase::Failed;
     const std::string label = std::string(failed ? "retry" : "load more") + kEllipsis;
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     if (ImGui::Selectable(label.c_str(), false, ImGuiSelectableFlags_None,
                           ImVec2(ImGui::CalcTextSize(label.c_str()).x, 0.0f)))
-        wb.loadMore(row);
+        wb.hierarchy().loadMore(row);
     ImGui::PopStyleColor();
     TagLastItem(tag);
     if (failed) {
@@ -417,10 +373,11 @@ void MoreRow(app::Workbench& wb, const VisibleRow& row, const app::RequestStatus
         return;
     }
     const bool connected = wb.state().connection.phase == app::ConnectionPhase::Connected;
-    if (connected && request.phase != app::RequestPhase::Cancelled) wb.loadMore(row);
+    if (connected && request.phase != app::RequestPhase::Cancelled) wb.hierarchy().loadMore(row);
 }
 
-void DrawRow(app::Workbench& wb, const VisibleRow& row, bool selected, double now) {
+void DrawRow(app::Workbench& wb, UiContext& ctx, const VisibleRow& row, bool selected) {
+    const double now = ctx.now;
     const app::WorkbenchState& s = wb.state();
     ImGui::TableSetColumnIndex(0);
     switch (row.kind) {
@@ -431,30 +388,30 @@ void DrawRow(app::Workbench& wb, const VisibleRow& row, bool selected, double no
         case RowKind::Simulation:
             return SimulationRow(wb, row, selected, now);
         case RowKind::MoreDatasets:
-            return MoreRow(wb, row, s.hierarchy.datasets.request, "tree.more.datasets");
+            return MoreRow(wb, ctx, row, s.hierarchy.datasets.request, "tree.more.datasets");
         case RowKind::MoreRuns: {
             const app::DatasetNode& d = DatasetOf(s, row);
-            return MoreRow(wb, row, d.runs.request, "tree.more.runs." + d.row.slug);
+            return MoreRow(wb, ctx, row, d.runs.request, "tree.more.runs." + d.row.slug);
         }
         case RowKind::MoreSimulations: {
             const app::RunNode& r = RunOf(s, row);
-            return MoreRow(wb, row, r.simulations().request, "tree.more.sims." + r.row.runId);
+            return MoreRow(wb, ctx, row, r.simulations().request, "tree.more.sims." + r.row.runId);
         }
     }
 }
 
-void DrawTree(app::Workbench& wb, const UiContext& ctx, TreeView& view) {
+void DrawTree(app::Workbench& wb, UiContext& ctx, TreeView& view) {
     ImGui::BeginChild("##tree", ImVec2(0.0f, 0.0f), false);
     if (ImGui::IsWindowFocused(ImGuiFocusedFlags_ChildWindows) && !ImGui::GetIO().WantTextInput)
         HandleKeys(wb, view);
-    if (!(wb.state().selection == view.followed) && wb.selectedRowIndex() >= 0) {
+    if (!(wb.state().selection == view.followed) && wb.hierarchy().selectedRowIndex() >= 0) {
         view.followed = wb.state().selection;  // a click, a key or a reveal: bring it into view
         view.scrollToSelection = true;
     }
-    const int selected = wb.selectedRowIndex();
+    const int selected = wb.hierarchy().selectedRowIndex();
     // Not copied (100k rows): intents called from the loop (toggle, select, loadMore) only mark the
     // rows stale; they are rebuilt at the next visibleRows() call, after this loop.
-    const std::vector<VisibleRow>& rows = wb.visibleRows();
+    const std::vector<VisibleRow>& rows = wb.hierarchy().visibleRows();
 
     const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
                                   ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV |
@@ -496,7 +453,7 @@ void DrawTree(app::Workbench& wb, const UiContext& ctx, TreeView& view) {
                  ++i) {
                 ImGui::TableNextRow(ImGuiTableRowFlags_None, rowHeight);
                 ImGui::PushID(i);
-                DrawRow(wb, rows[static_cast<size_t>(i)], i == selected, ctx.now);
+                DrawRow(wb, ctx, rows[static_cast<size_t>(i)], i == selected);
                 ImGui::PopID();
             }
         }
@@ -545,9 +502,9 @@ void Hint(const char* text) {
 }
 
 void DrawHierarchyPanel(app::Workbench& wb, UiContext& ctx) {
-    TreeView& view = ViewFor(wb);
+    TreeView& view = ctx.window().tree;
     DrawFilterBar(wb, view);
-    if (DrawTreeState(wb)) return;
+    if (DrawTreeState(wb, ctx)) return;
     DrawTree(wb, ctx, view);
 }
 

@@ -4,6 +4,7 @@
 
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
+#include "ui/window_state.hpp"
 
 namespace ui {
 
@@ -45,7 +46,7 @@ void DrawLogPanel(app::Workbench& wb, UiContext& ctx) {
     const auto& log = wb.state().log;
     ImGui::BeginChild("##log", ImVec2(0.0f, 0.0f), true, ImGuiWindowFlags_HorizontalScrollbar);
     TagLastItem("log.lines");
-    static size_t lastCount = 0;
+    size_t& lastCount = ctx.window().log.lastCount;
     const bool atBottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1.0f;
     if (ctx.mono != nullptr) ImGui::PushFont(ctx.mono);
     ImGuiListClipper clipper;

@@ -14,6 +14,7 @@
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
 #include "ui/window_shell.hpp"
+#include "ui/window_state.hpp"
 
 namespace ui {
 
@@ -29,20 +30,6 @@ constexpr int kDiffContext = 3;     // unchanged lines shown around each change
 constexpr int kMaxMatchRows = 8;
 
 // What the panel derives from one paste, built once (the text can be up to 1 MiB).
-struct PasteView {
-    std::string text;  // what was pasted: everything below follows from it
-    bool built = false;
-
-    std::string lineText;     // the offending line (or a window of it)
-    std::string caretPrefix;  // the part of lineText before the error column
-    std::vector<std::string> features;  // one entry per feature, as shown
-    struct Table {
-        const char* title;
-        std::vector<std::pair<std::string, std::string>> rows;  // key, one-line JSON value
-    };
-    std::vector<Table> tables;
-};
-
 // Byte offset after `count` code points from `from` (UTF-8 continuation bytes do not count).
 size_t AdvanceCodePoints(std::string_view s, size_t from, int count) {
     size_t i = from;
@@ -98,8 +85,7 @@ void BuildView(PasteView& view, const app::PasteState& paste) {
     if (c.simulationParameters) table("simulation", *c.simulationParameters);
 }
 
-const PasteView& ViewOf(const app::PasteState& paste) {
-    static PasteView view;
+const PasteView& ViewOf(const app::PasteState& paste, PasteView& view) {
     if (!view.built || view.text != paste.text) BuildView(view, paste);  // a memcmp, even at 1 MiB
     return view;
 }
@@ -125,7 +111,7 @@ void DrawToolbar(app::Workbench& wb, UiContext& ctx) {
     TooltipIfHovered(
         "check the clipboard's run config, diff it against the selected run, find identical runs");
     ImGui::SameLine();
-    if (ButtonDisablable("Clear", paste.present)) wb.clearPaste();
+    if (ButtonDisablable("Clear", paste.present)) wb.configs().clearPaste();
     TagLastItem("paste.clear");
     if (!paste.parsed) return;
     ImGui::SameLine();
@@ -165,31 +151,18 @@ void DrawError(const app::PasteState& paste, const PasteView& view, const UiCont
     MonoPop(ctx);
 }
 
-// The lines to show: changes with kDiffContext unchanged lines around them; a negative entry
-// stands for that many unchanged lines left out.
+// The lines to show: the diff's hunks (kDiffContext unchanged lines around each change); a
+// negative entry stands for that many unchanged lines left out between them.
 std::vector<int> DiffRows(const app::TextDiff& diff) {
-    const int n = static_cast<int>(diff.lines.size());
-    std::vector<int> nearChange(static_cast<size_t>(n), 0);
-    int last = -kDiffContext - 1;  // forward pass: a change at most kDiffContext lines before
-    for (int i = 0; i < n; ++i) {
-        if (diff.lines[static_cast<size_t>(i)].kind != app::DiffLine::Kind::Same) last = i;
-        nearChange[static_cast<size_t>(i)] = i - last <= kDiffContext;
-    }
-    last = n + kDiffContext + 1;  // backward pass: one at most kDiffContext lines after
-    for (int i = n - 1; i >= 0; --i) {
-        if (diff.lines[static_cast<size_t>(i)].kind != app::DiffLine::Kind::Same) last = i;
-        if (last - i <= kDiffContext) nearChange[static_cast<size_t>(i)] = 1;
-    }
     std::vector<int> rows;
-    for (int i = 0; i < n; ++i) {
-        if (nearChange[static_cast<size_t>(i)]) {
-            rows.push_back(i);
-        } else if (!rows.empty() && rows.back() < 0) {
-            --rows.back();
-        } else {
-            rows.push_back(-1);
-        }
+    int shownUpTo = 0;
+    for (const app::DiffHunk& hunk : app::diffHunks(diff, kDiffContext)) {
+        if (hunk.begin > shownUpTo) rows.push_back(-(hunk.begin - shownUpTo));
+        for (int i = hunk.begin; i < hunk.end; ++i) rows.push_back(i);
+        shownUpTo = hunk.end;
     }
+    const int total = static_cast<int>(diff.lines.size());
+    if (total > shownUpTo && !rows.empty()) rows.push_back(-(total - shownUpTo));
     return rows;
 }
 
@@ -248,15 +221,10 @@ void DrawDiffLines(const app::TextDiff& diff, const UiContext& ctx) {
     TagLastItem("paste.diff");
 }
 
-// What the diff compares with: the Workbench names it by id; show the tree's name when it is
-// the selection's.
-std::string DiffTarget(const app::WorkbenchState& state) {
-    const std::string& against = state.paste.diffAgainst;
-    const app::Selection& s = state.selection;
-    const std::string& id = s.kind == app::Selection::Kind::Simulation ? s.simulationId : s.runId;
-    const bool same = !id.empty() && against.size() >= id.size() &&
-                      against.compare(against.size() - id.size(), id.size(), id) == 0;
-    return same ? DescribeSelection(state) : against;
+// What the diff compares with: the tree's name for it while it is the selection, else its id.
+std::string DiffTarget(const app::WorkbenchState& state, SelectionHints& hints) {
+    const app::PasteState& paste = state.paste;
+    return paste.diffSelection == state.selection ? DescribeSelection(state, hints) : paste.diffAgainst;
 }
 
 void DrawDiff(app::Workbench& wb, UiContext& ctx) {
@@ -279,7 +247,7 @@ void DrawDiff(app::Workbench& wb, UiContext& ctx) {
         }
         return;
     }
-    const std::string target = DiffTarget(state);
+    const std::string target = DiffTarget(state, ctx.window().details.hints);
     if (paste.diff->identical()) {
         ImGui::TextColored(StatusColor(Status::Ok), "\xE2\x9C\x93 identical to the selected run");
         TagLastItem("paste.identical");
@@ -337,7 +305,7 @@ void DrawMatchTable(app::Workbench& wb) {
             if (ImGui::Selectable(
                     "##match", MatchSelected(m, selection),
                     ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap))
-                wb.revealRun(m.runId);
+                wb.hierarchy().revealRun(m.runId);
             TagLastItem("paste.match." + m.id);
             TooltipIfHovered((m.kind == "simulation" ? "show its run in the tree\nsimulation_id " + m.id
                                                      : "show it in the tree\nrun_id " + m.id)
@@ -357,19 +325,13 @@ void DrawMatchTable(app::Workbench& wb) {
     ImGui::EndTable();
 }
 
-void DrawMatches(app::Workbench& wb) {
+void DrawMatches(app::Workbench& wb, UiContext& ctx) {
     const app::PasteState& paste = wb.state().paste;
     const app::RequestStatus& request = paste.findRequest;
     Heading("Runs with this config");
     switch (request.phase) {
         case app::RequestPhase::Running:
-            Spinner();
-            ImGui::SameLine();
-            TextMuted("searching the server\xE2\x80\xA6");
-            ImGui::SameLine();
-            if (ImGui::SmallButton("Cancel")) wb.cancel(request);
-            TagLastItem("paste.cancel");
-            return;
+            return RequestProgress(wb, "searching the server\xE2\x80\xA6", request, ctx, "paste.cancel");
         case app::RequestPhase::Failed:
             ImGui::TextColored(StatusColor(Status::Error), "%s",
                                request.failure ? request.failure->title.c_str() : "the search failed");
@@ -402,8 +364,8 @@ constexpr int kMostVisibleRows = 12;
 void DrawKeyValues(const PasteView::Table& table, const UiContext& ctx) {
     ImGui::TextDisabled("[%s]  %zu keys", table.title, table.rows.size());
     if (table.rows.empty()) return;
-    const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit |
-                                  ImGuiTableFlags_ScrollY;
+    const ImGuiTableFlags flags =
+        ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY;
     const float rowHeight = ImGui::GetTextLineHeightWithSpacing();
     const int visible = std::min<int>(static_cast<int>(table.rows.size()), kMostVisibleRows);
     if (!ImGui::BeginTable(table.title, 3, flags, ImVec2(0.0f, rowHeight * (visible + 0.5f)))) return;
@@ -454,7 +416,7 @@ void DrawStructured(const PasteView& view, const UiContext& ctx) {
 }  // namespace
 
 void PasteFromClipboard(app::Workbench& wb, UiContext& ctx) {
-    wb.paste(ctx.getClipboard());
+    wb.configs().paste(ctx.getClipboard());
 }
 
 void DrawPastePanel(app::Workbench& wb, UiContext& ctx) {
@@ -464,10 +426,10 @@ void DrawPastePanel(app::Workbench& wb, UiContext& ctx) {
         Hint("Paste a run config (v1 or legacy JSON lines) to check it, diff it and find identical runs.");
         return;
     }
-    const PasteView& view = ViewOf(paste);
+    const PasteView& view = ViewOf(paste, ctx.window().paste);
     if (paste.error) return DrawError(paste, view, ctx);
     DrawDiff(wb, ctx);
-    DrawMatches(wb);
+    DrawMatches(wb, ctx);
     DrawStructured(view, ctx);
 }
 

@@ -9,7 +9,7 @@ namespace ui {
 
 void DrawPastePanel(app::Workbench& wb, UiContext& ctx);
 
-// wb.paste(clipboard text). Ctrl+V, and the panel's Paste button.
+// wb.configs().paste(clipboard text). Ctrl+V, and the panel's Paste button.
 void PasteFromClipboard(app::Workbench& wb, UiContext& ctx);
 
 }  // namespace ui

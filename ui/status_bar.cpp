@@ -61,9 +61,10 @@ void DrawFacts(const app::WorkbenchState& s) {
         Separator();
         ImGui::TextUnformatted(c.target.c_str());
     }
-    if (s.form.mode == app::ConnectionMode::Tunnel) {
+    // The connection's own facts: flipping Mode in the form while connected changes nothing here.
+    if (c.tunnel != app::TunnelMode::None) {
         Separator();
-        ImGui::TextColored(StatusColor(Status::Warn), "SSH tunnel via 127.0.0.1:%d", s.form.tunnelLocalPort);
+        ImGui::TextColored(StatusColor(Status::Warn), "SSH tunnel via 127.0.0.1:%d", c.tunnelLocalPort);
     }
     if (c.phase != app::ConnectionPhase::Connected) return;
     Separator();
@@ -90,47 +91,25 @@ void DrawFacts(const app::WorkbenchState& s) {
 }
 
 void DrawActivity(app::Workbench& wb, UiContext& ctx) {
-    const auto running = RunningRequests(wb.state());
+    const std::vector<app::ActiveRequest>& running = wb.activeRequests();
     if (running.empty()) return;
-    const RunningRequest& first = running.front();
+    const app::ActiveRequest& first = running.front();
     std::string label = first.label;
     if (running.size() > 1) label += " (+" + std::to_string(running.size() - 1) + " more)";
-    const std::string elapsed = FormatDuration(RunningSeconds(*first.request, ctx.now) * 1000.0);
-    const float width = ImGui::GetTextLineHeight() + em(0.4f) + ImGui::CalcTextSize(label.c_str()).x +
-                        em(0.5f) + ImGui::CalcTextSize(elapsed.c_str()).x + em(0.6f) + ButtonWidth("Cancel");
+    const std::string elapsed = FormatDuration(RunningSeconds(first.id, ctx) * 1000.0);
+    float width = ImGui::GetTextLineHeight() + em(0.4f) + ImGui::CalcTextSize(label.c_str()).x + em(0.5f) +
+                  ImGui::CalcTextSize(elapsed.c_str()).x;
+    if (first.cancellable) width += em(0.6f) + ButtonWidth("Cancel");
     AlignRight(width);
-    RunningLine(label, *first.request, ctx.now);
+    RunningLine(label, first.id, ctx);
+    if (!first.cancellable) return;
     ImGui::SameLine(0.0f, em(0.6f));
-    if (ImGui::SmallButton("Cancel")) wb.cancel(*first.request);
+    if (ImGui::SmallButton("Cancel")) wb.cancel(first.id);
     TagLastItem("status.cancel");
     TooltipIfHovered("Cancel this request (PQcancel on the server)");
 }
 
 }  // namespace
-
-std::vector<RunningRequest> RunningRequests(const app::WorkbenchState& s) {
-    std::vector<RunningRequest> out;
-    // Called every frame: build a label only for what is running.
-    auto add = [&out](const app::RequestStatus& r, const auto& label) {
-        if (r.running()) out.push_back({label(), &r});
-    };
-    auto fixed = [](const char* text) { return [text] { return std::string(text); }; };
-    add(s.connection.request, fixed("connecting"));
-    add(s.hierarchy.datasets.request, fixed("loading datasets"));
-    // The counters say whether any node is loading, so the nodes are walked only while one is.
-    for (const auto& d : s.hierarchy.datasets.items) {
-        if (s.hierarchy.runListsLoading == 0 && s.hierarchy.simulationListsLoading == 0) break;
-        add(d.runs.request, [&d] { return "loading runs of " + d.row.slug; });
-        if (s.hierarchy.simulationListsLoading == 0) continue;
-        for (const auto& r : d.runs.items)
-            add(r.simulations().request, [&r] { return "loading simulations of " + r.row.measurement; });
-    }
-    add(s.details.request, fixed("loading the config"));
-    add(s.paste.findRequest, fixed("finding identical configs"));
-    add(s.backfill.request, fixed("writing the placeholder dataset"));
-    add(s.checks.request, fixed("running the checks"));
-    return out;
-}
 
 float StatusBarHeight() {
     return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.y + 1.0f;

@@ -1,5 +1,5 @@
 // The window's last line: connection state, target, server, SSL, latency, schema, tunnel, and
-// the request in flight with its Cancel.
+// the oldest request in flight (Workbench::activeRequests) with its Cancel.
 #pragma once
 
 #include <string>
@@ -9,13 +9,6 @@
 #include "ui/ui_context.hpp"
 
 namespace ui {
-
-// Every request running now, labelled ("loading runs of btc_2025_4h"), in a stable order.
-struct RunningRequest {
-    std::string label;
-    const app::RequestStatus* request;
-};
-std::vector<RunningRequest> RunningRequests(const app::WorkbenchState& state);
 
 // One line; its height is StatusBarHeight(). Tags: status.bar, status.cancel.
 void DrawStatusBar(app::Workbench& wb, UiContext& ctx);

@@ -5,9 +5,12 @@
 #include <imgui.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace ui {
+
+struct WindowState;  // ui/window_state.hpp
 
 struct UiContext {
     ImFont* mono = nullptr;  // DejaVu Sans Mono when installed, else the default font
@@ -20,6 +23,11 @@ struct UiContext {
         const char* text = ImGui::GetClipboardText();
         return std::string(text ? text : "");
     };
+    // What the window's panels remember between frames (ui/window_state.hpp), made on first use.
+    WindowState& window();
+
+  private:
+    std::shared_ptr<WindowState> window_;
 };
 
 }  // namespace ui

@@ -1,5 +1,7 @@
 #include "ui/widgets.hpp"
 
+#include "ui/window_state.hpp"
+
 #include <imgui_stdlib.h>
 
 #include <algorithm>
@@ -80,12 +82,15 @@ bool TextField(const char* id, std::string& value, const std::string& tag, float
     return edited;
 }
 
-double RunningSeconds(const app::RequestStatus& request, double now) {
-    static std::unordered_map<db::RequestId, double> started;
-    if (!request.running()) return 0.0;
+double RunningSeconds(db::RequestId id, UiContext& ctx) {
+    auto& started = ctx.window().requestStarted;
     if (started.size() > 256) started.clear();  // ids of finished requests are never asked again
-    auto it = started.try_emplace(request.id, now).first;
-    return std::max(0.0, now - it->second);
+    auto it = started.try_emplace(id, ctx.now).first;
+    return std::max(0.0, ctx.now - it->second);
+}
+
+double RunningSeconds(const app::RequestStatus& request, UiContext& ctx) {
+    return request.running() ? RunningSeconds(request.id, ctx) : 0.0;
 }
 
 std::string FormatDuration(double ms) {
@@ -97,12 +102,24 @@ std::string FormatDuration(double ms) {
     return text;
 }
 
-void RunningLine(const std::string& label, const app::RequestStatus& request, double now) {
+void RunningLine(const std::string& label, db::RequestId id, UiContext& ctx) {
     Spinner();
     ImGui::SameLine(0.0f, em(0.4f));
     ImGui::TextUnformatted(label.c_str());
     ImGui::SameLine(0.0f, em(0.5f));
-    TextMuted(FormatDuration(RunningSeconds(request, now) * 1000.0).c_str());
+    TextMuted(FormatDuration(RunningSeconds(id, ctx) * 1000.0).c_str());
+}
+
+void RunningLine(const std::string& label, const app::RequestStatus& request, UiContext& ctx) {
+    RunningLine(label, request.id, ctx);
+}
+
+void RequestProgress(app::Workbench& wb, const std::string& label, const app::RequestStatus& request,
+                     UiContext& ctx, const std::string& cancelTag) {
+    if (ImGui::SmallButton(("Cancel##" + cancelTag).c_str())) wb.cancel(request);
+    TagLastItem(cancelTag);
+    ImGui::SameLine(0.0f, em(0.6f));
+    RunningLine(label, request, ctx);
 }
 
 void FailureLine(const app::RequestStatus& request, const char* fallback) {

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "app/workbench/workbench_state.hpp"
+#include "app/workbench/workbench.hpp"
 #include "ui/ui_context.hpp"
 
 namespace ui {
@@ -33,20 +33,27 @@ bool ButtonDisablable(const char* label, bool enabled);
 
 void TooltipIfHovered(const char* text);
 
-
 // A single-line text field on a std::string, tagged; width <= 0 fills the line. True when edited.
 bool TextField(const char* id, std::string& value, const std::string& tag, float width = 0.0f,
                const char* hint = nullptr, ImGuiInputTextFlags flags = 0);
 
 // Seconds a request has been running, measured on the UI clock from the first frame that saw it
 // running (the Workbench only stamps the duration at the end); 0 when it is not running.
-double RunningSeconds(const app::RequestStatus& request, double now);
+double RunningSeconds(const app::RequestStatus& request, UiContext& ctx);
+double RunningSeconds(db::RequestId id, UiContext& ctx);
 
 // "850 ms", "3.4 s", "12 s".
 std::string FormatDuration(double ms);
 
 // Spinner, label and elapsed time on one line.
-void RunningLine(const std::string& label, const app::RequestStatus& request, double now);
+void RunningLine(const std::string& label, const app::RequestStatus& request, UiContext& ctx);
+void RunningLine(const std::string& label, db::RequestId id, UiContext& ctx);
+
+// The block every panel shows while its request runs: spinner, label, elapsed time and a Cancel
+// button (tagged `cancelTag`). Cancel comes first: the timer after it changes width, and a button
+// must not move under the mouse.
+void RequestProgress(app::Workbench& wb, const std::string& label, const app::RequestStatus& request,
+                     UiContext& ctx, const std::string& cancelTag);
 
 // A failed request: its diagnosis title in red, the kind muted after it, the explanation as a
 // tooltip; `fallback` when there is no diagnosis.

@@ -215,17 +215,12 @@ TextDiff diffLines(std::string_view oldText, std::string_view newText, int maxEd
     return diff;
 }
 
-std::string unifiedDiff(const TextDiff& diff, const std::string& oldName, const std::string& newName,
-                        int context) {
-    if (diff.identical()) return "";
+std::vector<DiffHunk> diffHunks(const TextDiff& diff, int context) {
     context = std::max(context, 0);
     const auto& lines = diff.lines;
     const int total = static_cast<int>(lines.size());
     auto isChange = [&](int i) { return lines[i].kind != DiffLine::Kind::Same; };
-
-    std::string out = "--- " + oldName + "\n+++ " + newName + "\n";
-    int oldBefore = 0, newBefore = 0;  // old/new lines in lines[0, cursor)
-    int cursor = 0;
+    std::vector<DiffHunk> hunks;
     int i = 0;
     while (true) {
         while (i < total && !isChange(i)) ++i;
@@ -236,14 +231,27 @@ std::string unifiedDiff(const TextDiff& diff, const std::string& oldName, const 
         for (int j = i + 1; j < total && j - lastChange <= 2 * context + 1; ++j)
             if (isChange(j)) lastChange = j;
         const int end = std::min(lastChange + 1 + context, total);
+        hunks.push_back({start, end});
+        i = end;
+    }
+    return hunks;
+}
 
-        for (; cursor < start; ++cursor) {
+std::string unifiedDiff(const TextDiff& diff, const std::string& oldName, const std::string& newName,
+                        int context) {
+    if (diff.identical()) return "";
+    const auto& lines = diff.lines;
+    std::string out = "--- " + oldName + "\n+++ " + newName + "\n";
+    int oldBefore = 0, newBefore = 0;  // old/new lines in lines[0, cursor)
+    int cursor = 0;
+    for (const DiffHunk& hunk : diffHunks(diff, context)) {
+        for (; cursor < hunk.begin; ++cursor) {
             oldBefore += lines[cursor].kind != DiffLine::Kind::Added;
             newBefore += lines[cursor].kind != DiffLine::Kind::Removed;
         }
         int oldCount = 0, newCount = 0;
         std::string body;
-        for (int j = start; j < end; ++j) {
+        for (int j = hunk.begin; j < hunk.end; ++j) {
             const DiffLine& line = lines[j];
             const char marker = line.kind == DiffLine::Kind::Same      ? ' '
                                 : line.kind == DiffLine::Kind::Removed ? '-'
@@ -256,7 +264,6 @@ std::string unifiedDiff(const TextDiff& diff, const std::string& oldName, const 
         }
         out += "@@ -" + hunkRange(oldBefore, oldCount) + " +" + hunkRange(newBefore, newCount) + " @@\n";
         out += body;
-        i = end;
     }
     return out;
 }

@@ -42,6 +42,14 @@ constexpr int kDefaultMaxEditDistance = 4096;
 TextDiff diffLines(std::string_view oldText, std::string_view newText,
                    int maxEditDistance = kDefaultMaxEditDistance);
 
+// The parts of a diff worth showing: lines[begin, end) holds changes with up to `context` unchanged
+// lines around them; hunks whose context would touch are merged (as `diff -u` does). The window's
+// diff view and unifiedDiff() both draw from these.
+struct DiffHunk {
+    int begin = 0, end = 0;
+};
+std::vector<DiffHunk> diffHunks(const TextDiff& diff, int context = 3);
+
 // Unified-diff text as `diff -u` / git write it: "--- oldName", "+++ newName", then hunks
 // "@@ -a,b +c,d @@" (",1" omitted, a = line before the hunk when b is 0) with up to `context` unchanged
 // lines around each change; hunks whose context would touch are merged. Empty when identical.

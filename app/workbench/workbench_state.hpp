@@ -1,5 +1,6 @@
-// Everything the window shows, as plain data. Panels (ui/) draw it and call Workbench intents;
-// only the Workbench changes it, on the UI thread, when results arrive through the mailbox.
+// Everything the window shows, as plain data. Panels (ui/) draw it and call the intents of the
+// feature controllers (app/workbench/*_controller.hpp); each slice is written by its own controller
+// only, on the UI thread, when intents come in or results arrive through the mailbox.
 #pragma once
 
 #include <cstdint>
@@ -10,14 +11,15 @@
 #include <vector>
 
 #include "app/connect/connection_settings.hpp"
-#include "app/ops/data_checks.hpp"
 #include "app/connect/diagnosis.hpp"
 #include "app/connect/doctor.hpp"
+#include "app/ops/data_checks.hpp"
 #include "app/ops/placeholder_dataset.hpp"
 #include "app/runconfig/run_config.hpp"
 #include "app/runconfig/text_diff.hpp"
-#include "db/pg/session.hpp"
+#include "app/workbench/event_log.hpp"
 #include "db/browse/stage1_queries.hpp"
+#include "db/pg/session.hpp"
 
 namespace app {
 
@@ -30,13 +32,6 @@ struct RequestStatus {
     double elapsedMs = 0;
     std::optional<Diagnosis> failure;
     bool running() const { return phase == RequestPhase::Running; }
-};
-
-struct LogEntry {
-    enum class Level { Info, Warning, Error };
-    Level level = Level::Info;
-    std::string time;  // HH:MM:SS local
-    std::string text;
 };
 
 // ---- connection ----
@@ -52,6 +47,8 @@ struct ConnectionForm {
     int remotePort = 5432;
     std::string password;                              // typed at the prompt; memory only
     std::map<std::string, std::string> extraKeywords;  // other --dsn keywords, passed through
+    bool operator==(const ConnectionForm& o) const;
+    bool operator!=(const ConnectionForm& o) const { return !(*this == o); }
 };
 
 // Reconnecting: the connection was lost (server restart, terminated session, tunnel or network
@@ -78,9 +75,9 @@ struct ConnectionStatus {
 };
 
 struct DoctorState {
-    bool running = false;
-    bool ran = false;
-    DoctorReport report;
+    RequestStatus request;  // runs on its own thread (its own connections), not cancellable
+    DoctorReport report;    // of the last finished run
+    bool ran() const { return request.phase == RequestPhase::Done; }
 };
 
 // ---- hierarchy ----
@@ -126,9 +123,6 @@ struct HierarchyFilters {
 
 struct HierarchyState {
     PagedList<DatasetNode> datasets;
-    // Run and simulation lists with a page request running: busy() and the status bar look for
-    // those nodes only when there are some, not over every loaded run on every frame.
-    int runListsLoading = 0, simulationListsLoading = 0;
     HierarchyFilters filters;
     std::uint64_t revision = 0;  // bumped on every change, so views can cache what they derive
 };
@@ -172,22 +166,34 @@ struct PasteState {
     std::optional<ParseError> error;
     std::string hash;
     std::optional<TextDiff> diff;  // against the selected run's config (both canonical)
-    std::string diffAgainst;       // what the diff compares with ("run <measurement>")
+    std::string diffAgainst;       // what the diff compares with, by id ("run <run_id>")
+    Selection diffSelection;       // the same as a selection, so a view can tell it is the selected one
     std::vector<db::ConfigMatch> matches;
     RequestStatus findRequest;
 };
 
 // ---- placeholder backfill ----
 
+struct BackfillInputs {
+    std::string slug, uuid, symbol;
+    bool operator==(const BackfillInputs& o) const {
+        return slug == o.slug && uuid == o.uuid && symbol == o.symbol;
+    }
+    bool operator!=(const BackfillInputs& o) const { return !(*this == o); }
+};
+
 struct BackfillState {
-    std::string slug, uuid, symbol;  // the inputs
-    PreviewResult preview;           // computed locally; nothing is sent while it has a problem
+    BackfillInputs inputs;
+    PreviewResult preview;  // computed locally; nothing is sent while it has a problem
     RequestStatus request;
     std::optional<db::PlaceholderResult> result;
     std::string queuedOffline;  // the spool file it went to, when the server could not be reached
+    // key() of the Checks panel's fix these inputs came from; cleared when the inputs change, so
+    // the Checks panel shows the outcome only while it is still its own.
+    std::string fromFix;
 };
 
-// ---- data checks (the Checks panel; workbench_checks.cpp) ----
+// ---- data checks (the Checks panel; checks_controller.cpp) ----
 
 struct ChecksState {
     std::string spoolPath;  // also checked; "" = skip the spool. Starts as the window's own spool.
@@ -198,7 +204,6 @@ struct ChecksState {
     std::string ranOn;                  // connection target of that run
     std::string checkedSpool;           // the spool path of that run ("" = not checked)
     std::string finishedAt;             // HH:MM:SS
-    std::string fixing;                 // key() of the fix this panel sent to the backfill last
     bool rerun = false;                 // a backfill landed during a run: run again after it
 };
 

@@ -10,6 +10,7 @@
 #include "tests/support/hostile_input.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/statement_log.hpp"
+#include "tests/support/workbench_harness.hpp"
 
 using namespace std::chrono_literals;
 using testsupport::StatementLoggingCluster;
@@ -43,10 +44,12 @@ struct Window {
     void reopen() {
         const auto& datasets = state().hierarchy.datasets.items;
         REQUIRE_FALSE(datasets.empty());
-        if (!datasets[0].expanded) wb.toggle(app::VisibleRow{app::RowKind::Dataset, 0, -1, -1, 0});
+        if (!datasets[0].expanded)
+            wb.hierarchy().toggle(app::VisibleRow{app::RowKind::Dataset, 0, -1, -1, 0});
         REQUIRE(idle());
         REQUIRE_FALSE(datasets[0].runs.items.empty());
-        if (!datasets[0].runs.items[0].expanded) wb.toggle(app::VisibleRow{app::RowKind::Run, 0, 0, -1, 1});
+        if (!datasets[0].runs.items[0].expanded)
+            wb.hierarchy().toggle(app::VisibleRow{app::RowKind::Run, 0, 0, -1, 1});
         REQUIRE(idle());
     }
     bool loggedSince(size_t from, const std::string& part) const {
@@ -68,7 +71,7 @@ std::vector<testsupport::HostileString> allHostile() {
 // Simulation lines the tree shows (only the first run is open).
 size_t simulationRows(app::Workbench& wb) {
     size_t n = 0;
-    for (const auto& row : wb.visibleRows()) n += row.kind == app::RowKind::Simulation;
+    for (const auto& row : wb.hierarchy().visibleRows()) n += row.kind == app::RowKind::Simulation;
     return n;
 }
 
@@ -90,12 +93,13 @@ TEST_CASE(
                     sims = c.count("simulation_runs");
 
     Window w;
-    app::ConnectionForm& form = w.wb.form();
-    form.host = c.socketDir();
-    form.port = c.cluster().port();
-    form.user = "stage1_app";
-    form.dbname = StatementLoggingCluster::kDatabase;
-    w.wb.connect();
+    testsupport::editForm(w.wb, [&](app::ConnectionForm& form) {
+        form.host = c.socketDir();
+        form.port = c.cluster().port();
+        form.user = "stage1_app";
+        form.dbname = StatementLoggingCluster::kDatabase;
+    });
+    w.wb.connection().connect();
     REQUIRE(w.until([&] { return w.state().connection.phase != app::ConnectionPhase::Connecting; }));
     REQUIRE(w.state().connection.phase == app::ConnectionPhase::Connected);
     REQUIRE(w.until(
@@ -117,7 +121,7 @@ TEST_CASE(
                 app::HierarchyFilters filters;
                 filters.*field = h.value;
                 const size_t logged = w.state().log.size();
-                w.wb.applyFilters(filters);
+                w.wb.hierarchy().applyFilters(filters);
                 REQUIRE(w.idle());
                 if (refusedBeforeSending(h.name)) CHECK(w.loggedSince(logged, "nothing was sent"));
                 const auto& tree = w.state().hierarchy.datasets;
@@ -146,7 +150,7 @@ TEST_CASE(
                     }
                 }
                 // Filters cleared: the tree (and the runs and simulations opened) come back.
-                w.wb.applyFilters({});
+                w.wb.hierarchy().applyFilters({});
                 REQUIRE(w.idle());
                 REQUIRE(w.state().hierarchy.datasets.items.size() == static_cast<size_t>(datasets));
             }
@@ -156,14 +160,10 @@ TEST_CASE(
     SUBCASE("backfill slugs") {
         for (const auto& h : allHostile()) {
             CAPTURE(h.name);
-            app::BackfillState& b = w.wb.backfill();
-            b.slug = h.value;
-            b.uuid.clear();
-            b.symbol.clear();
-            w.wb.updateBackfillPreview();
+            w.wb.backfill().setInputs({h.value, "", ""});
             CHECK_FALSE(w.state().backfill.preview.preview);
             CHECK(contains(w.state().backfill.preview.problem, "invalid dataset slug"));
-            w.wb.confirmBackfill();
+            w.wb.backfill().confirm();
             CHECK_FALSE(w.wb.busy());  // nothing was submitted
             CHECK_FALSE(w.state().backfill.result);
         }
@@ -173,19 +173,19 @@ TEST_CASE(
     SUBCASE("pastes") {
         for (const auto& h : allHostile()) {
             CAPTURE(h.name);
-            w.wb.paste(h.value);
+            w.wb.configs().paste(h.value);
             CHECK(w.state().paste.error);
             CHECK_FALSE(w.wb.busy());
             CHECK(contains(w.lastLog(), "pasted text is not a run config"));
         }
         app::RunConfig hostile;
         for (const auto& h : testsupport::hostileStrings()) hostile.hyperparameters[h.value] = h.value;
-        w.wb.paste(app::serializeRunConfig(hostile));
+        w.wb.configs().paste(app::serializeRunConfig(hostile));
         REQUIRE(w.idle());
         CHECK(w.state().paste.findRequest.phase == app::RequestPhase::Done);
         CHECK(w.state().paste.matches.empty());
 
-        w.wb.paste(
+        w.wb.configs().paste(
             "# stage1 run-config v1\n\n[features]\n\n[hyperparameters]\nx = \"a\\u0000b\"\n\n[walk]\n");
         REQUIRE(w.idle());
         CHECK(w.state().paste.findRequest.phase == app::RequestPhase::Failed);

@@ -11,6 +11,7 @@
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/sshd_server.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/workbench_harness.hpp"
 
 using namespace std::chrono_literals;
 
@@ -35,7 +36,7 @@ struct Window {
         auto t0 = std::chrono::steady_clock::now();
         mailbox.drain();
         wb.tick(now());
-        wb.visibleRows();
+        wb.hierarchy().visibleRows();
         worstFrameMs = std::max(
             worstFrameMs,
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
@@ -71,10 +72,10 @@ void openView(Window& w) {
     REQUIRE(w.until([&] {
         return w.phase() == app::ConnectionPhase::Connected && w.wb.state().hierarchy.datasets.loaded;
     }));
-    w.wb.toggle(w.wb.visibleRows()[0]);
+    w.wb.hierarchy().toggle(w.wb.hierarchy().visibleRows()[0]);
     REQUIRE(w.until([&] { return !w.wb.busy(); }));
-    w.wb.select(w.wb.visibleRows()[1]);
-    REQUIRE(w.until([&] { return w.wb.canCopy(); }));
+    w.wb.hierarchy().select(w.wb.hierarchy().visibleRows()[1]);
+    REQUIRE(w.until([&] { return w.wb.configs().canCopy(); }));
 }
 
 }  // namespace
@@ -83,26 +84,28 @@ TEST_CASE("a server restart mid-session: reconnecting, then back with the same v
     testsupport::PrivateCluster pg;
     seedPrivate(pg);
     Window w;
-    auto& f = w.wb.form();
-    f.host = *pg.adminParams().find("host");
-    f.port = pg.port();
-    f.user = "postgres";
-    w.wb.connect();
+    testsupport::editForm(w.wb, [&](app::ConnectionForm& f) {
+        f.host = *pg.adminParams().find("host");
+        f.port = pg.port();
+        f.user = "postgres";
+    });
+    w.wb.connection().connect();
     openView(w);
     const app::Selection before = w.wb.state().selection;
-    const std::string text = w.wb.copyText();
+    const std::string text = w.wb.configs().copyText();
 
     pg.stopServer();
     REQUIRE(w.until([&] { return w.phase() == app::ConnectionPhase::Reconnecting; }));
     CHECK_FALSE(w.wb.state().connection.reconnectReason.empty());
     std::this_thread::sleep_for(1s);
     pg.startServer();
-    REQUIRE(w.until(
-        [&] { return w.phase() == app::ConnectionPhase::Connected && w.wb.canCopy() && !w.wb.busy(); }));
+    REQUIRE(w.until([&] {
+        return w.phase() == app::ConnectionPhase::Connected && w.wb.configs().canCopy() && !w.wb.busy();
+    }));
     CHECK(w.wb.state().selection == before);
     CHECK(w.wb.state().hierarchy.datasets.items[0].expanded);
-    CHECK(w.wb.copyText() == text);
-    CHECK(w.wb.selectedRowIndex() == 1);
+    CHECK(w.wb.configs().copyText() == text);
+    CHECK(w.wb.hierarchy().selectedRowIndex() == 1);
     MESSAGE("worst frame during the restart: " << w.worstFrameMs << " ms");
     CHECK(w.worstFrameMs < 50);
 }
@@ -111,12 +114,13 @@ TEST_CASE("pg_terminate_backend of our session: noticed, reconnected") {
     testsupport::TestDatabase database;
     database.migrate();
     Window w;
-    auto& f = w.wb.form();
-    f.host = testsupport::cluster().socketDir;
-    f.port = testsupport::cluster().port;
-    f.user = "postgres";
-    f.dbname = database.name();
-    w.wb.connect();
+    testsupport::editForm(w.wb, [&](app::ConnectionForm& f) {
+        f.host = testsupport::cluster().socketDir;
+        f.port = testsupport::cluster().port;
+        f.user = "postgres";
+        f.dbname = database.name();
+    });
+    w.wb.connection().connect();
     REQUIRE(w.until([&] { return w.phase() == app::ConnectionPhase::Connected && !w.wb.busy(); }));
     auto admin = database.connect();
     admin.query(
@@ -135,15 +139,16 @@ TEST_CASE("a backfill while the server is down goes to the spool file as SQL tha
     testsupport::ScratchDir dir;
     Window w;
     w.env["STAGE1_SPOOL_PATH"] = (dir.path() / "pending_postgres_inserts.sql").string();
-    auto& f = w.wb.form();
-    f.host = *pg.adminParams().find("host");
-    f.port = pg.port();
-    f.user = "postgres";
-    w.wb.connect();
+    testsupport::editForm(w.wb, [&](app::ConnectionForm& f) {
+        f.host = *pg.adminParams().find("host");
+        f.port = pg.port();
+        f.user = "postgres";
+    });
+    w.wb.connection().connect();
     REQUIRE(w.until([&] { return w.phase() == app::ConnectionPhase::Connected && !w.wb.busy(); }));
     pg.stopServer();
-    w.wb.backfill().slug = "eth_2024_1h";
-    w.wb.confirmBackfill();  // the request fails on the dead connection, or finds it down
+    w.wb.backfill().setInputs({"eth_2024_1h", "", ""});
+    w.wb.backfill().confirm();  // the request fails on the dead connection, or finds it down
     bool queued = w.until([&] { return !w.wb.state().backfill.queuedOffline.empty(); });
     for (const auto& entry : w.wb.state().log) MESSAGE(entry.text);
     REQUIRE(queued);
@@ -172,18 +177,19 @@ TEST_CASE(
     {
         Window w;
         w.env["STAGE1_SSH_CONFIG"] = "/dev/null";
-        auto& f = w.wb.form();
-        f.mode = app::ConnectionMode::Tunnel;
-        f.host = "127.0.0.1";
-        f.user = "postgres";
-        f.sshTarget = sshd.target();
-        f.remoteHost = "127.0.0.1";
-        f.remotePort = std::stoi(pg.port());
-        f.tunnelLocalPort = std::stoi(testsupport::closedLoopbackPort());
-        localPort = f.tunnelLocalPort;
+        testsupport::editForm(w.wb, [&](app::ConnectionForm& f) {
+            f.mode = app::ConnectionMode::Tunnel;
+            f.host = "127.0.0.1";
+            f.user = "postgres";
+            f.sshTarget = sshd.target();
+            f.remoteHost = "127.0.0.1";
+            f.remotePort = std::stoi(pg.port());
+            f.tunnelLocalPort = std::stoi(testsupport::closedLoopbackPort());
+        });
+        localPort = w.wb.state().form.tunnelLocalPort;
         w.env["STAGE1_SSH_IDENTITY"] = sshd.clientKey();
         w.env["STAGE1_SSH_KNOWN_HOSTS"] = sshd.knownHostsFile();
-        w.wb.connect();
+        w.wb.connection().connect();
         openView(w);
         CHECK(w.wb.state().connection.tunnel == app::TunnelMode::Managed);
         const app::Selection before = w.wb.state().selection;
@@ -193,7 +199,10 @@ TEST_CASE(
         std::this_thread::sleep_for(1s);
         sshd.start();
         REQUIRE(w.until(
-            [&] { return w.phase() == app::ConnectionPhase::Connected && w.wb.canCopy() && !w.wb.busy(); },
+            [&] {
+                return w.phase() == app::ConnectionPhase::Connected && w.wb.configs().canCopy() &&
+                       !w.wb.busy();
+            },
             60s));
         CHECK(w.wb.state().selection == before);
         MESSAGE("worst frame during the tunnel restart: " << w.worstFrameMs << " ms");

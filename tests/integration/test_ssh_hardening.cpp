@@ -20,6 +20,7 @@
 #include "tests/support/process.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/sshd_server.hpp"
+#include "tests/support/workbench_harness.hpp"
 
 using nlohmann::json;
 using testsupport::ScratchDir;
@@ -223,17 +224,19 @@ TEST_CASE("the window refuses a tunnel whose known_hosts is /dev/null and logs w
         if (std::string(name) == "STAGE1_SSH_CONFIG") return "/dev/null";
         return nullptr;
     });
-    app::ConnectionForm& form = wb.form();
-    form.mode = app::ConnectionMode::Tunnel;
-    form.sshTarget = "analyst@203.0.113.7";
-    wb.connect();
+    testsupport::editForm(wb, [&](app::ConnectionForm& form) {
+        form.mode = app::ConnectionMode::Tunnel;
+        form.sshTarget = "analyst@203.0.113.7";
+    });
+    wb.connection().connect();
     CHECK(wb.state().connection.phase == app::ConnectionPhase::Disconnected);
     REQUIRE_FALSE(wb.state().log.empty());
     CHECK(wb.state().log.back().level == app::LogEntry::Level::Error);
     CHECK(wb.state().log.back().text.find("/dev/null") != std::string::npos);
 
-    form.sshTarget = "-oProxyCommand=sh@203.0.113.7";
-    wb.connect();
+    testsupport::editForm(
+        wb, [](app::ConnectionForm& form) { form.sshTarget = "-oProxyCommand=sh@203.0.113.7"; });
+    wb.connection().connect();
     CHECK(wb.state().connection.phase == app::ConnectionPhase::Disconnected);
     CHECK(wb.state().log.back().text.find("ssh target") != std::string::npos);
 }
@@ -251,14 +254,16 @@ TEST_CASE("every tunnel command the app offers parses in ssh -G to the host, por
     form.tunnelLocalPort = c.tunnelLocalPort;
     form.remoteHost = c.remoteHost;
     form.remotePort = c.remotePort;
-    const app::TunnelSpec spec = app::manualTunnelSpec(c.sshTarget, c.remoteHost, c.remotePort, c.tunnelLocalPort);
+    const app::TunnelSpec spec =
+        app::manualTunnelSpec(c.sshTarget, c.remoteHost, c.remotePort, c.tunnelLocalPort);
     const std::string expected = app::externalTunnelCommand(spec);
 
     // Every place that offers it uses the one builder: the tunnel-down fix, the refused-connection
     // fix, and (ui::TunnelCommand, checked in the window's tests) the connection panel.
     app::Diagnosis down = app::diagnoseTunnelFailure(app::DiagnosisKind::TunnelDown, "ssh exited", "", c);
     CHECK(down.fixes.at(0).text == expected);
-    db::DbError refused{"", "connection to server at \"127.0.0.1\", port 6543 failed: Connection refused\n", "", ""};
+    db::DbError refused{"", "connection to server at \"127.0.0.1\", port 6543 failed: Connection refused\n",
+                        "", ""};
     app::Diagnosis notUp = app::diagnose(refused, c);
     CHECK(notUp.fixes.at(0).text == expected);
 
@@ -268,14 +273,17 @@ TEST_CASE("every tunnel command the app offers parses in ssh -G to the host, por
     auto r = testsupport::runProcess(argv);
     INFO(expected << "\n" << r.err);
     REQUIRE(r.exitCode == 0);
-    auto has = [&](const std::string& line) { return ("\n" + r.out).find("\n" + line + "\n") != std::string::npos; };
+    auto has = [&](const std::string& line) {
+        return ("\n" + r.out).find("\n" + line + "\n") != std::string::npos;
+    };
     CHECK(has("hostname jump.example.internal"));
     CHECK(has("user analyst"));
     CHECK(has("port 2222"));
     CHECK(has("localforward [127.0.0.1]:6543 [10.0.0.5]:5433"));
 
     // An IPv6 database host is bracketed, as ssh wants it in -L.
-    auto v6 = app::manualTunnelArgv(app::manualTunnelSpec("analyst@jump.example.internal", "::1", 5432, 6543));
+    auto v6 =
+        app::manualTunnelArgv(app::manualTunnelSpec("analyst@jump.example.internal", "::1", 5432, 6543));
     v6.insert(v6.begin() + 1, {"-G", "-F", "/dev/null"});
     v6[0] = "/usr/bin/ssh";
     auto r6 = testsupport::runProcess(v6);

@@ -7,45 +7,21 @@
 
 #include "app/workbench/workbench.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/workbench_harness.hpp"
 
 using namespace std::chrono_literals;
 using testsupport::TestDatabase;
 
 namespace {
 
-struct Harness {
-    db::Mailbox mailbox;
-    app::Workbench wb{mailbox, [](const char*) -> const char* { return nullptr; }};
+using Harness = testsupport::WorkbenchHarness;
 
-    // Drains outcomes (as the window does every frame) until `done` or 20 s.
-    bool until(const std::function<bool()>& done) {
-        auto deadline = std::chrono::steady_clock::now() + 20s;
-        while (!done()) {
-            if (std::chrono::steady_clock::now() > deadline) return false;
-            mailbox.waitAndDrain(50ms);
-        }
-        return true;
-    }
-
-    void connectTo(const TestDatabase& database) {
-        app::ConnectionForm& f = wb.form();
-        f.host = testsupport::cluster().socketDir;
-        f.port = testsupport::cluster().port;
-        f.user = "postgres";
-        f.dbname = database.name();
-        wb.connect();
-        REQUIRE(until([&] { return wb.state().connection.phase != app::ConnectionPhase::Connecting; }));
-        REQUIRE(wb.state().connection.phase == app::ConnectionPhase::Connected);
-        REQUIRE(until([&] { return wb.state().hierarchy.datasets.loaded; }));
-    }
-
-    int rowOf(app::RowKind kind, const std::function<bool(const app::VisibleRow&)>& match) {
-        const auto& rows = wb.visibleRows();
-        for (size_t i = 0; i < rows.size(); ++i)
-            if (rows[i].kind == kind && match(rows[i])) return static_cast<int>(i);
-        return -1;
-    }
-};
+// Requests in the one list busy() and the status bar read whose label starts with `prefix`.
+size_t active(const app::Workbench& wb, const std::string& prefix) {
+    size_t n = 0;
+    for (const app::ActiveRequest& r : wb.activeRequests()) n += r.label.rfind(prefix, 0) == 0;
+    return n;
+}
 
 void seed(const TestDatabase& database, int datasets, int runs, int sims) {
     auto r =
@@ -82,7 +58,7 @@ TEST_CASE("workbench: connect, expand, select a run, and Copy gives the stored b
                datasetId;
     });
     REQUIRE(d >= 0);
-    h.wb.toggle(h.wb.visibleRows()[static_cast<size_t>(d)]);
+    h.wb.hierarchy().toggle(h.wb.hierarchy().visibleRows()[static_cast<size_t>(d)]);
     REQUIRE(h.until([&] { return !h.wb.busy(); }));
     int r = h.rowOf(app::RowKind::Run, [&](const app::VisibleRow& row) {
         return h.wb.state()
@@ -91,13 +67,13 @@ TEST_CASE("workbench: connect, expand, select a run, and Copy gives the stored b
                    .row.runId == runId;
     });
     REQUIRE(r >= 0);
-    h.wb.select(h.wb.visibleRows()[static_cast<size_t>(r)]);
-    REQUIRE(h.until([&] { return !h.wb.state().details.request.running() && h.wb.canCopy(); }));
-    CHECK(h.wb.copyText() == stored);
+    h.wb.hierarchy().select(h.wb.hierarchy().visibleRows()[static_cast<size_t>(r)]);
+    REQUIRE(h.until([&] { return !h.wb.state().details.request.running() && h.wb.configs().canCopy(); }));
+    CHECK(h.wb.configs().copyText() == stored);
     CHECK(
         h.wb.state().details.parseError.has_value());  // hand-written text is shown, flagged, still copyable
-    CHECK(h.wb.selectedRowIndex() == r);
-    CHECK(h.wb.copyAsJson().find("\"feature_columns\"") != std::string::npos);
+    CHECK(h.wb.hierarchy().selectedRowIndex() == r);
+    CHECK(h.wb.configs().copyAsJson().find("\"feature_columns\"") != std::string::npos);
 }
 
 TEST_CASE("workbench: a pasted config is diffed against the selected run and its identical runs are found") {
@@ -110,13 +86,13 @@ TEST_CASE("workbench: a pasted config is diffed against the selected run and its
 
     Harness h;
     h.connectTo(database);
-    h.wb.revealRun(runId);
-    REQUIRE(h.until([&] { return h.wb.state().selection.runId == runId && h.wb.canCopy(); }));
+    h.wb.hierarchy().revealRun(runId);
+    REQUIRE(h.until([&] { return h.wb.state().selection.runId == runId && h.wb.configs().canCopy(); }));
     CHECK(h.wb.state().details.derivedFromJsonb);
-    CHECK(h.wb.selectedRowIndex() >= 0);
-    const std::string legacy = h.wb.copyText();
+    CHECK(h.wb.hierarchy().selectedRowIndex() >= 0);
+    const std::string legacy = h.wb.configs().copyText();
 
-    h.wb.paste(legacy);
+    h.wb.configs().paste(legacy);
     REQUIRE(h.until([&] { return !h.wb.state().paste.findRequest.running(); }));
     REQUIRE(h.wb.state().paste.diff);
     CHECK(h.wb.state().paste.diff->identical());
@@ -128,7 +104,7 @@ TEST_CASE("workbench: a pasted config is diffed against the selected run and its
     auto at = modified.find("\"seed\": ");
     REQUIRE(at != std::string::npos);
     modified.insert(at + 8, "1");
-    h.wb.paste(modified);
+    h.wb.configs().paste(modified);
     REQUIRE(h.until([&] { return !h.wb.state().paste.findRequest.running(); }));
     REQUIRE(h.wb.state().paste.diff);
     CHECK(h.wb.state().paste.diff->added == 1);
@@ -141,7 +117,7 @@ TEST_CASE("workbench: garbage on the clipboard is an error with line and column,
     database.migrate();
     Harness h;
     h.connectTo(database);
-    h.wb.paste("<html><body>not a config</body></html>");
+    h.wb.configs().paste("<html><body>not a config</body></html>");
     const auto& p = h.wb.state().paste;
     REQUIRE(p.error);
     CHECK(p.error->line == 1);
@@ -156,29 +132,27 @@ TEST_CASE("workbench: one-click backfill previews locally, creates, selects, the
     seed(database, 2, 2, 0);
     Harness h;
     h.connectTo(database);
-    h.wb.backfill().slug = "BTC 2025";
-    h.wb.updateBackfillPreview();
+    h.wb.backfill().setInputs({"BTC 2025", "", ""});
     CHECK_FALSE(h.wb.state().backfill.preview.preview);
     CHECK(h.wb.state().backfill.preview.problem.find("^[a-z0-9][a-z0-9_-]{0,62}$") != std::string::npos);
-    h.wb.confirmBackfill();
+    h.wb.backfill().confirm();
     CHECK(h.wb.state().backfill.request.phase == app::RequestPhase::Idle);  // nothing sent
 
-    h.wb.backfill().slug = "btc_2025_4h";
-    h.wb.updateBackfillPreview();
+    h.wb.backfill().setInputs({"btc_2025_4h", "", ""});
     REQUIRE(h.wb.state().backfill.preview.preview);
     CHECK(h.wb.state().backfill.preview.preview->datasetId == "44744a70-d595-8a7e-90ab-1d7c7795b1f2");
     CHECK(h.wb.state().backfill.preview.preview->symbol == "BTC");
-    h.wb.confirmBackfill();
+    h.wb.backfill().confirm();
     REQUIRE(
         h.until([&] { return h.wb.state().selection.datasetId == "44744a70-d595-8a7e-90ab-1d7c7795b1f2"; }));
     CHECK(h.wb.state().backfill.result->inserted);
-    CHECK(h.wb.selectedRowIndex() >= 0);
+    CHECK(h.wb.hierarchy().selectedRowIndex() >= 0);
     auto conn = database.connect();
     CHECK(conn.query("SELECT count(*) FROM indicator_datasets WHERE questdb_tag = 'btc_2025_4h' AND source = "
                      "'laptop_imgui'")
               .integer(0, 0) == 1);
 
-    h.wb.confirmBackfill();
+    h.wb.backfill().confirm();
     REQUIRE(
         h.until([&] { return !h.wb.state().backfill.request.running() && h.wb.state().backfill.result; }));
     CHECK_FALSE(h.wb.state().backfill.result->inserted);
@@ -190,14 +164,14 @@ TEST_CASE("workbench: load more pages until more than a thousand runs are in the
     seed(database, 1, 1200, 0);
     Harness h;
     h.connectTo(database);
-    h.wb.toggle(h.wb.visibleRows()[0]);
+    h.wb.hierarchy().toggle(h.wb.hierarchy().visibleRows()[0]);
     REQUIRE(h.until([&] { return !h.wb.busy(); }));
     for (int guard = 0; guard < 20; ++guard) {
         const auto& runs = h.wb.state().hierarchy.datasets.items[0].runs;
         if (!runs.next) break;
         int more = h.rowOf(app::RowKind::MoreRuns, [](const app::VisibleRow&) { return true; });
         REQUIRE(more >= 0);
-        h.wb.loadMore(h.wb.visibleRows()[static_cast<size_t>(more)]);
+        h.wb.hierarchy().loadMore(h.wb.hierarchy().visibleRows()[static_cast<size_t>(more)]);
         REQUIRE(h.until([&] { return !h.wb.busy(); }));
     }
     const auto& items = h.wb.state().hierarchy.datasets.items[0].runs.items;
@@ -205,7 +179,7 @@ TEST_CASE("workbench: load more pages until more than a thousand runs are in the
     std::set<std::string> ids;
     for (const auto& n : items) ids.insert(n.row.runId);
     CHECK(ids.size() == 1200);
-    CHECK(h.wb.visibleRows().size() == 1201);  // the dataset and its runs; nothing more to load
+    CHECK(h.wb.hierarchy().visibleRows().size() == 1201);  // the dataset and its runs; nothing more to load
     // Small nodes (docs/PERFORMANCE.md, resident memory): no run was expanded, so none holds a
     // simulation list, and none keeps its own copy of the dataset id.
     size_t withList = 0, withDatasetId = 0;
@@ -215,7 +189,7 @@ TEST_CASE("workbench: load more pages until more than a thousand runs are in the
     }
     CHECK(withList == 0);
     CHECK(withDatasetId == 0);
-    CHECK(h.wb.state().hierarchy.runListsLoading == 0);
+    CHECK(active(h.wb, "loading runs of ") == 0);
 }
 
 TEST_CASE("workbench: expanding a run loads its simulations and nothing stays counted as loading") {
@@ -224,29 +198,29 @@ TEST_CASE("workbench: expanding a run loads its simulations and nothing stays co
     seed(database, 1, 2, 3);
     Harness h;
     h.connectTo(database);
-    h.wb.toggle(h.wb.visibleRows()[0]);
+    h.wb.hierarchy().toggle(h.wb.hierarchy().visibleRows()[0]);
     CHECK(h.wb.busy());
-    CHECK(h.wb.state().hierarchy.runListsLoading == 1);
+    CHECK(active(h.wb, "loading runs of ") == 1);
     REQUIRE(h.until([&] { return !h.wb.busy(); }));
-    CHECK(h.wb.state().hierarchy.runListsLoading == 0);
+    CHECK(active(h.wb, "loading runs of ") == 0);
     int run = h.rowOf(app::RowKind::Run, [](const app::VisibleRow& r) { return r.run == 1; });
     REQUIRE(run >= 0);
-    h.wb.toggle(h.wb.visibleRows()[static_cast<size_t>(run)]);
+    h.wb.hierarchy().toggle(h.wb.hierarchy().visibleRows()[static_cast<size_t>(run)]);
     CHECK(h.wb.busy());
-    CHECK(h.wb.state().hierarchy.simulationListsLoading == 1);
+    CHECK(active(h.wb, "loading simulations of ") == 1);
     REQUIRE(h.until([&] { return !h.wb.busy(); }));
-    CHECK(h.wb.state().hierarchy.simulationListsLoading == 0);
+    CHECK(active(h.wb, "loading simulations of ") == 0);
     const auto& runs = h.wb.state().hierarchy.datasets.items[0].runs.items;
     REQUIRE(runs.size() == 2);
     CHECK(runs[0].simulationList == nullptr);  // never expanded
     REQUIRE(runs[1].simulationList != nullptr);
     CHECK(runs[1].simulations().items.size() == 3);
-    CHECK(h.wb.visibleRows().size() == 1 + 2 + 3);
+    CHECK(h.wb.hierarchy().visibleRows().size() == 1 + 2 + 3);
     // F5 keeps the expanded run and its simulations.
     h.wb.refresh();
     REQUIRE(h.until([&] { return !h.wb.busy(); }));
     CHECK(h.wb.state().hierarchy.datasets.items[0].runs.items[1].simulations().items.size() == 3);
-    CHECK(h.wb.visibleRows().size() == 1 + 2 + 3);
+    CHECK(h.wb.hierarchy().visibleRows().size() == 1 + 2 + 3);
 }
 
 TEST_CASE("workbench: a blocked request shows as running and Cancel ends it within a second") {
@@ -257,7 +231,7 @@ TEST_CASE("workbench: a blocked request shows as running and Cancel ends it with
     h.connectTo(database);
     auto blocker = database.connect();
     blocker.exec("BEGIN; LOCK TABLE walkforward_runs IN ACCESS EXCLUSIVE MODE");
-    h.wb.toggle(h.wb.visibleRows()[0]);
+    h.wb.hierarchy().toggle(h.wb.hierarchy().visibleRows()[0]);
     std::this_thread::sleep_for(300ms);
     h.mailbox.drain();
     const auto& request = h.wb.state().hierarchy.datasets.items[0].runs.request;
@@ -267,20 +241,21 @@ TEST_CASE("workbench: a blocked request shows as running and Cancel ends it with
     REQUIRE(h.until([&] { return !h.wb.state().hierarchy.datasets.items[0].runs.request.running(); }));
     CHECK(std::chrono::steady_clock::now() - started < 1s);
     CHECK(h.wb.state().hierarchy.datasets.items[0].runs.request.phase == app::RequestPhase::Cancelled);
-    CHECK(h.wb.state().hierarchy.runListsLoading == 0);
+    CHECK(active(h.wb, "loading runs of ") == 0);
     CHECK_FALSE(h.wb.busy());
     blocker.exec("ROLLBACK");
 }
 
 TEST_CASE("workbench: a refused connection fails with a diagnosis and the tree stays empty") {
     Harness h;
-    app::ConnectionForm& f = h.wb.form();
-    f.host = "127.0.0.1";
-    f.port = "1";  // privileged port nobody listens on here
-    h.wb.connect();
+    testsupport::editForm(h.wb, [](app::ConnectionForm& f) {
+        f.host = "127.0.0.1";
+        f.port = "1";  // privileged port nobody listens on here
+    });
+    h.wb.connection().connect();
     REQUIRE(h.until([&] { return h.wb.state().connection.phase == app::ConnectionPhase::Failed; }));
     REQUIRE(h.wb.state().connection.diagnosis);
     CHECK(h.wb.state().connection.diagnosis->kind == app::DiagnosisKind::ConnectionRefused);
-    CHECK(h.wb.visibleRows().empty());
+    CHECK(h.wb.hierarchy().visibleRows().empty());
     CHECK_FALSE(h.wb.state().log.empty());
 }

@@ -10,6 +10,7 @@
 #include "app/workbench/workbench.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/test_database.hpp"
+#include "tests/support/workbench_harness.hpp"
 
 using namespace std::chrono_literals;
 using testsupport::TestDatabase;
@@ -18,33 +19,9 @@ namespace {
 
 const char* const kOrphanDataset = "99999999-9999-4999-8999-999999999999";
 
-struct Harness {
-    db::Mailbox mailbox;
-    app::Workbench wb{mailbox, [](const char*) -> const char* { return nullptr; }};
-
-    bool until(const std::function<bool()>& done, std::chrono::milliseconds limit = 20s) {
-        auto deadline = std::chrono::steady_clock::now() + limit;
-        while (!done()) {
-            if (std::chrono::steady_clock::now() > deadline) return false;
-            mailbox.waitAndDrain(20ms);
-        }
-        return true;
-    }
-
-    void connectTo(const TestDatabase& database) {
-        app::ConnectionForm& f = wb.form();
-        f.host = testsupport::cluster().socketDir;
-        f.port = testsupport::cluster().port;
-        f.user = "postgres";
-        f.dbname = database.name();
-        wb.connect();
-        REQUIRE(until([&] { return wb.state().connection.phase != app::ConnectionPhase::Connecting; }));
-        REQUIRE(wb.state().connection.phase == app::ConnectionPhase::Connected);
-        REQUIRE(until([&] { return !wb.busy(); }));
-    }
-
+struct Harness : testsupport::WorkbenchHarness {
     void runChecks() {
-        wb.runChecks();
+        wb.checks().run();
         REQUIRE(wb.state().checks.request.running());
         REQUIRE(until([&] { return !wb.state().checks.request.running(); }));
         REQUIRE(wb.state().checks.request.phase == app::RequestPhase::Done);
@@ -104,7 +81,7 @@ TEST_CASE("workbench checks: clean data passes every check, the absent spool inc
     testsupport::ScratchDir dir;
     Harness h;
     h.connectTo(database);
-    h.wb.checks().spoolPath = (dir.path() / "pending_postgres_inserts.sql").string();
+    h.wb.checks().setSpoolPath((dir.path() / "pending_postgres_inserts.sql").string());
     h.runChecks();
     const app::ChecksState& c = h.wb.state().checks;
     CHECK(c.ran);
@@ -116,7 +93,7 @@ TEST_CASE("workbench checks: clean data passes every check, the absent spool inc
     CHECK(c.ranOn == h.wb.state().connection.target);
     CHECK(!c.finishedAt.empty());
 
-    h.wb.checks().spoolPath.clear();  // blank: the spool is not checked
+    h.wb.checks().setSpoolPath("");  // blank: the spool is not checked
     h.runChecks();
     CHECK(h.wb.state().checks.results.size() == 14);
 }
@@ -131,7 +108,7 @@ TEST_CASE(
     plantProblems(conn);
     Harness h;
     h.connectTo(database);
-    h.wb.checks().spoolPath.clear();
+    h.wb.checks().setSpoolPath("");
     h.runChecks();
 
     const db::CheckResult& orphans = h.check("runs_missing_dataset");
@@ -151,8 +128,8 @@ TEST_CASE(
     CHECK(fix.slug == kOrphanDataset);
     CHECK(!fix.slugKnown);
 
-    h.wb.backfillFix(fix);
-    CHECK(h.wb.state().checks.fixing == fix.key());
+    h.wb.checks().fix(fix);
+    CHECK(h.wb.state().backfill.fromFix == fix.key());
     REQUIRE(h.until([&] { return h.wb.state().backfill.result.has_value() && !h.wb.busy(); }));
     CHECK(h.wb.state().backfill.result->inserted);
     CHECK(h.wb.state().backfill.result->datasetId == kOrphanDataset);
@@ -205,7 +182,7 @@ TEST_CASE(
 
     Harness h;
     h.connectTo(database);
-    h.wb.checks().spoolPath = spool.string();
+    h.wb.checks().setSpoolPath(spool.string());
     h.runChecks();
     const db::CheckResult& missing = h.check("spool_missing_datasets");
     CHECK(!missing.ok);
@@ -218,7 +195,7 @@ TEST_CASE(
     CHECK(ada->datasetId == app::placeholderDatasetUuid("ada_2024_1d"));  // as the spooled INSERT names it
     CHECK(ada->slugKnown);
 
-    h.wb.backfillFix(*ada);
+    h.wb.checks().fix(*ada);
     REQUIRE(h.until([&] {
         return h.wb.state().backfill.result.has_value() && !h.wb.busy() &&
                h.wb.state().checks.fixes.size() == 1;
@@ -232,7 +209,7 @@ TEST_CASE(
     CHECK(solFix.datasetId == sol.preview->datasetId);  // as the spooled INSERT names it
     CHECK(h.check("spool_missing_datasets").rows.size() == 1);
 
-    h.wb.backfillFix(solFix);
+    h.wb.checks().fix(solFix);
     REQUIRE(h.until([&] {
         return h.wb.state().backfill.result.has_value() && !h.wb.busy() && h.wb.state().checks.fixes.empty();
     }));
@@ -247,11 +224,11 @@ TEST_CASE(
     seedClean(conn);
     Harness h;
     h.connectTo(database);
-    h.wb.checks().spoolPath.clear();
+    h.wb.checks().setSpoolPath("");
 
     db::Connection locker = database.connect();
     locker.exec("BEGIN; LOCK TABLE walkforward_runs IN ACCESS EXCLUSIVE MODE");
-    h.wb.runChecks();
+    h.wb.checks().run();
     const app::RequestStatus& request = h.wb.state().checks.request;
     REQUIRE(request.running());
     // Waits on the lock; the UI side only drains the mailbox meanwhile.

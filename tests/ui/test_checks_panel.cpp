@@ -68,20 +68,6 @@ void plantProblems(db::Connection& conn) {
     )sql");
 }
 
-void connectByTyping(WindowHarness& w, const testsupport::TestDatabase& database) {
-    w.ui().fill("connect.host", testsupport::cluster().socketDir);
-    w.ui().fill("connect.port", testsupport::cluster().port);
-    w.ui().fill("connect.db", database.name());
-    w.ui().fill("connect.user", "postgres");
-    w.ui().click("connect.button");
-    REQUIRE(w.ui().runUntil(
-        [&] {
-            return w.state().connection.phase == app::ConnectionPhase::Connected &&
-                   w.state().hierarchy.datasets.loaded && !w.wb().busy();
-        },
-        15.0));
-}
-
 // Opens the Checks tab, points it at `spool` and clicks Run checks; waits for the outcome.
 void runChecksByClicking(WindowHarness& w, const std::string& spool) {
     w.ui().click("tab.checks");
@@ -111,7 +97,7 @@ TEST_CASE(
     plantProblems(conn);
     testsupport::ScratchDir dir;
     WindowHarness w;
-    connectByTyping(w, database);
+    w.connectByTyping(database);
     runChecksByClicking(w, (dir.path() / "pending_postgres_inserts.sql").string());
 
     std::string text = w.ui().snapshot();
@@ -141,9 +127,9 @@ TEST_CASE(
     // "Type its slug…" hands the id to the Backfill tab, for a slug to be typed there.
     w.ui().click("checks.edit.runs_missing_dataset." + std::string(kOrphanDataset));
     w.ui().frames(2);
-    CHECK(w.ui().drawn("backfill.slug"));
-    CHECK(w.state().backfill.uuid == kOrphanDataset);
-    CHECK(w.state().backfill.slug.empty());
+    CHECK(w.ui().drawn("backfill.inputs.slug"));
+    CHECK(w.state().backfill.inputs.uuid == kOrphanDataset);
+    CHECK(w.state().backfill.inputs.slug.empty());
     w.ui().click("tab.checks");
 
     w.ui().click(button);
@@ -188,7 +174,7 @@ TEST_CASE("the Checks panel on clean data says every check passed, and its Cance
     seedClean(conn);
     testsupport::ScratchDir dir;
     WindowHarness w;
-    connectByTyping(w, database);
+    w.connectByTyping(database);
     w.ui().click("tab.checks");
     CHECK(contains(w.ui().snapshot(), "Nothing checked yet"));
 

@@ -42,30 +42,6 @@ void seed(const testsupport::TestDatabase& database, int datasets, int runs, int
     REQUIRE(result.exitCode == 0);
 }
 
-// Types the test database's address into the connection fields and clicks Connect.
-void connectByTyping(WindowHarness& w, const testsupport::TestDatabase& database) {
-    w.ui().fill("connect.host", testsupport::cluster().socketDir);
-    w.ui().fill("connect.port", testsupport::cluster().port);
-    w.ui().fill("connect.db", database.name());
-    w.ui().fill("connect.user", "postgres");
-    CHECK(w.state().form.host == testsupport::cluster().socketDir);
-    CHECK(w.state().form.dbname == database.name());
-    w.ui().click("connect.button");
-    const bool connected = w.ui().runUntil(
-        [&] {
-            return w.state().connection.phase != app::ConnectionPhase::Connecting &&
-                   w.state().hierarchy.datasets.loaded;
-        },
-        15.0);
-    INFO(w.ui().snapshot());
-    REQUIRE(connected);
-    REQUIRE(w.state().connection.phase == app::ConnectionPhase::Connected);
-}
-
-bool idle(WindowHarness& w) {
-    return w.ui().runUntil([&] { return !w.wb().busy(); }, 15.0);
-}
-
 const app::DatasetNode& datasetNode(const WindowHarness& w, const std::string& slug) {
     for (const auto& d : w.state().hierarchy.datasets.items)
         if (d.row.slug == slug) return d;
@@ -119,11 +95,11 @@ TEST_CASE(
     w.ui().fill("connect.db", database.name());
     w.ui().fill("connect.user", "postgres");
     w.ui().click("doctor.button");
-    REQUIRE(w.ui().runUntil([&] { return w.state().doctor.ran; }, 20.0));
+    REQUIRE(w.ui().runUntil([&] { return w.state().doctor.ran(); }, 20.0));
     CHECK(w.ui().drawn("doctor.steps"));
     w.screenshot("connection-panel");
 
-    connectByTyping(w, database);
+    w.connectByTyping(database);
     std::string text = w.ui().snapshot();
     CHECK(contains(text, "Stage1 Server Debugger"));
     CHECK(lineWith(text, {"Connected", "postgres@" + testsupport::cluster().socketDir}));
@@ -164,7 +140,7 @@ TEST_CASE("Ctrl+V with a config that changes one hyperparameter shows that line 
     database.migrate();
     seed(database, 1, 4);
     WindowHarness w;
-    connectByTyping(w, database);
+    w.connectByTyping(database);
     const std::string slug = w.state().hierarchy.datasets.items.at(0).row.slug;
     expand(w, slug);
     const std::string measurement = datasetNode(w, slug).runs.items.at(0).row.measurement;
@@ -181,7 +157,7 @@ TEST_CASE("Ctrl+V with a config that changes one hyperparameter shows that line 
 
     WindowHarness::setClipboard(modified);
     w.ui().press(ImGuiKey_V, true);
-    REQUIRE(idle(w));
+    REQUIRE(w.idle());
     REQUIRE(w.state().paste.present);
     REQUIRE(w.state().paste.diff.has_value());
     CHECK(w.state().paste.diff->removed == 1);
@@ -198,12 +174,14 @@ TEST_CASE("Ctrl+V with a config that changes one hyperparameter shows that line 
     CHECK(lineWith(text, {"+", newLine}));
 }
 
-TEST_CASE("a pasted config of 10,000 features and 500 hyperparameters is compared, scrolled and drawn in bounded frames") {
+TEST_CASE(
+    "a pasted config of 10,000 features and 500 hyperparameters is compared, scrolled and drawn in bounded "
+    "frames") {
     testsupport::TestDatabase database;
     database.migrate();
     seed(database, 1, 2);
     WindowHarness w;
-    connectByTyping(w, database);
+    w.connectByTyping(database);
     const std::string slug = w.state().hierarchy.datasets.items.at(0).row.slug;
     expand(w, slug);
     selectRun(w, datasetNode(w, slug).runs.items.at(0).row.measurement);
@@ -213,14 +191,15 @@ TEST_CASE("a pasted config of 10,000 features and 500 hyperparameters is compare
     // indices (one draw list holds at most 65,536 vertices), or ImGui aborts the whole program.
     app::RunConfig big = w.state().details.parsed->config;
     big.featureColumns = nlohmann::json::array();
-    for (int i = 0; i < 10000; ++i) big.featureColumns.push_back("feature_with_a_long_name_" + std::to_string(i));
+    for (int i = 0; i < 10000; ++i)
+        big.featureColumns.push_back("feature_with_a_long_name_" + std::to_string(i));
     for (int i = 0; i < 500; ++i) big.hyperparameters["hp_" + std::to_string(i)] = i * 0.5;
     const std::string text = app::serializeRunConfig(big);
     REQUIRE(text.size() > 250000);
     WindowHarness::setClipboard(text);
     w.ui().click("tab.paste");
     w.ui().click("paste.button");
-    REQUIRE(idle(w));
+    REQUIRE(w.idle());
     REQUIRE(w.state().paste.present);
     REQUIRE(w.state().paste.diff.has_value());
     CHECK(w.state().paste.diff->added >= 10500);
@@ -243,15 +222,15 @@ TEST_CASE("Apply in the filter bar reloads the tree once, the selected run's det
     database.migrate();
     seed(database, 1, 6);
     WindowHarness w;
-    connectByTyping(w, database);
+    w.connectByTyping(database);
     const std::string slug = w.state().hierarchy.datasets.items.at(0).row.slug;
     expand(w, slug);
     selectRun(w, datasetNode(w, slug).runs.items.at(0).row.measurement);
     w.ui().fill("tree.filter.run", "m");
-    REQUIRE(idle(w));
+    REQUIRE(w.idle());
     const size_t logged = w.state().log.size();
     w.ui().click("tree.filter.apply");
-    REQUIRE(idle(w));
+    REQUIRE(w.idle());
     int refreshed = 0, applied = 0;
     for (size_t i = logged; i < w.state().log.size(); ++i) {
         refreshed += w.state().log[i].text == "refreshed" ? 1 : 0;
@@ -269,7 +248,7 @@ TEST_CASE("Ctrl+V with clipboard garbage shows where it stops parsing and sends 
     database.migrate();
     seed(database, 1, 2);
     WindowHarness w;
-    connectByTyping(w, database);
+    w.connectByTyping(database);
     for (const std::string& garbage :
          {std::string("hello\nworld"), std::string("<html><body><b>lr</b> = 0.05</body></html>\n")}) {
         CAPTURE(garbage);
@@ -294,13 +273,13 @@ TEST_CASE(
     database.migrate();
     seed(database, 1, 2);
     WindowHarness w;
-    connectByTyping(w, database);
+    w.connectByTyping(database);
     w.ui().click("tab.backfill");
     const std::string slug = "e2e_placeholder_4h";
     const std::string uuid = app::placeholderDatasetUuid(slug);
-    w.ui().fill("backfill.slug", "Bad Slug");
+    w.ui().fill("backfill.inputs.slug", "Bad Slug");
     CHECK(w.ui().drawn("backfill.problem"));
-    w.ui().fill("backfill.slug", slug);
+    w.ui().fill("backfill.inputs.slug", slug);
     CHECK(!w.ui().drawn("backfill.problem"));
     std::string text = w.ui().snapshot();
     CHECK(contains(text, uuid));
@@ -360,7 +339,7 @@ TEST_CASE("a dataset with 1200 runs pages past 1000 in the tree and frames stay 
     database.migrate();
     seed(database, 1, 1200, 0);
     WindowHarness w;
-    connectByTyping(w, database);
+    w.connectByTyping(database);
     const std::string slug = w.state().hierarchy.datasets.items.at(0).row.slug;
     expand(w, slug);
     const auto started = std::chrono::steady_clock::now();
@@ -382,7 +361,7 @@ TEST_CASE("a dataset with 1200 runs pages past 1000 in the tree and frames stay 
         REQUIRE(!row.empty());
         w.ui().scroll(row, -40.0f);
     }
-    REQUIRE(idle(w));
+    REQUIRE(w.idle());
     const size_t loaded = datasetNode(w, slug).runs.items.size();
     CHECK(loaded >= 1000);
     w.ui().resetStats();
@@ -403,8 +382,8 @@ TEST_CASE("a blocked page load keeps frames coming and its Cancel stops it withi
     database.migrate();
     seed(database, 1, 3);
     WindowHarness w;
-    connectByTyping(w, database);
-    REQUIRE(idle(w));
+    w.connectByTyping(database);
+    REQUIRE(w.idle());
     const std::string slug = w.state().hierarchy.datasets.items.at(0).row.slug;
 
     db::Connection locker = database.connect();
@@ -446,9 +425,9 @@ TEST_CASE("SSH tunnel mode shows the tunnel fields and the ssh command to copy")
     w.ui().fill("connect.db", "stage1_trading");
     w.ui().fill("connect.user", "stage1_app");
     w.ui().fill("connect.tunnel.target", "analyst@203.0.113.10:2222");
-    const std::string command =
-        "ssh -N -L 127.0.0.1:" + std::to_string(w.state().form.tunnelLocalPort) + ":127.0.0.1:" +
-        std::to_string(w.state().form.remotePort) + " -p 2222 analyst@203.0.113.10";
+    const std::string command = "ssh -N -L 127.0.0.1:" + std::to_string(w.state().form.tunnelLocalPort) +
+                                ":127.0.0.1:" + std::to_string(w.state().form.remotePort) +
+                                " -p 2222 analyst@203.0.113.10";
     const std::string text = w.ui().snapshot();
     INFO(text);
     CHECK(contains(text, command));
@@ -457,4 +436,27 @@ TEST_CASE("SSH tunnel mode shows the tunnel fields and the ssh command to copy")
     w.ui().click("connect.tunnel.copy");
     CHECK(WindowHarness::clipboard() == command);
     w.screenshot("connection-tunnel");
+}
+
+TEST_CASE(
+    "the status bar tells the connection's facts, not the form's: flipping Mode while connected changes "
+    "nothing") {
+    testsupport::TestDatabase database;
+    database.migrate();
+    seed(database, 1, 1);
+    WindowHarness w;
+    w.connectByTyping(database);
+    REQUIRE(w.idle());
+    w.ui().frames(2);
+    const std::string before = w.ui().snapshot();
+    CHECK(before.find("SSH tunnel via") == std::string::npos);
+    w.ui().click("connection.settings");  // folded away once connected
+    w.ui().frames(2);
+    w.ui().click("connect.mode.tunnel");
+    w.ui().frames(2);
+    CHECK(w.state().form.mode == app::ConnectionMode::Tunnel);    // the form changed
+    CHECK(w.state().connection.tunnel == app::TunnelMode::None);  // the connection did not
+    const std::string after = w.ui().snapshot();
+    CHECK(after.find("SSH tunnel via") == std::string::npos);
+    CHECK(after.find("Connected") != std::string::npos);
 }

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "tests/support/password_cluster.hpp"
+#include "tests/support/workbench_harness.hpp"
 #include "tests/ui/window_harness.hpp"
 
 using testsupport::PasswordCluster;
@@ -97,7 +98,7 @@ TEST_CASE("window: a password typed at the prompt is used, then found in no file
         w.ui().fill("connect.port", pg.port());
         w.ui().fill("connect.db", PasswordCluster::kDatabase);
         w.ui().fill("connect.user", "stage1_app");
-        w.wb().form().sslmode = "disable";
+        testsupport::editForm(w.wb(), [](app::ConnectionForm& f) { f.sslmode = "disable"; });
         // A profile saved before connecting: the form has no password yet, but the file must not
         // get one later either (it is saved again below, after the password was typed).
         w.ui().click("profile.save");
@@ -138,7 +139,7 @@ TEST_CASE("window: a password typed at the prompt is used, then found in no file
 
         // Backfill online.
         clickTab(w, "tab.backfill");
-        w.ui().fill("backfill.slug", "secret_window_4h");
+        w.ui().fill("backfill.inputs.slug", "secret_window_4h");
         w.ui().click("backfill.button");
         REQUIRE(
             w.ui().runUntil([&] { return w.state().backfill.result.has_value() && !w.wb().busy(); }, 15.0));
@@ -152,7 +153,7 @@ TEST_CASE("window: a password typed at the prompt is used, then found in no file
             [&] { return w.state().connection.phase == app::ConnectionPhase::Reconnecting; }, 30.0));
         // While reconnecting the tabs stay: the Backfill tab queues the write offline.
         clickTab(w, "tab.backfill");
-        w.ui().fill("backfill.slug", "secret_offline_1h");
+        w.ui().fill("backfill.inputs.slug", "secret_offline_1h");
         w.ui().click("backfill.button");
         REQUIRE(w.ui().runUntil([&] { return !w.state().backfill.queuedOffline.empty(); }, 10.0));
         CHECK(w.ui().snapshot().find("queued offline") != std::string::npos);

@@ -12,6 +12,7 @@
 #include "app/workbench/workbench.hpp"
 #include "db/pg/mailbox.hpp"
 #include "tests/support/scratch_dir.hpp"
+#include "tests/support/test_database.hpp"
 #include "ui/app_window.hpp"
 #include "ui/test_driver.hpp"
 #include "ui/test_tags.hpp"
@@ -57,6 +58,31 @@ class WindowHarness {
     const app::WorkbenchState& state() const { return wb_->state(); }
     ui::UiDriver& ui() { return *driver_; }
     ui::UiContext& ctx() { return ctx_; }
+
+    // Types the test database's address into the connection fields and clicks Connect, as a person
+    // does; returns once connected with the first page of datasets loaded and nothing running.
+    void connectByTyping(const TestDatabase& database) {
+        ui().fill("connect.host", cluster().socketDir);
+        ui().fill("connect.port", cluster().port);
+        ui().fill("connect.db", database.name());
+        ui().fill("connect.user", "postgres");
+        CHECK(state().form.host == cluster().socketDir);
+        CHECK(state().form.dbname == database.name());
+        ui().click("connect.button");
+        const bool connected = ui().runUntil(
+            [&] {
+                return state().connection.phase == app::ConnectionPhase::Connected &&
+                       state().hierarchy.datasets.loaded && !wb().busy();
+            },
+            15.0);
+        INFO(ui().snapshot());
+        REQUIRE(connected);
+    }
+
+    // Frames until no request runs (15 s at most).
+    bool idle() {
+        return ui().runUntil([&] { return !wb().busy(); }, 15.0);
+    }
 
     // The system clipboard, as other programs see it (GLFW -> X11 selection).
     static std::string clipboard() {

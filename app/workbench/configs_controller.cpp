@@ -1,7 +1,6 @@
-// Workbench: the selected run's or simulation's config, Copy, Paste, diff and identical runs.
-#include <nlohmann/json.hpp>
+#include "app/workbench/configs_controller.hpp"
 
-#include "app/workbench/workbench_requests.hpp"
+#include <nlohmann/json.hpp>
 
 namespace app {
 
@@ -15,27 +14,38 @@ std::string describeSelection(const Selection& s) {
 
 }  // namespace
 
-void Workbench::loadDetails() {
-    DetailsState& details = state_.details;
-    if (details.request.running()) cancel(details.request);
+ConfigsController::ConfigsController(WorkbenchState& state, RequestRunner& runner, EventLog& log)
+    : details_(state.details),
+      paste_(state.paste),
+      selection_(state.selection),
+      connection_(state.connection),
+      runner_(runner),
+      log_(log) {}
+
+void ConfigsController::reset() {
+    details_ = DetailsState{};
+    updateDiff();
+}
+
+void ConfigsController::load() {
+    DetailsState& details = details_;
+    runner_.cancel(details.request);
     details = DetailsState{};
     updateDiff();  // the previous selection's diff no longer applies
-    const Selection s = state_.selection;
+    const Selection s = selection_;
     if (s.kind != Selection::Kind::Run && s.kind != Selection::Kind::Simulation) return updateDiff();
-    submit<std::optional<db::StoredConfig>>(
-        details.request,
+    runner_.submit<std::optional<db::StoredConfig>>(
+        details.request, "loading the config",
         [s](db::Connection& conn) {
             return s.kind == Selection::Kind::Run ? db::loadRunConfig(conn, s.runId)
                                                   : db::loadSimulationConfig(conn, s.simulationId);
         },
         [this, s](db::Outcome<std::optional<db::StoredConfig>> outcome) {
-            if (!(s == state_.selection)) return;  // the selection moved on
-            DetailsState& details = state_.details;
-            if (!finishRequest(details.request, outcome, *this))
-                return log(LogEntry::Level::Error,
-                           "loading " + describeSelection(s) + " failed: " + outcome.error->message);
-            if (!*outcome.value)
-                return log(LogEntry::Level::Warning, describeSelection(s) + " no longer exists");
+            if (!(s == selection_)) return;  // the selection moved on
+            DetailsState& details = details_;
+            if (!runner_.finish(details.request, outcome))
+                return log_.error("loading " + describeSelection(s) + " failed: " + outcome.error->message);
+            if (!*outcome.value) return log_.warning(describeSelection(s) + " no longer exists");
             details.stored = std::move(**outcome.value);
             details.derivedFromJsonb = !details.stored->serializedConfig;
             details.shownText =
@@ -48,17 +58,17 @@ void Workbench::loadDetails() {
         });
 }
 
-bool Workbench::canCopy() const {
-    return state_.details.stored.has_value();
+bool ConfigsController::canCopy() const {
+    return details_.stored.has_value();
 }
 
-std::string Workbench::copyText() const {
-    return state_.details.shownText;
+std::string ConfigsController::copyText() const {
+    return details_.shownText;
 }
 
-std::string Workbench::copyAsJson() const {
-    if (!state_.details.stored) return "";
-    const db::StoredConfig& c = *state_.details.stored;
+std::string ConfigsController::copyAsJson() const {
+    if (!details_.stored) return "";
+    const db::StoredConfig& c = *details_.stored;
     // The JSONB columns are the structured truth; jsonb text always parses.
     nlohmann::json j = {{"feature_columns", nlohmann::json::parse(c.featureColumns)},
                         {"hyperparameters", nlohmann::json::parse(c.hyperparameters)},
@@ -67,9 +77,9 @@ std::string Workbench::copyAsJson() const {
     return j.dump(2) + "\n";
 }
 
-void Workbench::paste(const std::string& clipboardText) {
-    PasteState& paste = state_.paste;
-    if (paste.findRequest.running()) cancel(paste.findRequest);
+void ConfigsController::paste(const std::string& clipboardText) {
+    PasteState& paste = paste_;
+    runner_.cancel(paste.findRequest);
     paste = PasteState{};
     paste.present = true;
     paste.text = clipboardText;
@@ -77,38 +87,40 @@ void Workbench::paste(const std::string& clipboardText) {
     paste.parsed = parsed.ok;
     paste.error = parsed.error;
     if (parsed.error) {
-        log(LogEntry::Level::Warning, "pasted text is not a run config: " + parsed.error->message());
+        log_.warning("pasted text is not a run config: " + parsed.error->message());
         return;  // nothing is sent
     }
     paste.hash = runConfigHash(parsed.ok->config);
-    log(LogEntry::Level::Info, std::string("pasted a valid ") + describe(parsed.ok->form) + " run config");
+    log_.info(std::string("pasted a valid ") + describe(parsed.ok->form) + " run config");
     updateDiff();
     findIdentical();
 }
 
-void Workbench::clearPaste() {
-    if (state_.paste.findRequest.running()) cancel(state_.paste.findRequest);
-    state_.paste = PasteState{};
+void ConfigsController::clearPaste() {
+    runner_.cancel(paste_.findRequest);
+    paste_ = PasteState{};
 }
 
-void Workbench::updateDiff() {
-    PasteState& paste = state_.paste;
+void ConfigsController::updateDiff() {
+    PasteState& paste = paste_;
     paste.diff.reset();
     paste.diffAgainst.clear();
-    const DetailsState& details = state_.details;
+    paste.diffSelection = {};
+    const DetailsState& details = details_;
     if (!paste.parsed || !details.parsed) return;
     // Both sides canonical, so a legacy paste against a v1 row shows only real differences.
     paste.diff =
         diffLines(serializeRunConfig(details.parsed->config), serializeRunConfig(paste.parsed->config));
-    paste.diffAgainst = describeSelection(state_.selection);
+    paste.diffAgainst = describeSelection(selection_);
+    paste.diffSelection = selection_;
 }
 
-void Workbench::findIdentical() {
-    PasteState& paste = state_.paste;
-    if (!paste.parsed || state_.connection.phase != ConnectionPhase::Connected) return;
+void ConfigsController::findIdentical() {
+    PasteState& paste = paste_;
+    if (!paste.parsed || connection_.phase != ConnectionPhase::Connected) return;
     const RunConfig config = paste.parsed->config;
-    submit<std::vector<db::ConfigMatch>>(
-        paste.findRequest,
+    runner_.submit<std::vector<db::ConfigMatch>>(
+        paste.findRequest, "finding identical configs",
         [config](db::Connection& conn) {
             std::optional<std::string> parameters;
             if (config.simulationParameters) parameters = config.simulationParameters->dump();
@@ -116,13 +128,11 @@ void Workbench::findIdentical() {
                                             config.walkConfig.dump(), parameters, kMaxMatches);
         },
         [this](db::Outcome<std::vector<db::ConfigMatch>> outcome) {
-            PasteState& paste = state_.paste;
-            if (!finishRequest(paste.findRequest, outcome, *this))
-                return log(LogEntry::Level::Error,
-                           "finding identical configs failed: " + outcome.error->message);
+            PasteState& paste = paste_;
+            if (!runner_.finish(paste.findRequest, outcome))
+                return log_.error("finding identical configs failed: " + outcome.error->message);
             paste.matches = std::move(*outcome.value);
-            log(LogEntry::Level::Info,
-                std::to_string(paste.matches.size()) + " run(s) with an identical config");
+            log_.info(std::to_string(paste.matches.size()) + " run(s) with an identical config");
         });
 }
 

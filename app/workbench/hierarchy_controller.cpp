@@ -1,5 +1,6 @@
-// Workbench: the dataset -> run -> simulation tree, loaded lazily a keyset page at a time.
-#include "app/workbench/workbench_requests.hpp"
+#include "app/workbench/hierarchy_controller.hpp"
+
+#include <algorithm>
 
 namespace app {
 
@@ -86,105 +87,115 @@ std::vector<VisibleRow> flattenHierarchy(const HierarchyState& h) {
     return rows;
 }
 
-void Workbench::resetBrowsing() {
-    HierarchyFilters filters = state_.hierarchy.filters;
-    std::uint64_t revision = state_.hierarchy.revision + 1;
-    state_.hierarchy = HierarchyState{};
-    state_.hierarchy.filters = filters;
-    state_.hierarchy.revision = revision;
-    state_.selection = {};
-    state_.details = {};
+HierarchyController::HierarchyController(WorkbenchState& state, RequestRunner& runner, EventLog& log,
+                                         std::function<void()> selectionChanged,
+                                         std::function<void()> refreshAll)
+    : hierarchy_(state.hierarchy),
+      selection_(state.selection),
+      connection_(state.connection),
+      runner_(runner),
+      log_(log),
+      selectionChanged_(std::move(selectionChanged)),
+      refreshAll_(std::move(refreshAll)) {}
+
+void HierarchyController::reset() {
+    HierarchyFilters filters = hierarchy_.filters;
+    std::uint64_t revision = hierarchy_.revision + 1;
+    hierarchy_ = HierarchyState{};
+    hierarchy_.filters = filters;
+    hierarchy_.revision = revision;
+    selection_ = {};
+    selectedRowKnown_ = false;
 }
 
-DatasetNode* Workbench::datasetById(const std::string& id, int* index) {
-    auto& items = state_.hierarchy.datasets.items;
-    for (size_t i = 0; i < items.size(); ++i) {
-        if (items[i].row.datasetId == id) {
-            if (index) *index = static_cast<int>(i);
-            return &items[i];
-        }
-    }
+DatasetNode* HierarchyController::datasetById(const std::string& id) {
+    for (DatasetNode& node : hierarchy_.datasets.items)
+        if (node.row.datasetId == id) return &node;
     return nullptr;
 }
 
-void Workbench::loadDatasets(bool append) {
-    auto& list = state_.hierarchy.datasets;
+void HierarchyController::setSelection(const Selection& selection) {
+    selection_ = selection;
+    selectedRowKnown_ = false;
+    selectionChanged_();
+}
+
+void HierarchyController::loadDatasets(bool append) {
+    auto& list = hierarchy_.datasets;
     if (list.request.running()) return;
-    auto request = pageRequest(append ? list.next : std::nullopt, state_.hierarchy.filters.datasetSearch, "");
-    submit<db::Page<db::DatasetRow>>(
-        list.request, [request](db::Connection& conn) { return db::listDatasets(conn, request); },
+    auto request = pageRequest(append ? list.next : std::nullopt, hierarchy_.filters.datasetSearch, "");
+    runner_.submit<db::Page<db::DatasetRow>>(
+        list.request, "loading datasets",
+        [request](db::Connection& conn) { return db::listDatasets(conn, request); },
         [this, append](db::Outcome<db::Page<db::DatasetRow>> outcome) {
-            auto& list = state_.hierarchy.datasets;
-            touchHierarchy();
-            if (!finishRequest(list.request, outcome, *this))
-                return log(LogEntry::Level::Error, "loading datasets failed: " + outcome.error->message);
+            auto& list = hierarchy_.datasets;
+            touch();
+            if (!runner_.finish(list.request, outcome))
+                return log_.error("loading datasets failed: " + outcome.error->message);
             mergeDatasets(list, std::move(outcome.value->rows), append);
             list.next = outcome.value->next;
             list.loaded = true;
         });
-    touchHierarchy();
+    touch();
 }
 
-void Workbench::loadRuns(int d, bool append) {
-    DatasetNode& dataset = state_.hierarchy.datasets.items[static_cast<size_t>(d)];
+void HierarchyController::loadRuns(int d, bool append) {
+    DatasetNode& dataset = hierarchy_.datasets.items[static_cast<size_t>(d)];
     if (dataset.runs.request.running()) return;
-    const auto& f = state_.hierarchy.filters;
+    const auto& f = hierarchy_.filters;
     auto request = pageRequest(append ? dataset.runs.next : std::nullopt, f.runSearch, f.runStatus);
     const std::string datasetId = dataset.row.datasetId;
-    ++state_.hierarchy.runListsLoading;
-    submit<db::Page<db::RunRow>>(
-        dataset.runs.request,
+    runner_.submit<db::Page<db::RunRow>>(
+        dataset.runs.request, "loading runs of " + dataset.row.slug,
         [request, datasetId](db::Connection& conn) { return db::listRuns(conn, datasetId, request); },
         [this, datasetId, append](db::Outcome<db::Page<db::RunRow>> outcome) {
-            --state_.hierarchy.runListsLoading;
             DatasetNode* dataset = datasetById(datasetId);
             if (!dataset) return;
-            touchHierarchy();
-            if (!finishRequest(dataset->runs.request, outcome, *this))
-                return log(LogEntry::Level::Error,
-                           "loading runs of " + dataset->row.slug + " failed: " + outcome.error->message);
+            touch();
+            if (!runner_.finish(dataset->runs.request, outcome))
+                return log_.error("loading runs of " + dataset->row.slug +
+                                  " failed: " + outcome.error->message);
             mergeRuns(dataset->runs, std::move(outcome.value->rows), append);
             dataset->runs.next = outcome.value->next;
             dataset->runs.loaded = true;
         });
-    touchHierarchy();
+    touch();
 }
 
-void Workbench::loadSimulations(int d, int r, bool append) {
-    DatasetNode& dataset = state_.hierarchy.datasets.items[static_cast<size_t>(d)];
+void HierarchyController::loadSimulations(int d, int r, bool append) {
+    DatasetNode& dataset = hierarchy_.datasets.items[static_cast<size_t>(d)];
     PagedList<db::SimulationRow>& simulations =
         dataset.runs.items[static_cast<size_t>(r)].simulationsToLoad();
     if (simulations.request.running()) return;
-    const auto& f = state_.hierarchy.filters;
+    const auto& f = hierarchy_.filters;
     auto request =
         pageRequest(append ? simulations.next : std::nullopt, f.simulationSearch, f.simulationStatus);
     const std::string datasetId = dataset.row.datasetId;
     const std::string runId = dataset.runs.items[static_cast<size_t>(r)].row.runId;
-    ++state_.hierarchy.simulationListsLoading;
-    submit<db::Page<db::SimulationRow>>(
+    runner_.submit<db::Page<db::SimulationRow>>(
         simulations.request,
+        "loading simulations of " + dataset.runs.items[static_cast<size_t>(r)].row.measurement,
         [request, runId](db::Connection& conn) { return db::listSimulations(conn, runId, request); },
         [this, datasetId, runId, append](db::Outcome<db::Page<db::SimulationRow>> outcome) {
-            --state_.hierarchy.simulationListsLoading;
             DatasetNode* dataset = datasetById(datasetId);
             if (!dataset) return;
             auto run = std::find_if(dataset->runs.items.begin(), dataset->runs.items.end(),
                                     [&](const RunNode& n) { return n.row.runId == runId; });
             if (run == dataset->runs.items.end()) return;
-            touchHierarchy();
+            touch();
             auto& list = run->simulationsToLoad();
-            if (!finishRequest(list.request, outcome, *this))
-                return log(LogEntry::Level::Error, "loading simulations failed: " + outcome.error->message);
+            if (!runner_.finish(list.request, outcome))
+                return log_.error("loading simulations failed: " + outcome.error->message);
             if (!append) list.items.clear();
             for (auto& row : outcome.value->rows) list.items.push_back(std::move(row));
             list.next = outcome.value->next;
             list.loaded = true;
         });
-    touchHierarchy();
+    touch();
 }
 
-void Workbench::toggle(const VisibleRow& row) {
-    auto& datasets = state_.hierarchy.datasets.items;
+void HierarchyController::toggle(const VisibleRow& row) {
+    auto& datasets = hierarchy_.datasets.items;
     if (row.kind == RowKind::Dataset) {
         DatasetNode& d = datasets[static_cast<size_t>(row.dataset)];
         d.expanded = !d.expanded;
@@ -194,27 +205,27 @@ void Workbench::toggle(const VisibleRow& row) {
         r.expanded = !r.expanded;
         if (r.expanded && !r.simulations().loaded) loadSimulations(row.dataset, row.run, false);
     }
-    touchHierarchy();
+    touch();
 }
 
-void Workbench::loadMore(const VisibleRow& row) {
+void HierarchyController::loadMore(const VisibleRow& row) {
     if (row.kind == RowKind::MoreDatasets) loadDatasets(true);
     if (row.kind == RowKind::MoreRuns) loadRuns(row.dataset, true);
     if (row.kind == RowKind::MoreSimulations) loadSimulations(row.dataset, row.run, true);
 }
 
-void Workbench::applyFilters(const HierarchyFilters& filters) {
-    state_.hierarchy.filters = filters;
-    if (state_.connection.phase != ConnectionPhase::Connected) return;  // used when it connects
-    log(LogEntry::Level::Info, "filters applied");
-    refresh();
+void HierarchyController::applyFilters(const HierarchyFilters& filters) {
+    hierarchy_.filters = filters;
+    if (!connected()) return;  // used when it connects
+    log_.info("filters applied");
+    refreshAll_();
 }
 
-void Workbench::refresh() {
-    if (state_.connection.phase != ConnectionPhase::Connected) return;
+void HierarchyController::reload() {
+    if (!connected()) return;
     // Reload the datasets, and the first page of every expanded level, keeping what is expanded.
     loadDatasets(false);
-    auto& datasets = state_.hierarchy.datasets.items;
+    auto& datasets = hierarchy_.datasets.items;
     for (size_t d = 0; d < datasets.size(); ++d) {
         if (!datasets[d].expanded) continue;
         loadRuns(static_cast<int>(d), false);
@@ -222,13 +233,10 @@ void Workbench::refresh() {
             if (datasets[d].runs.items[r].expanded)
                 loadSimulations(static_cast<int>(d), static_cast<int>(r), false);
     }
-    if (state_.selection.kind == Selection::Kind::Run || state_.selection.kind == Selection::Kind::Simulation)
-        loadDetails();
-    log(LogEntry::Level::Info, "refreshed");
 }
 
-void Workbench::select(const VisibleRow& row) {
-    const auto& datasets = state_.hierarchy.datasets.items;
+void HierarchyController::select(const VisibleRow& row) {
+    const auto& datasets = hierarchy_.datasets.items;
     Selection s;
     if (row.dataset >= 0) s.datasetId = datasets[static_cast<size_t>(row.dataset)].row.datasetId;
     if (row.kind == RowKind::Dataset) s.kind = Selection::Kind::Dataset;
@@ -242,27 +250,25 @@ void Workbench::select(const VisibleRow& row) {
             s.kind = Selection::Kind::Simulation;
         }
     }
-    if (s.kind == Selection::Kind::None || s == state_.selection) return;
-    state_.selection = s;
-    selectedRowKnown_ = false;
-    loadDetails();
+    if (s.kind == Selection::Kind::None || s == selection_) return;
+    setSelection(s);
 }
 
-const std::vector<VisibleRow>& Workbench::visibleRows() {
-    if (rowsRevision_ != state_.hierarchy.revision) {
-        rows_ = flattenHierarchy(state_.hierarchy);
-        rowsRevision_ = state_.hierarchy.revision;
+const std::vector<VisibleRow>& HierarchyController::visibleRows() {
+    if (rowsRevision_ != hierarchy_.revision) {
+        rows_ = flattenHierarchy(hierarchy_);
+        rowsRevision_ = hierarchy_.revision;
         selectedRowKnown_ = false;
     }
     return rows_;
 }
 
-int Workbench::selectedRowIndex() {
+int HierarchyController::selectedRowIndex() {
     const auto& rows = visibleRows();
     if (selectedRowKnown_) return selectedRow_;
     selectedRow_ = -1;
-    const Selection& s = state_.selection;
-    const auto& datasets = state_.hierarchy.datasets.items;
+    const Selection& s = selection_;
+    const auto& datasets = hierarchy_.datasets.items;
     for (size_t i = 0; i < rows.size() && s.kind != Selection::Kind::None; ++i) {
         const VisibleRow& row = rows[i];
         if (row.dataset < 0 || datasets[static_cast<size_t>(row.dataset)].row.datasetId != s.datasetId)
@@ -298,20 +304,20 @@ struct RevealResult {
 
 }  // namespace
 
-void Workbench::revealDataset(const std::string& datasetId) {
+void HierarchyController::revealDataset(const std::string& datasetId) {
     reveal(datasetId, true);
 }
 
-void Workbench::revealRun(const std::string& runId) {
+void HierarchyController::revealRun(const std::string& runId) {
     reveal(runId, false);
 }
 
-void Workbench::reveal(const std::string& id, bool datasetOnly) {
-    const HierarchyFilters filters = state_.hierarchy.filters;
-    RequestStatus& status = state_.hierarchy.datasets.request;
-    if (status.running()) cancel(status);
-    submit<RevealResult>(
-        status,
+void HierarchyController::reveal(const std::string& id, bool datasetOnly) {
+    const HierarchyFilters filters = hierarchy_.filters;
+    RequestStatus& status = hierarchy_.datasets.request;
+    runner_.cancel(status);
+    runner_.submit<RevealResult>(
+        status, datasetOnly ? "showing the dataset" : "showing the run",
         [=](db::Connection& conn) {
             RevealResult result;
             result.datasetId = id;
@@ -354,10 +360,10 @@ void Workbench::reveal(const std::string& id, bool datasetOnly) {
             return result;
         },
         [this, id, datasetOnly](db::Outcome<RevealResult> outcome) {
-            auto& list = state_.hierarchy.datasets;
-            touchHierarchy();
-            if (!finishRequest(list.request, outcome, *this))
-                return log(LogEntry::Level::Error, "cannot show it in the tree: " + outcome.error->message);
+            auto& list = hierarchy_.datasets;
+            touch();
+            if (!runner_.finish(list.request, outcome))
+                return log_.error("cannot show it in the tree: " + outcome.error->message);
             RevealResult& r = *outcome.value;
             if (!r.datasets.empty()) {
                 mergeDatasets(list, std::move(r.datasets), false);
@@ -366,9 +372,8 @@ void Workbench::reveal(const std::string& id, bool datasetOnly) {
             }
             DatasetNode* dataset = datasetById(r.datasetId);
             if (!r.found || !dataset)
-                return log(LogEntry::Level::Warning,
-                           (datasetOnly ? "dataset " : "run ") + id +
-                               " is not in the tree (filtered out, or beyond the pages loaded)");
+                return log_.warning((datasetOnly ? "dataset " : "run ") + id +
+                                    " is not in the tree (filtered out, or beyond the pages loaded)");
             Selection s;
             s.datasetId = r.datasetId;
             s.kind = Selection::Kind::Dataset;
@@ -380,11 +385,9 @@ void Workbench::reveal(const std::string& id, bool datasetOnly) {
                 s.kind = Selection::Kind::Run;
                 s.runId = id;
             }
-            state_.selection = s;
-            selectedRowKnown_ = false;
-            loadDetails();
+            setSelection(s);
         });
-    touchHierarchy();
+    touch();
 }
 
 }  // namespace app
