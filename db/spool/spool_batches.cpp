@@ -236,6 +236,7 @@ BatchResult runCopyBatch(Connection& conn, const CopyBatch& batch, const LedgerR
                 conn.copyEnd();
             });
         step([&] { conn.query(kLedgerInsert, ledger.of(batch)); });
+        // After a failed command the transaction rolls back on the way out.
         if (!failed) {
             try {
                 transaction.commit();
@@ -243,7 +244,7 @@ BatchResult runCopyBatch(Connection& conn, const CopyBatch& batch, const LedgerR
                 if (classifySpoolError(e.info()) == SpoolErrorClass::Stop) throw;
                 result.syncError = e.info();
             }
-        }                       // else rolled back on the way out
+        }
     } catch (const Error& e) {  // BEGIN, the role switch, a lost COMMIT: only the connection fails them
         throw StopReplay{e.info()};
     }
