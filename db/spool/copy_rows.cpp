@@ -60,7 +60,7 @@ bool mantissaIsZero(std::string_view s) {
 }
 
 // The number as the column's input function should see it, when that gives the INSERT's value.
-std::optional<std::string> numberField(const SqlConstant& c, CopyColumnKind kind) {
+std::optional<std::string> numberField(const SpoolValue& c, CopyColumnKind kind) {
     switch (kind) {
         case CopyColumnKind::Integer:
             if (!isPlainNumber(c.text, true)) return std::nullopt;
@@ -99,43 +99,46 @@ void appendEscaped(std::string_view value, std::string& out) {
 }
 
 // One field, escaped for the text format, or nullopt.
-bool appendField(const SqlConstant& c, TypeOid column, const CastTypes& casts, std::string& out) {
+bool appendField(const SpoolValue& c, TypeOid column, const CastTypes& casts, std::string& out) {
     if (!c.castType.empty()) {
         auto cast = casts.find(c.castType);
         if (cast == casts.end() || cast->second != column) return false;
     }
     const CopyColumnKind kind = copyColumnKind(column);
     switch (c.kind) {
-        case SqlConstant::Kind::Null:
+        case SpoolValue::Kind::Null:
             out += "\\N";
             return true;
-        case SqlConstant::Kind::True:
-        case SqlConstant::Kind::False:
+        case SpoolValue::Kind::True:
+        case SpoolValue::Kind::False:
             if (kind != CopyColumnKind::Boolean) return false;
-            out += c.kind == SqlConstant::Kind::True ? 't' : 'f';
+            out += c.kind == SpoolValue::Kind::True ? 't' : 'f';
             return true;
-        case SqlConstant::Kind::Number: {
+        case SpoolValue::Kind::Number: {
             auto field = numberField(c, kind);
             if (!field) return false;
             out += *field;
             return true;
         }
-        case SqlConstant::Kind::String:
-        case SqlConstant::Kind::EscapeString: {
+        case SpoolValue::Kind::String:
+        case SpoolValue::Kind::EscapeString: {
             auto value = decodeStringConstant(c);
             if (!value) return false;
             appendEscaped(*value, out);
             return true;
         }
+        case SpoolValue::Kind::Default:
+        case SpoolValue::Kind::Clock:
+            return false;
     }
     return false;
 }
 
 }  // namespace
 
-std::optional<std::string> decodeStringConstant(const SqlConstant& constant) {
-    const bool escapes = constant.kind == SqlConstant::Kind::EscapeString;
-    if (!escapes && constant.kind != SqlConstant::Kind::String) return std::nullopt;
+std::optional<std::string> decodeStringConstant(const SpoolValue& constant) {
+    const bool escapes = constant.kind == SpoolValue::Kind::EscapeString;
+    if (!escapes && constant.kind != SpoolValue::Kind::String) return std::nullopt;
     std::string_view s = constant.text;
     if (escapes) s.remove_prefix(1);  // the E
     if (s.size() < 2 || s.front() != '\'' || s.back() != '\'') return std::nullopt;
@@ -180,7 +183,7 @@ std::optional<std::string> decodeStringConstant(const SqlConstant& constant) {
     return out;
 }
 
-bool appendCopyLines(const std::vector<std::vector<SqlConstant>>& rows, const std::vector<TypeOid>& columns,
+bool appendCopyLines(const std::vector<std::vector<SpoolValue>>& rows, const std::vector<TypeOid>& columns,
                      const CastTypes& casts, std::string& out) {
     const size_t before = out.size();
     for (const auto& row : rows) {
@@ -196,6 +199,17 @@ bool appendCopyLines(const std::vector<std::vector<SqlConstant>>& rows, const st
         out += '\n';
     }
     return true;
+}
+
+const CopyTarget* CopyTargets::find(const SpoolInsert& insert) const {
+    auto target = targets.find(insertTargetKey(insert));
+    return target != targets.end() && target->second ? &*target->second : nullptr;
+}
+
+std::string insertTargetKey(const SpoolInsert& insert) {
+    std::string key = insert.table;
+    for (const auto& column : insert.columns) (key += '\0') += column;  // the one byte no name holds
+    return key;
 }
 
 }  // namespace db

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "db/spool/sql_splitter.hpp"
+#include "db/spool/spool_grammar.hpp"
 
 namespace db {
 
@@ -27,13 +27,36 @@ using TypeOid = unsigned int;
 using CastTypes = std::map<std::string, std::optional<TypeOid>, std::less<>>;
 
 // The value of a '...' or E'...' constant (standard_conforming_strings on). nullopt for E'' escapes
-// it does not decode (octal, \x, \u, \U: they can make bytes the encoding refuses).
-std::optional<std::string> decodeStringConstant(const SqlConstant& constant);
+// it does not decode (octal, \x, \u, \U: they can make bytes the encoding refuses) and for values
+// that are not strings.
+std::optional<std::string> decodeStringConstant(const SpoolValue& constant);
 
 // Appends one COPY text line per row to `out` for a target with these column types (one per
 // column of the INSERT's column list). Returns false, leaving `out` as it was, when a row has
-// another number of values or any value might not reach its column exactly as the INSERT's.
-bool appendCopyLines(const std::vector<std::vector<SqlConstant>>& rows, const std::vector<TypeOid>& columns,
+// another number of values or any value might not reach its column exactly as the INSERT's
+// (DEFAULT and the clocks never do: COPY has no expressions).
+bool appendCopyLines(const std::vector<std::vector<SpoolValue>>& rows, const std::vector<TypeOid>& columns,
                      const CastTypes& casts, std::string& out);
+
+// A table whose rows COPY stores like INSERT (db/spool/spool_copy.hpp asks the server which).
+struct CopyTarget {
+    std::string command;           // "COPY <schema>.<table> (<columns>) FROM STDIN", names quoted
+    std::vector<TypeOid> columns;  // the types of the INSERT's column list, in its order
+};
+
+// What the server said about the targets and ::type names of a file's INSERTs: plain data, so the
+// batch planner (db/spool/spool_plan.hpp) decides without a connection.
+struct CopyTargets {
+    // By insertTargetKey(); nullopt: that target goes by INSERT.
+    std::map<std::string, std::optional<CopyTarget>, std::less<>> targets;
+    CastTypes casts;
+
+    // The target of this INSERT when it takes COPY; nullptr otherwise.
+    const CopyTarget* find(const SpoolInsert& insert) const;
+};
+
+// The table and the column list, as PostgreSQL reads them: INSERTs with the same key go to the same
+// columns however their names were written.
+std::string insertTargetKey(const SpoolInsert& insert);
 
 }  // namespace db

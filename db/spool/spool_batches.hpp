@@ -1,20 +1,25 @@
-// The statements of one spool file applied exactly once (internal to db/spool/spool_replay.cpp).
+// The statements of one spool file applied exactly once (internal to db/spool/spool_replay.cpp): the
+// batch planner (db/spool/spool_plan.hpp, no connection) decides what goes together; the two
+// executors here run its batches and tell it what became of them.
 //
-// The ledger is read once for the whole file; what is not in it goes to the server in pipelined
-// batches. A batch is one implicit transaction (the commands between two pipeline sync points):
-// its statements, consecutive plain INSERTs into the same columns merged into one multi-row
-// INSERT (db/spool/sql_splitter.hpp: insertValuesParts), then one INSERT of their ledger rows. It commits
-// all of them or none. Two batches are in flight, so the server never waits for the client; the
-// second one starts with a guard that fails unless the first one's ledger rows are there, so when
-// a batch fails the one behind it is rolled back too and statements are still applied in order.
-// After a failure the batch is run again without merging, so the failing statement is known; its
-// SQLSTATE decides (classifySpoolError), the statements before it are sent again as the next
-// batch, and the batch size grows back from there (an all-failing file costs one round trip per
-// statement, never a quadratic resend).
-// Runs of INSERTs whose rows COPY stores exactly as the INSERTs would (db/spool/spool_copy.hpp) go as COPY
-// batches instead: the same transaction with their ledger rows, run when nothing is in flight,
-// because libpq has no COPY in pipeline mode. When a COPY batch fails, its statements go again as
-// INSERTs, so the failing one is named by its own error; the batches after it use COPY again.
+// The ledger is read once for the whole file; the grammar judges what is not in it (what it refuses
+// is quarantined, never sent) and its parse of each INSERT is all the planner reads of it. A batch
+// is one transaction (pipelined: the commands between two sync points): the role switch, its
+// statements (consecutive plain INSERTs with the same head merged into one multi-row INSERT), then
+// one INSERT of their ledger rows. It commits all of them or none.
+// - The pipeline executor keeps two batches in flight, so the server never waits for the client;
+//   the second one starts with a guard that fails unless the first one's ledger rows are there, so
+//   when a batch fails the one behind it is rolled back too and statements are still applied in
+//   order. After a failure the planner runs the batch again without merging, so the failing
+//   statement is known; its SQLSTATE decides (classifySpoolError), the statements before it are
+//   sent again as the next batch, and the batch size grows back from there (an all-failing file
+//   costs one round trip per statement, never a quadratic resend).
+// - The COPY executor runs the batches of INSERTs whose rows COPY stores exactly as the INSERTs
+//   would (db/spool/spool_copy.hpp): the same transaction with their ledger rows, run when nothing
+//   is in flight, because libpq has no COPY in pipeline mode. When a COPY batch fails, its
+//   statements go again as INSERTs, so the failing one is named by its own error; the batches
+//   after it use COPY again.
+// A lost connection stops the file: what was not settled stays in the spool (stoppedBy).
 #pragma once
 
 #include <map>

@@ -11,7 +11,8 @@ namespace db {
 namespace {
 
 // The target's schema-qualified name and one row per name of the column list, in its order; a
-// name the table lacks gives a NULL type. Names come back quoted by the server.
+// name the table lacks gives a NULL type. Names go as the grammar read them and come back quoted
+// by the server.
 constexpr const char* kTargetLookup =
     "SELECT quote_ident(s.nspname) || '.' || quote_ident(c.relname), "
     "       c.relkind IN ('r', 'p') AND NOT c.relhasrules AND NOT c.relrowsecurity, "
@@ -19,12 +20,12 @@ constexpr const char* kTargetLookup =
     "FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace "
     "CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS n(name, position) "
     "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-    "                        AND a.attname = (parse_ident(n.name))[1] "
+    "                        AND a.attname = n.name "
     "WHERE c.oid = to_regclass($1) ORDER BY n.position";
 constexpr const char* kCastLookup = "SELECT to_regtype($1)::oid";
 
 // A text[] literal: every element double-quoted, '"' and '\' backslash-escaped.
-std::string textArray(const std::vector<std::string_view>& items) {
+std::string textArray(const std::vector<std::string>& items) {
     std::string out = "{";
     for (std::string_view item : items) {
         if (out.size() > 1) out += ',';
@@ -36,6 +37,16 @@ std::string textArray(const std::vector<std::string_view>& items) {
         out += '"';
     }
     return out + "}";
+}
+
+// A name as the grammar read it, quoted so that to_regclass reads it back the same.
+std::string quotedName(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
 }
 
 // Type names that carry a modifier without parentheses: char and character are char(1), bit is
@@ -70,44 +81,33 @@ void rethrowIfConnectionLost(const Error& e) {
 
 }  // namespace
 
-SpoolCopyPlan::SpoolCopyPlan(Connection& conn, bool enabled) : conn_(conn), enabled_(enabled) {
+CopyTargetLookup::CopyTargetLookup(Connection& conn, bool enabled) : conn_(conn), enabled_(enabled) {
     const char* scs = PQparameterStatus(conn.raw(), "standard_conforming_strings");
     if (!scs || std::string_view(scs) != "on") enabled_ = false;
 }
 
-void SpoolCopyPlan::learn(const InsertValuesParts& parts) {
+void CopyTargetLookup::learn(const SpoolInsert& insert) {
     if (!enabled_) return;
-    auto target = targets_.find(parts.head);
-    if (target == targets_.end())
-        target = targets_.emplace(std::string(parts.head), lookUpTarget(parts.head)).first;
+    std::string key = insertTargetKey(insert);
+    auto target = targets_.targets.find(key);
+    if (target == targets_.targets.end())
+        target = targets_.targets.emplace(std::move(key), lookUpTarget(insert)).first;
     if (!target->second) return;
-    auto rows = insertRowConstants(parts.rows);
-    if (!rows) return;
-    for (const auto& row : *rows)
-        for (const SqlConstant& value : row)
-            if (!value.castType.empty() && casts_.find(value.castType) == casts_.end())
-                casts_.emplace(std::string(value.castType), lookUpCast(value.castType));
+    for (const auto& row : insert.rows)
+        for (const SpoolValue& value : row)
+            if (!value.castType.empty() && targets_.casts.find(value.castType) == targets_.casts.end())
+                targets_.casts.emplace(value.castType, lookUpCast(value.castType));
 }
 
-const std::string* SpoolCopyPlan::copyCommand(std::string_view head) const {
-    auto target = targets_.find(head);
-    return target != targets_.end() && target->second ? &target->second->command : nullptr;
-}
-
-bool SpoolCopyPlan::appendLines(const InsertValuesParts& parts, std::string& out) const {
-    auto target = targets_.find(parts.head);
-    if (target == targets_.end() || !target->second) return false;
-    auto rows = insertRowConstants(parts.rows);
-    return rows && appendCopyLines(*rows, target->second->columns, casts_, out);
-}
-
-std::optional<SpoolCopyPlan::Target> SpoolCopyPlan::lookUpTarget(std::string_view head) {
-    auto named = insertTarget(head);
-    if (!named || named->columns.empty()) return std::nullopt;  // COPY has no defaults for the rest
+std::optional<CopyTarget> CopyTargetLookup::lookUpTarget(const SpoolInsert& insert) {
+    if (insert.columns.empty()) return std::nullopt;  // COPY has no defaults for the rest
+    // The grammar lets only public's four tables through; written bare, they resolve there too (the
+    // replay's search_path is pg_catalog, public).
     try {
-        Result r = conn_.query(kTargetLookup, {std::string(named->table), textArray(named->columns)});
-        if (r.rows() != static_cast<int>(named->columns.size())) return std::nullopt;
-        Target target;
+        Result r =
+            conn_.query(kTargetLookup, {"public." + quotedName(insert.table), textArray(insert.columns)});
+        if (r.rows() != static_cast<int>(insert.columns.size())) return std::nullopt;
+        CopyTarget target;
         std::string columns;
         for (int row = 0; row < r.rows(); ++row) {
             if (!r.boolean(row, 1) || r.isNull(row, 3) || r.boolean(row, 4)) return std::nullopt;
@@ -116,13 +116,13 @@ std::optional<SpoolCopyPlan::Target> SpoolCopyPlan::lookUpTarget(std::string_vie
         }
         target.command = "COPY " + std::string(r.text(0, 0)) + " (" + columns + ") FROM STDIN";
         return target;
-    } catch (const Error& e) {  // e.g. a name parse_ident refuses: the INSERT will say what is wrong
+    } catch (const Error& e) {  // the INSERT will say what is wrong
         rethrowIfConnectionLost(e);
         return std::nullopt;
     }
 }
 
-std::optional<TypeOid> SpoolCopyPlan::lookUpCast(std::string_view castType) {
+std::optional<TypeOid> CopyTargetLookup::lookUpCast(std::string_view castType) {
     if (impliesModifier(castType)) return std::nullopt;
     try {
         Result r = conn_.query(kCastLookup, {std::string(castType)});

@@ -66,7 +66,7 @@ const char* kOnlyInserts =
 
 class Reader {
   public:
-    explicit Reader(const std::vector<SqlToken>& tokens) : t_(tokens) {}
+    Reader(std::string_view text, const std::vector<SqlToken>& tokens) : text_(text), t_(tokens) {}
 
     SpoolInsert insert() {
         statementStart();
@@ -88,9 +88,12 @@ class Reader {
                 "INSERT ... SELECT (a query as the source of rows) is not replayed; only VALUES of "
                 "constants");
         if (!keyword("VALUES")) refuse("expected VALUES, found " + describeNext());
+        out.head = spanOf(t_.front(), t_[i_ - 1]);
+        const size_t firstRow = i_;
         do {
             out.rows.push_back(row(out.columns.size()));
         } while (punct(","));
+        out.rowsText = spanOf(t_[firstRow], t_[i_ - 1]);
         out.onConflictDoNothing = onConflict();
         if (keywordAhead("RETURNING")) refuse("RETURNING is not replayed");
         if (punctAhead(";")) refuse("a second statement follows in the same text");
@@ -117,6 +120,10 @@ class Reader {
         if (!punctAhead(p)) return false;
         ++i_;
         return true;
+    }
+    // The text from the first token's first byte through the last token's last byte.
+    std::string_view spanOf(const SqlToken& first, const SqlToken& last) const {
+        return text_.substr(first.offset, last.offset + last.text.size() - first.offset);
     }
     [[noreturn]] void refuse(const std::string& reason) const { throw Refused{reason}; }
     std::string describeNext() const {
@@ -328,6 +335,7 @@ class Reader {
         return true;
     }
 
+    std::string_view text_;
     const std::vector<SqlToken>& t_;
     size_t i_ = 0;
 };
@@ -349,7 +357,7 @@ SpoolVerdict judgeSpoolStatement(std::string_view statementText) {
     std::vector<SqlToken>& tokens = lex.tokens;
     if (!tokens.empty() && tokens.back().kind == K::Punct && tokens.back().text == ";") tokens.pop_back();
     try {
-        verdict.insert = Reader(tokens).insert();
+        verdict.insert = Reader(statementText, tokens).insert();
     } catch (const Refused& r) {
         verdict.refusal = r.reason;
     }

@@ -44,6 +44,11 @@ struct SpoolInsert {
     std::vector<std::string> columns;  // as PostgreSQL reads them (folded, unquoted); empty = none given
     std::vector<std::vector<SpoolValue>> rows;
     bool onConflictDoNothing = false;
+    // The statement's own bytes, so that the replay can join the rows of several INSERTs into one
+    // (head + " " + rowsText + ", " + rowsText ...) without reading the text a second way. Comments between
+    // the tokens stay in them.
+    std::string_view head;      // "INSERT INTO ... VALUES", from its first token through VALUES
+    std::string_view rowsText;  // "(...), (...)", from the first row's '(' through the last row's ')'
 };
 
 struct SpoolVerdict {
@@ -52,8 +57,8 @@ struct SpoolVerdict {
     bool accepted() const { return insert.has_value(); }
 };
 
-// The statement as the splitter gives it (its terminating ';' included or not). The values' text
-// views point into statementText.
+// The statement as the splitter gives it (its terminating ';' included or not). The text views (the
+// values', head and rowsText) point into statementText.
 SpoolVerdict judgeSpoolStatement(std::string_view statementText);
 
 // A literal's value as PostgreSQL reads it ('it''s' -> it's, E'a\nb' decoded, -1.5 for a negative

@@ -1,12 +1,13 @@
-// libFuzzer target: the VALUES rows replay-spool may send as COPY (db::insertRowConstants,
-// db::appendCopyLines, db::decodeStringConstant) and the INSERT head reader (db::insertTarget).
+// libFuzzer target: the VALUES rows replay-spool may send as COPY (the spool grammar's parse,
+// db::appendCopyLines, db::decodeStringConstant) and the COPY target key (db::insertTargetKey).
+// An input that is not an INSERT is tried as the VALUES rows of one (the corpus holds such rows).
 // Invariants beyond "no crash":
 // - a refused row set leaves the output untouched;
 // - an accepted one is one line per row, one field per column, no raw line break inside a line,
 //   and only the escapes COPY's text format defines;
 // - reading each field back as COPY does gives the decoded string constant, "\N" a NULL, and a
 //   number its own digits;
-// - insertTarget's table and columns are pieces of the head it was given.
+// - the target key starts with the table; the values' text lies inside the statement.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -14,7 +15,7 @@
 #include <vector>
 
 #include "db/spool/copy_rows.hpp"
-#include "db/spool/sql_splitter.hpp"
+#include "db/spool/spool_grammar.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace {
@@ -49,7 +50,7 @@ bool inside(std::string_view part, std::string_view whole) {
     return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
 }
 
-void checkRows(const std::vector<std::vector<db::SqlConstant>>& rows,
+void checkRows(const std::vector<std::vector<db::SpoolValue>>& rows,
                const std::vector<db::TypeOid>& columns) {
     static const db::CastTypes casts = {
         {"text", 25}, {"int4", 23}, {"float8", 701}, {"uuid", 2950}, {"char", std::nullopt}};
@@ -70,17 +71,17 @@ void checkRows(const std::vector<std::vector<db::SqlConstant>>& rows,
         const auto fields = split(each[r], '\t');
         FUZZ_CHECK(fields.size() == columns.size() && rows[r].size() == columns.size());
         for (size_t k = 0; k < fields.size(); ++k) {
-            const db::SqlConstant& c = rows[r][k];
+            const db::SpoolValue& c = rows[r][k];
             const auto value = unescapeField(fields[k]);
             switch (c.kind) {
-                case db::SqlConstant::Kind::Null:
+                case db::SpoolValue::Kind::Null:
                     FUZZ_CHECK(!value);
                     break;
-                case db::SqlConstant::Kind::String:
-                case db::SqlConstant::Kind::EscapeString:
+                case db::SpoolValue::Kind::String:
+                case db::SpoolValue::Kind::EscapeString:
                     FUZZ_CHECK(value && value == db::decodeStringConstant(c));
                     break;
-                case db::SqlConstant::Kind::Number:
+                case db::SpoolValue::Kind::Number:
                     FUZZ_CHECK(value && *value == (c.negative ? "-" : "") + std::string(c.text));
                     break;
                 default:
@@ -93,18 +94,22 @@ void checkRows(const std::vector<std::vector<db::SqlConstant>>& rows,
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    std::string_view input(reinterpret_cast<const char*>(data), size);
-    if (auto target = db::insertTarget(input)) {
-        FUZZ_CHECK(!target->table.empty() && inside(target->table, input));
-        for (std::string_view column : target->columns) FUZZ_CHECK(!column.empty() && inside(column, input));
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
+    std::string statement(input);
+    db::SpoolVerdict verdict = db::judgeSpoolStatement(statement);
+    if (!verdict.accepted()) {
+        statement = "INSERT INTO walkforward_runs VALUES " + statement;
+        verdict = db::judgeSpoolStatement(statement);
     }
-    auto rows = db::insertRowConstants(input);
-    if (!rows) return 0;
+    if (!verdict.accepted()) return 0;
+    const db::SpoolInsert& insert = *verdict.insert;
+    FUZZ_CHECK(db::insertTargetKey(insert).rfind(insert.table, 0) == 0);
+    const auto* rows = &insert.rows;
     FUZZ_CHECK(!rows->empty());
     for (const auto& row : *rows)
         for (const auto& c : row) {
-            FUZZ_CHECK(inside(c.text, input) && (c.castType.empty() || inside(c.castType, input)));
-            if (c.kind == db::SqlConstant::Kind::String || c.kind == db::SqlConstant::Kind::EscapeString)
+            FUZZ_CHECK(inside(c.text, statement));
+            if (c.kind == db::SpoolValue::Kind::String || c.kind == db::SpoolValue::Kind::EscapeString)
                 db::decodeStringConstant(c);
         }
     // The first row's width, as text columns and as a mix of the kinds the rules tell apart.

@@ -1,18 +1,20 @@
-// libFuzzer target: the spool statement splitter (db::splitSqlStatements) with insertValuesParts and
-// statementKeyText on every statement it finds.
+// libFuzzer target: the spool statement splitter (db::splitSqlStatements) with the spool grammar's
+// INSERT pieces (head, rowsText) and statementKeyText on every statement it finds.
 // Invariants beyond "no crash":
 // - each statement is the input's own bytes, found in order at its reported line; what lies between
 //   two statements holds no statement (only blanks, ';' and comments) and contains its `leading`;
 // - what follows the last statement splits to no statement and to the same tail, a suffix of the input;
 // - a statement split on its own, and all of them concatenated, split back to the same statements;
 // - a statement's ledger key is the statement without its ';' and the blanks before it;
-// - a mergeable INSERT rebuilt from its head and rows, alone or with its rows twice, gives them back.
+// - an accepted INSERT rebuilt from its head and rows, alone or with its rows twice (as the replay
+//   merges them), is accepted with the same pieces.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "db/spool/spool_grammar.hpp"
 #include "db/spool/sql_splitter.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -31,20 +33,26 @@ bool holdsNoStatement(std::string_view text) {
     return split.statements.empty() && !split.tail;
 }
 
+bool inside(std::string_view part, std::string_view whole) {
+    return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
+}
+
 void checkInsert(std::string_view text) {
-    std::optional<db::InsertValuesParts> parts = db::insertValuesParts(text);
-    if (!parts) return;
-    FUZZ_CHECK(parts->head.data() == text.data());
-    FUZZ_CHECK(parts->rows.data() >= parts->head.data() + parts->head.size());
-    FUZZ_CHECK(parts->rows.data() + parts->rows.size() <= text.data() + text.size());
-    FUZZ_CHECK(!parts->rows.empty() && parts->rows.front() == '(' && parts->rows.back() == ')');
-    std::string head(parts->head), rows(parts->rows);
+    db::SpoolVerdict verdict = db::judgeSpoolStatement(text);
+    if (!verdict.accepted()) return;
+    const db::SpoolInsert& parts = *verdict.insert;
+    FUZZ_CHECK(inside(parts.head, text) && inside(parts.rowsText, text));
+    FUZZ_CHECK(parts.rowsText.data() >= parts.head.data() + parts.head.size());
+    FUZZ_CHECK(!parts.rowsText.empty() && parts.rowsText.front() == '(' && parts.rowsText.back() == ')');
+    std::string head(parts.head), rows(parts.rowsText);
     std::string rebuilt = head + " " + rows + ";";
-    auto again = db::insertValuesParts(rebuilt);
-    FUZZ_CHECK(again && again->head == head && again->rows == rows);
+    auto again = db::judgeSpoolStatement(rebuilt);
+    FUZZ_CHECK(again.accepted() && again.insert->head == head && again.insert->rowsText == rows &&
+               again.insert->rows.size() == parts.rows.size());
     std::string merged = head + " " + rows + ", " + rows + ";";
-    auto both = db::insertValuesParts(merged);
-    FUZZ_CHECK(both && both->head == head && both->rows == rows + ", " + rows);
+    auto both = db::judgeSpoolStatement(merged);
+    FUZZ_CHECK(both.accepted() && both.insert->head == head && both.insert->rowsText == rows + ", " + rows &&
+               both.insert->rows.size() == 2 * parts.rows.size());
 }
 
 void checkStatement(const db::SqlStatement& st) {

@@ -4,6 +4,7 @@
 #include "app/ops/placeholder_dataset.hpp"
 #include "app/ops/spool.hpp"
 #include "db/spool/spool_grammar.hpp"
+#include "db/spool/spool_plan.hpp"
 #include "db/spool/sql_lexer.hpp"
 #include "db/spool/sql_splitter.hpp"
 
@@ -222,4 +223,57 @@ TEST_CASE("E'' strings decode exactly, or not at all") {
     CHECK(value("E'\\377'") == std::nullopt);     // not UTF-8 on its own
     CHECK(value("E'\\303\\251'") == "\xc3\xa9");  // two octal bytes that are UTF-8 together
     CHECK(value("'\\x41'") == "\\x41");           // standard conforming: no escapes
+}
+
+// The grammar is the one reader of an INSERT: the replay merges INSERTs from the pieces it reads.
+TEST_CASE("an accepted INSERT's head and rows are its own bytes, comments and all") {
+    // The pieces point into the statement: it must outlive them.
+    const std::string full =
+        "INSERT INTO public.walkforward_runs (a, \"B c\") VALUES (E'x;)', '('), ('$$)$$', -2.5e3::numeric), "
+        "(NULL, '2026-11-26'::timestamp with time zone), ('{}'::jsonb, DEFAULT), (true, +1);";
+    db::SpoolInsert insert = accepted(full);
+    CHECK(insert.head == "INSERT INTO public.walkforward_runs (a, \"B c\") VALUES");
+    CHECK(insert.rowsText ==
+          "(E'x;)', '('), ('$$)$$', -2.5e3::numeric), (NULL, '2026-11-26'::timestamp with time zone), "
+          "('{}'::jsonb, DEFAULT), (true, +1)");
+    CHECK(db::isMergeable(insert));
+
+    const std::string crlf = "insert into walkforward_runs values (1)\r\n;";
+    db::SpoolInsert bare = accepted(crlf);
+    CHECK(bare.head == "insert into walkforward_runs values");
+    CHECK(bare.rowsText == "(1)");
+
+    const std::string commented = "INSERT INTO walkforward_runs -- x\nVALUES (1) /* note */;";
+    db::SpoolInsert noted = accepted(commented);
+    CHECK(noted.head == "INSERT INTO walkforward_runs -- x\nVALUES");
+    CHECK(noted.rowsText == "(1)");
+    CHECK(db::isMergeable(noted));
+
+    const std::string desktop = app::placeholderInsertStatement(
+        *app::previewPlaceholder("btc_2025_4h", "", "").preview, "2026-11-26T12:00:00Z");
+    db::SpoolInsert placeholder = accepted(desktop);
+    CHECK(placeholder.head.find("INSERT INTO public.indicator_datasets (dataset_id,") == 0);
+    CHECK(db::isMergeable(placeholder));
+}
+
+TEST_CASE("anything more than a plain INSERT of constants is refused or never merged") {
+    for (const char* statement :
+         {"INSERT INTO walkforward_runs VALUES (1) RETURNING a;",
+          "INSERT INTO walkforward_runs VALUES (1) ON CONFLICT DO NOTHING;",
+          "INSERT INTO walkforward_runs AS x VALUES (1);", "INSERT INTO walkforward_runs (a) SELECT 1;",
+          "INSERT INTO walkforward_runs DEFAULT VALUES;",
+          "INSERT INTO walkforward_runs (a) OVERRIDING SYSTEM VALUE VALUES (1);",
+          "INSERT INTO walkforward_runs VALUES (1), ;", "INSERT INTO walkforward_runs VALUES (1;",
+          "WITH x AS (SELECT 1) INSERT INTO walkforward_runs VALUES (1);",
+          "UPDATE walkforward_runs SET a = 1;", "INSERT INTO walkforward_runs (a VALUES (1);",
+          "INSERT INTO VALUES (1);", "INSERT INTO walkforward_runs VALUES (f(1));",
+          "INSERT INTO walkforward_runs VALUES ((SELECT max(n) + 1 FROM t));",
+          "INSERT INTO walkforward_runs VALUES ($1);", "INSERT INTO walkforward_runs VALUES (now());",
+          "INSERT INTO walkforward_runs VALUES (statement_timestamp());",
+          "INSERT INTO walkforward_runs VALUES (\"lower\"('X'));",
+          "INSERT INTO walkforward_runs VALUES (uuid '00000000-0000-0000-0000-000000000000');"}) {
+        CAPTURE(statement);
+        db::SpoolVerdict verdict = db::judgeSpoolStatement(statement);
+        CHECK((!verdict.accepted() || !db::isMergeable(*verdict.insert)));
+    }
 }
