@@ -86,5 +86,7 @@ CtlCommand validateCommand();
 CtlCommand backupCommand();
 CtlCommand restoreCheckCommand();
 CtlCommand replaySpoolCommand();
+CtlCommand findCommand();
+CtlCommand searchCommand();
 
 }  // namespace app
