@@ -203,7 +203,8 @@ class SqlBuilder {
             case CompareOp::In: {
                 std::string out;
                 for (size_t i = 0; i < c.values.size(); ++i) out += (i ? " OR " : "") + contains(c.values[i]);
-                return out;
+                // Parenthesized: sim. puts it after an AND inside its EXISTS.
+                return "(" + out + ")";
             }
             case CompareOp::Has:
                 return doc + " @> " + param(nestedDocument(path, "[" + valueJson(*value) + "]"), "jsonb");

@@ -110,8 +110,8 @@ TEST_CASE("run query: every operator on the JSON fields") {
     CHECK(compiled("hp.dropout exists").condition == "(((r.hyperparameters #> $1::text[]) IS NOT NULL))");
     CompiledQuery in = compiled("hp.model in ('xgb', 'lgbm', 3)");
     CHECK(in.condition ==
-          "($1::text[] IS NOT NULL AND (r.hyperparameters @> $2::jsonb OR r.hyperparameters @> $3::jsonb OR "
-          "r.hyperparameters @> $4::jsonb))");
+          "($1::text[] IS NOT NULL AND ((r.hyperparameters @> $2::jsonb OR r.hyperparameters @> $3::jsonb OR "
+          "r.hyperparameters @> $4::jsonb)))");
     CHECK(in.params ==
           params({"{\"model\"}", "{\"model\":\"xgb\"}", "{\"model\":\"lgbm\"}", "{\"model\":3}"}));
 }
