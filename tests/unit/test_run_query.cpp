@@ -126,6 +126,10 @@ TEST_CASE("run query: sim. is EXISTS over the run's simulations, fold. the mean 
         sim.fields[0].sqlText ==
         "(SELECT string_agg(DISTINCT s.parameters #>> $1::text[], ', ' ORDER BY s.parameters #>> $1::text[]) "
         "FROM simulation_runs s WHERE s.run_id = r.run_id)");
+    // The in list is grouped inside the EXISTS (AND binds tighter than OR).
+    CHECK(compiled("sim.a in (1, 2)")
+              .condition.find("s.run_id = r.run_id AND (s.parameters @> $2::jsonb OR "
+                              "s.parameters @> $3::jsonb))") != std::string::npos);
     CHECK(compiled("sim.fee < 1")
               .condition.find("s.run_id = r.run_id AND CASE WHEN jsonb_typeof(s.parameters") !=
           std::string::npos);
