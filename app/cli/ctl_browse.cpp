@@ -41,34 +41,6 @@ std::string requiredUuid(const ParsedArgs& args, const std::string& name) {
     return *v;
 }
 
-// Prints rows as aligned text columns, then the cursor for the next page.
-void printTable(std::ostream& out, const std::vector<std::string>& header,
-                const std::vector<std::vector<std::string>>& rows,
-                const std::optional<db::PageCursor>& next) {
-    std::vector<size_t> width(header.size());
-    for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
-    for (const auto& row : rows)
-        for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-    auto line = [&](const std::vector<std::string>& cells) {
-        std::string text;
-        for (size_t c = 0; c < cells.size(); ++c) {
-            std::string cell = cells[c];
-            if (c + 1 < cells.size()) cell.resize(width[c], ' ');
-            text += (c ? "  " : "") + cell;
-        }
-        out << text << "\n";
-    };
-    line(header);
-    for (const auto& row : rows) line(row);
-    out << "(" << rows.size() << " row" << (rows.size() == 1 ? "" : "s") << ")";
-    if (next) out << "  next: --after " << next->encode();
-    out << "\n";
-}
-
-json cursorJson(const std::optional<db::PageCursor>& next) {
-    return next ? json(next->encode()) : json(nullptr);
-}
-
 int runDatasets(const ParsedArgs& args, CtlIo& io) {
     db::PageRequest request = pageRequest(args);
     auto conn = connectForCommand(args, io);
@@ -167,6 +139,34 @@ std::vector<OptionSpec> withPaging(std::vector<OptionSpec> options) {
 }
 
 }  // namespace
+
+// Prints rows as aligned text columns, then the cursor for the next page.
+void printTable(std::ostream& out, const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows,
+                const std::optional<db::PageCursor>& next) {
+    std::vector<size_t> width(header.size());
+    for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+    for (const auto& row : rows)
+        for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    auto line = [&](const std::vector<std::string>& cells) {
+        std::string text;
+        for (size_t c = 0; c < cells.size(); ++c) {
+            std::string cell = cells[c];
+            if (c + 1 < cells.size()) cell.resize(width[c], ' ');
+            text += (c ? "  " : "") + cell;
+        }
+        out << text << "\n";
+    };
+    line(header);
+    for (const auto& row : rows) line(row);
+    out << "(" << rows.size() << " row" << (rows.size() == 1 ? "" : "s") << ")";
+    if (next) out << "  next: --after " << next->encode();
+    out << "\n";
+}
+
+nlohmann::json cursorJson(const std::optional<db::PageCursor>& next) {
+    return next ? nlohmann::json(next->encode()) : nlohmann::json(nullptr);
+}
 
 CtlCommand datasetsCommand() {
     return {"datasets", "list datasets, newest first (one page; --after continues)", withPaging({}),

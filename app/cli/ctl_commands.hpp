@@ -1,6 +1,8 @@
 // stage1ctl's commands. runStage1ctl is the whole CLI behind main(), so tests can call it too.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <functional>
 #include <istream>
 #include <optional>
@@ -12,6 +14,7 @@
 #include "app/connect/connection_settings.hpp"
 #include "app/connect/diagnosis.hpp"
 #include "db/schema/migration_catalog.hpp"
+#include "db/browse/stage1_queries.hpp"
 #include "db/pg/pg.hpp"
 
 namespace app {
@@ -69,6 +72,11 @@ void printFailure(bool json, CtlIo& io, const Failure& failure);
 // printFailure for a command's own failures; returns kExitFailed.
 int reportFailure(const ParsedArgs& args, CtlIo& io, const std::string& kind, const std::string& message,
                   const std::optional<db::DbError>& cause = std::nullopt);
+
+// Rows as aligned text columns, then "(n rows)" and the cursor for the next page (ctl_browse.cpp).
+void printTable(std::ostream& out, const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows, const std::optional<db::PageCursor>& next);
+nlohmann::json cursorJson(const std::optional<db::PageCursor>& next);  // the cursor, or null
 
 // One registration function per command file.
 CtlCommand migrateCommand();

@@ -27,7 +27,7 @@ const std::vector<CtlCommand>& commands() {
         configCheckCommand(), configFindCommand(), backfillDatasetCommand(),
         doctorCommand(),      demoSeedCommand(),
         validateCommand(), backupCommand(), restoreCheckCommand(),
-        replaySpoolCommand(), findCommand()};
+        replaySpoolCommand(), findCommand(), searchCommand()};
     return all;
 }
 

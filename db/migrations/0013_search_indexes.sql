@@ -18,6 +18,11 @@
 -- migration is applied either way, so no later migration waits on a contrib package.
 -- Runs inside the migrator's transaction (no BEGIN/COMMIT, no CONCURRENTLY).
 
+-- A search spans every dataset, newest first, keyset-paged on (created_at, run_id): this index
+-- yields that order directly when the condition is common, so the first page stops early.
+CREATE INDEX IF NOT EXISTS idx_walkforward_runs_created_id
+    ON public.walkforward_runs (created_at, run_id);
+
 CREATE INDEX IF NOT EXISTS idx_walkforward_runs_hyperparameters_gin
     ON public.walkforward_runs USING gin (hyperparameters jsonb_path_ops);
 CREATE INDEX IF NOT EXISTS idx_walkforward_runs_walk_config_gin
