@@ -16,6 +16,7 @@
 #include "ui/hierarchy_panel.hpp"
 #include "ui/log_panel.hpp"
 #include "ui/paste_panel.hpp"
+#include "ui/search_panel.hpp"
 #include "ui/status_bar.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
@@ -74,6 +75,7 @@ void HandleShortcuts(app::Workbench& wb, UiContext& ctx) {
     if (ImGui::IsKeyPressed(GLFW_KEY_F5, false)) wb.refresh();
     if (ctrl && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_C), false)) CopySelectedConfig(wb, ctx);
     if (ctrl && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_V), false)) PasteFromClipboard(wb, ctx);
+    if (ctrl && ImGui::IsKeyPressed(GLFW_KEY_L, false)) OpenJumpBox(ctx);
 }
 
 // Open the settings while there is no connection; fold them away once connected.
@@ -161,7 +163,7 @@ void DrawGettingStarted() {
         "and explains the first step that fails.");
     ImGui::Spacing();
     TextMuted(
-        "Shortcuts: F5 refresh \xC2\xB7 Ctrl+C copy the selected config \xC2\xB7 Ctrl+V paste a config.");
+        "Shortcuts: F5 refresh \xC2\xB7 Ctrl+L jump to an id or name \xC2\xB7 Ctrl+C copy the selected config \xC2\xB7 Ctrl+V paste a config.");
     ImGui::PopTextWrapPos();
 }
 
@@ -252,6 +254,7 @@ void DrawAppWindow(app::Workbench& wb, UiContext& ctx) {
     IncludeWindowInTextSnapshot();
     if (open) {
         HandleShortcuts(wb, ctx);
+        DrawJumpBox(wb, ctx);
         DrawTitleLine(wb, ctx);
         DrawConnectionSection(wb, ctx);
 

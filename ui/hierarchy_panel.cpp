@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ui/test_tags.hpp"
+#include "ui/search_panel.hpp"
 #include "ui/widgets.hpp"
 #include "ui/window_shell.hpp"
 #include "ui/window_state.hpp"
@@ -503,6 +504,8 @@ void Hint(const char* text) {
 
 void DrawHierarchyPanel(app::Workbench& wb, UiContext& ctx) {
     TreeView& view = ctx.window().tree;
+    DrawSearchBar(wb, ctx);
+    if (wb.state().search.active) return DrawSearchResults(wb, ctx);
     DrawFilterBar(wb, view);
     if (DrawTreeState(wb, ctx)) return;
     DrawTree(wb, ctx, view);

@@ -94,6 +94,12 @@ struct PasteView {
     std::vector<Table> tables;
 };
 
+struct SearchPanelState {
+    std::string text;      // the search bar as typed
+    std::string jumpText;  // the Ctrl+L box as typed
+    bool openJump = false;  // Ctrl+L was pressed: the box opens on the next frame
+};
+
 struct ChecksPanelState {
     bool onlyFailed = false;
 };
@@ -110,6 +116,7 @@ struct WindowState {
     TabsState tabs;
     ConnectionPanelState connection;
     TreePanelState tree;
+    SearchPanelState search;
     DetailsPanelState details;
     PasteView paste;
     ChecksPanelState checks;

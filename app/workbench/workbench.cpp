@@ -10,6 +10,7 @@ Workbench::Workbench(db::Mailbox& mailbox, EnvLookup env)
                   {[this] {
                        hierarchy_.reset();
                        configs_.reset();
+                       search_.reset();
                    },
                    [this] { hierarchy_.loadFirstPage(); }, [this] { refresh(); }}),
       hierarchy_(
@@ -20,7 +21,8 @@ Workbench::Workbench(db::Mailbox& mailbox, EnvLookup env)
                     hierarchy_.revealDataset(datasetId);  // reloads from the top, where a new dataset is
                     checks_.placeholderLanded();
                 }),
-      checks_(state_, runner_, log_, backfill_, env) {
+      checks_(state_, runner_, log_, backfill_, env),
+      search_(state_, runner_, log_, hierarchy_) {
     runner_.setHooks({[this](const db::DbError& error, const TunnelError* tunnelError) {
                           return connection_.diagnose(error, tunnelError);
                       },

@@ -16,6 +16,7 @@
 #include "app/workbench/event_log.hpp"
 #include "app/workbench/hierarchy_controller.hpp"
 #include "app/workbench/request_runner.hpp"
+#include "app/workbench/search_controller.hpp"
 #include "app/workbench/workbench_state.hpp"
 
 namespace app {
@@ -34,6 +35,7 @@ class Workbench {
     ConfigsController& configs() { return configs_; }
     BackfillController& backfill() { return backfill_; }
     ChecksController& checks() { return checks_; }
+    SearchController& search() { return search_; }
 
     // F5: the datasets again, the expanded levels, and the selection's details.
     void refresh();
@@ -56,6 +58,7 @@ class Workbench {
     ConfigsController configs_;
     BackfillController backfill_;
     ChecksController checks_;
+    SearchController search_;
 };
 
 }  // namespace app

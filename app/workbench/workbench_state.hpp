@@ -19,6 +19,8 @@
 #include "app/runconfig/text_diff.hpp"
 #include "app/workbench/event_log.hpp"
 #include "db/browse/stage1_queries.hpp"
+#include "db/search/find.hpp"
+#include "db/search/run_search.hpp"
 #include "db/pg/session.hpp"
 
 namespace app {
@@ -207,6 +209,22 @@ struct ChecksState {
     bool rerun = false;                 // a backfill landed during a run: run again after it
 };
 
+// ---- search and jump (the search bar above the tree, Ctrl+L; search_controller.cpp) ----
+
+struct SearchState {
+    std::string query;                            // what the results are of
+    std::optional<db::search::QueryError> error;  // the query does not parse: nothing was sent
+    std::vector<std::string> fields;              // the fields it named: the results' extra columns
+    std::vector<db::search::SearchRow> rows;
+    std::optional<db::PageCursor> next;  // more to load
+    bool active = false;                 // the results list is shown instead of the tree
+    RequestStatus request;
+    std::vector<std::string> history;  // recent queries that ran, newest first
+    std::string jumpText;              // what the jump box looked up last
+    std::vector<db::search::FindMatch> jumpMatches;
+    RequestStatus jumpRequest;
+};
+
 struct WorkbenchState {
     ConnectionForm form;
     ConnectionStatus connection;
@@ -217,6 +235,7 @@ struct WorkbenchState {
     PasteState paste;
     BackfillState backfill;
     ChecksState checks;
+    SearchState search;
     std::vector<LogEntry> log;
 };
 
