@@ -43,13 +43,21 @@ BEGIN
                          '(docs/RUNBOOK.md, "Search indexes").';
         RETURN;
     END IF;
-    BEGIN
-        CREATE EXTENSION IF NOT EXISTS pg_trgm;
-    EXCEPTION WHEN insufficient_privilege THEN
-        RAISE EXCEPTION '0013_search_indexes: % may not create the extension pg_trgm', current_user
-            USING HINT = 'pg_trgm is trusted: the database owner (or a role with CREATE on the database) may create it. '
-                         'Run as such a role: CREATE EXTENSION pg_trgm; then stage1ctl migrate again.';
-    END;
+    -- In a schema of its own, not public: public holds only our objects, every function there pins
+    -- its search_path (test_injection_queries checks it), and the extension's C functions would not.
+    -- Where an operator installed pg_trgm already, wherever that was, it is used as it is.
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'pg_trgm') THEN
+        BEGIN
+            CREATE SCHEMA IF NOT EXISTS stage1_extensions;
+            REVOKE ALL ON SCHEMA stage1_extensions FROM PUBLIC;
+            CREATE EXTENSION pg_trgm SCHEMA stage1_extensions;
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION '0013_search_indexes: % may not create the extension pg_trgm', current_user
+                USING HINT = 'pg_trgm is trusted: the database owner (or a role with CREATE on the database) may create it. '
+                             'Run as such a role: CREATE SCHEMA stage1_extensions; CREATE EXTENSION pg_trgm SCHEMA stage1_extensions; '
+                             'then stage1ctl migrate again.';
+        END;
+    END IF;
     -- Wherever the extension lives (an existing install may have put it in another schema), its
     -- operator class is named with that schema, never through search_path.
     SELECT n.nspname INTO trgm_schema
