@@ -14,29 +14,14 @@
 
 #include "app/cli/cli_args.hpp"
 #include "app/connect/connection_settings.hpp"
+#include "bench/bench_timing.hpp"
 #include "db/pg/pg.hpp"
 #include "db/search/run_search.hpp"
 
 namespace {
 
-struct Timing {
-    double medianMs;
-    double p95Ms;
-};
-
-template <typename Fn>
-Timing measure(int repeat, Fn&& fn) {
-    std::vector<double> samples;
-    fn();  // warm-up: plan caches and buffers
-    for (int i = 0; i < repeat; ++i) {
-        auto start = std::chrono::steady_clock::now();
-        fn();
-        samples.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-    }
-    std::sort(samples.begin(), samples.end());
-    return {samples[samples.size() / 2], samples[std::min(samples.size() - 1, samples.size() * 95 / 100)]};
-}
+using bench::measure;
+using bench::Timing;
 
 db::search::CompiledQuery compile(const std::string& query) {
     auto compiled = db::search::compileRunQuery(query, db::search::kSearchFirstQueryParam);
@@ -85,9 +70,10 @@ int main(int argc, char** argv) {
         std::printf("%-58s %8.3f ms %8.3f ms %8s %6s\n", "baseline: first page of the tree (fn_list_runs)",
                     firstPage.medianMs, firstPage.p95Ms, "1.0x", "50");
         double worst = 0;
-        for (const std::string query :
-             {std::string("measurement ~ 'zzz_matches_nothing'"), std::string("measurement ~ '_benchneedle'"),
-              std::string("hp.model = 'bench_rare_model' and features has 'bench_rare_feature'")}) {
+        const std::vector<std::string> queries = {
+            "measurement ~ 'zzz_matches_nothing'", "measurement ~ '_benchneedle'",
+            "hp.model = 'bench_rare_model' and features has 'bench_rare_feature'"};
+        for (const std::string& query : queries) {
             const db::search::CompiledQuery compiled = compile(query);
             size_t rows = 0;
             const Timing t = measure(

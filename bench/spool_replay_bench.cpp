@@ -22,9 +22,9 @@
 #include "app/cli/cli_args.hpp"
 #include "app/connect/connection_settings.hpp"
 #include "app/ops/spool.hpp"
+#include "db/pg/pg.hpp"
 #include "db/schema/migration_catalog.hpp"
 #include "db/schema/migrator.hpp"
-#include "db/pg/pg.hpp"
 #include "db/spool/spool_replay.hpp"
 
 extern char** environ;

@@ -12,24 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-// RFC 4180: quoted when it holds a comma, a quote or a line break; quotes doubled.
-std::string csvCell(const std::string& value) {
-    if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
-    std::string out = "\"";
-    for (char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
-
-void printCsv(std::ostream& out, const std::vector<std::string>& header,
-              const std::vector<std::vector<std::string>>& rows) {
-    auto line = [&](const std::vector<std::string>& cells) {
-        for (size_t c = 0; c < cells.size(); ++c) out << (c ? "," : "") << csvCell(cells[c]);
-        out << "\r\n";
-    };
-    line(header);
-    for (const auto& row : rows) line(row);
-}
-
 enum class Format { Text, Json, Csv };
 
 Format outputFormat(const ParsedArgs& args) {
@@ -101,7 +83,8 @@ int runSearch(const ParsedArgs& args, CtlIo& io) {
         rows.push_back(std::move(cells));
     }
     if (format == Format::Csv) {
-        printCsv(io.out, header, rows);
+        io.out << db::search::csvLine(header);
+        for (const auto& row : rows) io.out << db::search::csvLine(row);
         if (page.next) io.err << "next: --after " << page.next->encode() << "\n";  // stdout stays CSV
         return kExitOk;
     }

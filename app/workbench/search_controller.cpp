@@ -9,13 +9,6 @@ namespace {
 constexpr int kSearchPageSize = 200;
 constexpr size_t kHistorySize = 20;
 
-std::string csvCell(const std::string& value) {
-    if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
-    std::string out = "\"";
-    for (char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
-
 }  // namespace
 
 SearchController::SearchController(WorkbenchState& state, RequestRunner& runner, EventLog& log,
@@ -95,14 +88,14 @@ void SearchController::open(size_t row) {
 }
 
 std::string SearchController::resultsCsv() const {
-    std::string out = "run_id,dataset,measurement,status,created_at";
-    for (const auto& field : search_.fields) out += "," + csvCell(field);
-    out += "\r\n";
+    std::vector<std::string> header = {"run_id", "dataset", "measurement", "status", "created_at"};
+    header.insert(header.end(), search_.fields.begin(), search_.fields.end());
+    std::string out = db::search::csvLine(header);
     for (const auto& row : search_.rows) {
-        out += row.runId + "," + csvCell(row.datasetSlug) + "," + csvCell(row.measurement) + "," +
-               csvCell(row.status) + "," + row.createdAt;
-        for (const auto& value : row.fieldValues) out += "," + csvCell(value.value_or(""));
-        out += "\r\n";
+        std::vector<std::string> cells = {row.runId, row.datasetSlug, row.measurement, row.status,
+                                          row.createdAt};
+        for (const auto& value : row.fieldValues) cells.push_back(value.value_or(""));
+        out += db::search::csvLine(cells);
     }
     return out;
 }

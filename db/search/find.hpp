@@ -11,7 +11,8 @@
 
 namespace db::search {
 
-enum class MatchKind { Dataset, Run, Simulation };
+// In the order find lists them; find.cpp's statement returns these numbers (its rank column).
+enum class MatchKind { Dataset = 0, Run = 1, Simulation = 2 };
 const char* matchKindName(MatchKind kind);  // "dataset", "run", "simulation": stable, in --json
 
 struct FindMatch {

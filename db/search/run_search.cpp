@@ -42,4 +42,20 @@ SearchPage searchRuns(Connection& conn, const CompiledQuery& query, int limit,
     return page;
 }
 
+std::string csvLine(const std::vector<std::string>& cells) {
+    std::string line;
+    for (size_t c = 0; c < cells.size(); ++c) {
+        if (c > 0) line += ',';
+        const std::string& value = cells[c];
+        if (value.find_first_of(",\"\r\n") == std::string::npos) {
+            line += value;
+            continue;
+        }
+        line += '"';
+        for (char ch : value) line += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+        line += '"';
+    }
+    return line + "\r\n";
+}
+
 }  // namespace db::search

@@ -29,6 +29,10 @@ constexpr int kMaxSearchLimit = 1000;
 SearchPage searchRuns(Connection& conn, const CompiledQuery& query, int limit,
                       const std::optional<PageCursor>& after);
 
+// One CSV line (RFC 4180): a cell is quoted when it holds a comma, a quote or a line break, quotes
+// doubled; the line ends in CRLF. `stage1ctl search --format csv` and the window's Copy as CSV.
+std::string csvLine(const std::vector<std::string>& cells);
+
 // The parameters searchRuns binds before the query's own: compile with this as firstParam.
 constexpr int kSearchFirstQueryParam = 4;
 
