@@ -10,6 +10,7 @@
 #include "app/connect/connection_settings.hpp"
 #include "app/connect/profiles.hpp"
 #include "app/connect/ssh_tunnel.hpp"
+#include "app/workbench/run_nodes.hpp"
 #include "app/workbench/workbench.hpp"
 #include "db/pg/mailbox.hpp"
 #include "stage1_version.hpp"
@@ -74,6 +75,7 @@ class DemoScript {
 }  // namespace
 
 int main(int argc, char** argv) {
+    app::returnLargeBuffersToTheSystem();  // a tree of 100,000 runs stays inside its memory target
     app::ParsedArgs args;
     int frames = 0;
     try {

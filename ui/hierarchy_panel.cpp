@@ -6,8 +6,8 @@
 #include <cmath>
 #include <string>
 
-#include "ui/test_tags.hpp"
 #include "ui/search_panel.hpp"
+#include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
 #include "ui/window_shell.hpp"
 #include "ui/window_state.hpp"
@@ -355,13 +355,15 @@ void SimulationRow(app::Workbench& wb, const VisibleRow& row, bool selected, dou
 // "load more…", a spinner with Cancel while the page loads, or the failure with a retry.
 // Being drawn means being on screen: that loads the next page (scroll-to-load), once per page
 // since the request is then running; not after a failure or a cancel, which wait for a click.
+// "newer runs…" above a revealed run waits for a click: loading itself whenever it shows would
+// walk up to the top of the dataset, which is what revealing by keyset avoids.
 void MoreRow(app::Workbench& wb, UiContext& ctx, const VisibleRow& row, const app::RequestStatus& request,
-             const std::string& tag) {
+             const std::string& tag, const char* what = "load more", bool loadWhenShown = true) {
     ImGui::SetCursorPosX(ImGui::GetCursorPosX() + em(1.1f) * static_cast<float>(row.depth) + em(1.1f));
     if (request.running())
         return RequestProgress(wb, std::string("loading") + kEllipsis, request, ctx, tag + ".cancel");
     const bool failed = request.phase == app::RequestPhase::Failed;
-    const std::string label = std::string(failed ? "retry" : "load more") + kEllipsis;
+    const std::string label = std::string(failed ? "retry" : what) + kEllipsis;
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     if (ImGui::Selectable(label.c_str(), false, ImGuiSelectableFlags_None,
                           ImVec2(ImGui::CalcTextSize(label.c_str()).x, 0.0f)))
@@ -374,7 +376,8 @@ void MoreRow(app::Workbench& wb, UiContext& ctx, const VisibleRow& row, const ap
         return;
     }
     const bool connected = wb.state().connection.phase == app::ConnectionPhase::Connected;
-    if (connected && request.phase != app::RequestPhase::Cancelled) wb.hierarchy().loadMore(row);
+    if (loadWhenShown && connected && request.phase != app::RequestPhase::Cancelled)
+        wb.hierarchy().loadMore(row);
 }
 
 void DrawRow(app::Workbench& wb, UiContext& ctx, const VisibleRow& row, bool selected) {
@@ -390,6 +393,11 @@ void DrawRow(app::Workbench& wb, UiContext& ctx, const VisibleRow& row, bool sel
             return SimulationRow(wb, row, selected, now);
         case RowKind::MoreDatasets:
             return MoreRow(wb, ctx, row, s.hierarchy.datasets.request, "tree.more.datasets");
+        case RowKind::NewerRuns: {
+            const app::DatasetNode& d = DatasetOf(s, row);
+            return MoreRow(wb, ctx, row, d.runs.request, "tree.newer.runs." + d.row.slug, "newer runs",
+                           false);
+        }
         case RowKind::MoreRuns: {
             const app::DatasetNode& d = DatasetOf(s, row);
             return MoreRow(wb, ctx, row, d.runs.request, "tree.more.runs." + d.row.slug);

@@ -1,21 +1,39 @@
 #include "app/workbench/hierarchy_controller.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
+
+#include "app/workbench/run_nodes.hpp"
 
 namespace app {
 
 namespace {
 
+// The first page of a level. Each further page is as large as what is already loaded, up to
+// kLargestPage: scrolling to the end of 100,000 runs takes a dozen requests, not 500 (the worker
+// fetches a large page as consecutive server pages, so the server's own limit still holds).
 constexpr int kPageSize = 200;
-constexpr int kRevealPageSize = 1000;
-constexpr int kRevealMaxPages = 100;
+constexpr int kLargestPage = 20000;
+// A revealed run comes with this many newer runs above it, so it is not glued to the top edge.
+constexpr int kRevealContext = 20;
+constexpr int kRevealDatasetPages = 100;  // datasets are few: they are listed from the top
+
+int nextPageSize(size_t loaded) {
+    return static_cast<int>(std::clamp<size_t>(loaded, kPageSize, kLargestPage));
+}
+
+// F5 reloads as many rows as were loaded, so the view keeps its place.
+int reloadSize(size_t loaded) {
+    return static_cast<int>(std::max<size_t>(loaded, kPageSize));
+}
 
 std::optional<std::string> nonEmpty(const std::string& s) {
     return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
 db::PageRequest pageRequest(const std::optional<db::PageCursor>& after, const std::string& search,
-                            const std::string& status, int limit = kPageSize) {
+                            const std::string& status, int limit) {
     db::PageRequest request;
     request.limit = limit;
     request.after = after;
@@ -24,36 +42,23 @@ db::PageRequest pageRequest(const std::optional<db::PageCursor>& after, const st
     return request;
 }
 
-// A reload from the top keeps what the user opened: nodes that are still there keep their
-// expanded state and loaded children.
+db::PageCursor keysetOf(const db::RunRow& row) {
+    return {row.createdAt, row.runId};
+}
+
+// A reload from the top keeps what the user opened: datasets still there keep their expanded state
+// and loaded runs.
 void mergeDatasets(PagedList<DatasetNode>& list, std::vector<db::DatasetRow> rows, bool append) {
     std::vector<DatasetNode> merged;
     if (append) merged = std::move(list.items);
+    std::unordered_map<std::string_view, DatasetNode*> old;
+    if (!append)
+        for (DatasetNode& node : list.items) old.emplace(node.row.datasetId, &node);
     for (auto& row : rows) {
-        auto old = std::find_if(list.items.begin(), list.items.end(),
-                                [&](const DatasetNode& n) { return n.row.datasetId == row.datasetId; });
         DatasetNode node{std::move(row), false, {}};
-        if (!append && old != list.items.end()) {
-            node.expanded = old->expanded;
-            node.runs = std::move(old->runs);
-        }
-        merged.push_back(std::move(node));
-    }
-    list.items = std::move(merged);
-}
-
-void mergeRuns(PagedList<RunNode>& list, std::vector<db::RunRow> rows, bool append) {
-    std::vector<RunNode> merged;
-    if (append) merged = std::move(list.items);
-    for (auto& row : rows) {
-        auto old = std::find_if(list.items.begin(), list.items.end(),
-                                [&](const RunNode& n) { return n.row.runId == row.runId; });
-        RunNode node{std::move(row), false, {}};
-        node.row.datasetId.clear();  // the parent has it (see RunNode)
-        node.row.datasetId.shrink_to_fit();
-        if (!append && old != list.items.end()) {
-            node.expanded = old->expanded;
-            node.simulationList = std::move(old->simulationList);
+        if (auto it = old.find(node.row.datasetId); it != old.end()) {
+            node.expanded = it->second->expanded;
+            node.runs = std::move(it->second->runs);
         }
         merged.push_back(std::move(node));
     }
@@ -69,6 +74,7 @@ std::vector<VisibleRow> flattenHierarchy(const HierarchyState& h) {
         rows.push_back({RowKind::Dataset, d, -1, -1, 0});
         const DatasetNode& dataset = datasets[static_cast<size_t>(d)];
         if (!dataset.expanded) continue;
+        if (dataset.runs.newerAbove) rows.push_back({RowKind::NewerRuns, d, -1, -1, 1});
         for (int r = 0; r < static_cast<int>(dataset.runs.items.size()); ++r) {
             rows.push_back({RowKind::Run, d, r, -1, 1});
             const RunNode& run = dataset.runs.items[static_cast<size_t>(r)];
@@ -123,7 +129,8 @@ void HierarchyController::setSelection(const Selection& selection) {
 void HierarchyController::loadDatasets(bool append) {
     auto& list = hierarchy_.datasets;
     if (list.request.running()) return;
-    auto request = pageRequest(append ? list.next : std::nullopt, hierarchy_.filters.datasetSearch, "");
+    auto request = pageRequest(append ? list.next : std::nullopt, hierarchy_.filters.datasetSearch, "",
+                               append ? nextPageSize(list.items.size()) : reloadSize(list.items.size()));
     runner_.submit<db::Page<db::DatasetRow>>(
         list.request, "loading datasets",
         [request](db::Connection& conn) { return db::listDatasets(conn, request); },
@@ -141,23 +148,70 @@ void HierarchyController::loadDatasets(bool append) {
 
 void HierarchyController::loadRuns(int d, bool append) {
     DatasetNode& dataset = hierarchy_.datasets.items[static_cast<size_t>(d)];
-    if (dataset.runs.request.running()) return;
+    auto& runs = dataset.runs;
+    if (runs.request.running()) return;
     const auto& f = hierarchy_.filters;
-    auto request = pageRequest(append ? dataset.runs.next : std::nullopt, f.runSearch, f.runStatus);
+    const size_t loaded = runs.items.size();
+    auto request = pageRequest(append ? runs.next : std::nullopt, f.runSearch, f.runStatus,
+                               append ? nextPageSize(loaded) : reloadSize(loaded));
+    // A list revealed mid-way reloads from its own first row, not from the top.
+    std::optional<db::PageCursor> firstRow;
+    if (!append && runs.newerAbove && loaded > 0) firstRow = keysetOf(runs.items.front().row);
+    std::vector<OpenedRun> opened;
+    if (!append) opened = openedRuns(runs);
     const std::string datasetId = dataset.row.datasetId;
-    runner_.submit<db::Page<db::RunRow>>(
-        dataset.runs.request, "loading runs of " + dataset.row.slug,
-        [request, datasetId](db::Connection& conn) { return db::listRuns(conn, datasetId, request); },
-        [this, datasetId, append](db::Outcome<db::Page<db::RunRow>> outcome) {
+    runner_.submit<RunsLoad>(
+        runs.request, "loading runs of " + dataset.row.slug,
+        [request, datasetId, firstRow, opened](db::Connection& conn) mutable {
+            bool newerAbove = false;
+            if (firstRow) {
+                request.after = db::runsCursorAbove(conn, datasetId, *firstRow, request);
+                newerAbove = request.after.has_value();
+            }
+            RunsLoad load = runsLoadFrom(db::listRuns(conn, datasetId, request), opened);
+            load.newerAbove = newerAbove;
+            return load;
+        },
+        [this, datasetId, append, replacements = runs.replacements](db::Outcome<RunsLoad> outcome) {
             DatasetNode* dataset = datasetById(datasetId);
-            if (!dataset) return;
+            if (!dataset || dataset->runs.replacements != replacements) return;
             touch();
             if (!runner_.finish(dataset->runs.request, outcome))
                 return log_.error("loading runs of " + dataset->row.slug +
                                   " failed: " + outcome.error->message);
-            mergeRuns(dataset->runs, std::move(outcome.value->rows), append);
-            dataset->runs.next = outcome.value->next;
-            dataset->runs.loaded = true;
+            auto& runs = dataset->runs;
+            RunsLoad& load = *outcome.value;
+            placeRuns(runs, load, append ? RunsPlacement::Append : RunsPlacement::Replace);
+            runs.next = load.next;
+            if (!append) runs.newerAbove = load.newerAbove;
+            runs.loaded = true;
+        });
+    touch();
+}
+
+void HierarchyController::loadNewerRuns(int d) {
+    DatasetNode& dataset = hierarchy_.datasets.items[static_cast<size_t>(d)];
+    auto& runs = dataset.runs;
+    if (runs.request.running() || !runs.newerAbove || runs.items.empty()) return;
+    const auto& f = hierarchy_.filters;
+    auto request = pageRequest(keysetOf(runs.items.front().row), f.runSearch, f.runStatus, kPageSize);
+    const std::string datasetId = dataset.row.datasetId;
+    runner_.submit<RunsLoad>(
+        runs.request, "loading newer runs of " + dataset.row.slug,
+        [request, datasetId](db::Connection& conn) {
+            RunsLoad load = runsLoadFrom(db::listRunsNewer(conn, datasetId, request), {});
+            load.newerAbove = load.next.has_value();  // the page went upwards
+            return load;
+        },
+        [this, datasetId, replacements = runs.replacements](db::Outcome<RunsLoad> outcome) {
+            DatasetNode* dataset = datasetById(datasetId);
+            if (!dataset || dataset->runs.replacements != replacements) return;
+            touch();
+            if (!runner_.finish(dataset->runs.request, outcome))
+                return log_.error("loading newer runs of " + dataset->row.slug +
+                                  " failed: " + outcome.error->message);
+            dataset->runs.newerAbove = outcome.value->newerAbove;
+            placeRuns(dataset->runs, *outcome.value, RunsPlacement::Prepend);
         });
     touch();
 }
@@ -168,8 +222,9 @@ void HierarchyController::loadSimulations(int d, int r, bool append) {
         dataset.runs.items[static_cast<size_t>(r)].simulationsToLoad();
     if (simulations.request.running()) return;
     const auto& f = hierarchy_.filters;
-    auto request =
-        pageRequest(append ? simulations.next : std::nullopt, f.simulationSearch, f.simulationStatus);
+    const size_t loaded = simulations.items.size();
+    auto request = pageRequest(append ? simulations.next : std::nullopt, f.simulationSearch,
+                               f.simulationStatus, append ? nextPageSize(loaded) : reloadSize(loaded));
     const std::string datasetId = dataset.row.datasetId;
     const std::string runId = dataset.runs.items[static_cast<size_t>(r)].row.runId;
     runner_.submit<db::Page<db::SimulationRow>>(
@@ -210,6 +265,7 @@ void HierarchyController::toggle(const VisibleRow& row) {
 
 void HierarchyController::loadMore(const VisibleRow& row) {
     if (row.kind == RowKind::MoreDatasets) loadDatasets(true);
+    if (row.kind == RowKind::NewerRuns) loadNewerRuns(row.dataset);
     if (row.kind == RowKind::MoreRuns) loadRuns(row.dataset, true);
     if (row.kind == RowKind::MoreSimulations) loadSimulations(row.dataset, row.run, true);
 }
@@ -289,7 +345,7 @@ int HierarchyController::selectedRowIndex() {
     return selectedRow_;
 }
 
-// ---- reveal: page from the top on the worker until the wanted row is loaded ----
+// ---- reveal: the dataset list from the top, then the run's own page by its keyset ----
 
 namespace {
 
@@ -297,10 +353,45 @@ struct RevealResult {
     std::vector<db::DatasetRow> datasets;  // the dataset list from the top, up to the target
     std::optional<db::PageCursor> datasetsNext;
     std::string datasetId;
-    std::vector<db::RunRow> runs;  // the dataset's runs from the top, up to the target run
-    std::optional<db::PageCursor> runsNext;
+    RunsLoad runs;  // a few newer runs, then the page that starts with the run
     bool found = false;
 };
+
+// Loads the dataset list from the top until it holds the dataset (datasets are few).
+bool loadDatasetsUntil(db::Connection& conn, const std::string& datasetId, const std::string& search,
+                       RevealResult& result) {
+    bool present = false;
+    std::optional<db::PageCursor> cursor;
+    for (int page = 0; page < kRevealDatasetPages && !present; ++page) {
+        auto p = db::listDatasets(conn, pageRequest(cursor, search, "", db::kServerPageLimit));
+        for (auto& row : p.rows) {
+            present = present || row.datasetId == datasetId;
+            result.datasets.push_back(std::move(row));
+        }
+        cursor = p.next;
+        if (!cursor) break;
+    }
+    result.datasetsNext = cursor;
+    return present;
+}
+
+// The run where it sits: up to kRevealContext newer runs above it, then the page that starts with
+// it. Two index range scans, however deep the run is. Filters apply: a run they hide is not found.
+void loadRunWindow(db::Connection& conn, const db::RunPosition& position, const std::string& runId,
+                   const HierarchyFilters& f, RevealResult& result) {
+    auto above = db::listRunsNewer(conn, position.datasetId,
+                                   pageRequest(position.keyset, f.runSearch, f.runStatus, kRevealContext));
+    std::optional<db::PageCursor> start;
+    if (!above.rows.empty()) start = keysetOf(above.rows.back());
+    auto page =
+        db::listRuns(conn, position.datasetId, pageRequest(start, f.runSearch, f.runStatus, kPageSize));
+    result.found = !page.rows.empty() && page.rows.front().runId == runId;
+    const bool newerAbove = above.next.has_value();
+    for (auto& row : page.rows) above.rows.push_back(std::move(row));
+    above.next = page.next;
+    result.runs = runsLoadFrom(std::move(above), {});
+    result.runs.newerAbove = newerAbove;
+}
 
 }  // namespace
 
@@ -309,6 +400,18 @@ void HierarchyController::revealDataset(const std::string& datasetId) {
 }
 
 void HierarchyController::revealRun(const std::string& runId) {
+    // Already in the tree: nothing to load.
+    for (DatasetNode& dataset : hierarchy_.datasets.items)
+        for (const RunNode& run : dataset.runs.items)
+            if (run.row.runId == runId) {
+                dataset.expanded = true;
+                touch();
+                Selection s;
+                s.kind = Selection::Kind::Run;
+                s.datasetId = dataset.row.datasetId;
+                s.runId = runId;
+                return setSelection(s);
+            }
     reveal(runId, false);
 }
 
@@ -320,43 +423,20 @@ void HierarchyController::reveal(const std::string& id, bool datasetOnly) {
         status, datasetOnly ? "showing the dataset" : "showing the run",
         [=](db::Connection& conn) {
             RevealResult result;
-            result.datasetId = id;
-            if (!datasetOnly) {
-                db::Result r =
-                    conn.query("SELECT dataset_id FROM walkforward_runs WHERE run_id = $1::uuid", {id});
-                if (r.rows() == 0) return result;
-                result.datasetId = std::string(r.text(0, 0));
+            std::optional<db::RunPosition> position;
+            if (datasetOnly) {
+                result.datasetId = id;
+            } else {
+                position = db::findRunPosition(conn, id);
+                if (!position) return result;
+                result.datasetId = position->datasetId;
             }
-            bool present = false;
-            std::optional<db::PageCursor> cursor;
-            for (int page = 0; page < kRevealMaxPages && !present; ++page) {
-                auto p =
-                    db::listDatasets(conn, pageRequest(cursor, filters.datasetSearch, "", kRevealPageSize));
-                for (auto& row : p.rows) {
-                    present = present || row.datasetId == result.datasetId;
-                    result.datasets.push_back(std::move(row));
-                }
-                cursor = p.next;
-                if (!cursor) break;
-            }
-            result.datasetsNext = cursor;
+            const bool present = loadDatasetsUntil(conn, result.datasetId, filters.datasetSearch, result);
             if (!present || datasetOnly) {
                 result.found = present;
                 return result;
             }
-            std::optional<db::PageCursor> runCursor;
-            for (int page = 0; page < kRevealMaxPages && !result.found; ++page) {
-                auto p = db::listRuns(
-                    conn, result.datasetId,
-                    pageRequest(runCursor, filters.runSearch, filters.runStatus, kRevealPageSize));
-                for (auto& row : p.rows) {
-                    result.found = result.found || row.runId == id;
-                    result.runs.push_back(std::move(row));
-                }
-                runCursor = p.next;
-                if (!runCursor) break;
-            }
-            result.runsNext = runCursor;
+            loadRunWindow(conn, *position, id, filters, result);
             return result;
         },
         [this, id, datasetOnly](db::Outcome<RevealResult> outcome) {
@@ -379,8 +459,14 @@ void HierarchyController::reveal(const std::string& id, bool datasetOnly) {
             s.kind = Selection::Kind::Dataset;
             if (!datasetOnly) {
                 dataset->expanded = true;
-                mergeRuns(dataset->runs, std::move(r.runs), false);
-                dataset->runs.next = r.runsNext;
+                if (dataset->runs.request.running()) {
+                    runner_.cancel(dataset->runs.request);
+                    dataset->runs.request.phase = RequestPhase::Idle;  // its answer will be dropped
+                }
+                ++dataset->runs.replacements;
+                placeRuns(dataset->runs, r.runs, RunsPlacement::Replace);
+                dataset->runs.next = r.runs.next;
+                dataset->runs.newerAbove = r.runs.newerAbove;
                 dataset->runs.loaded = true;
                 s.kind = Selection::Kind::Run;
                 s.runId = id;

@@ -30,7 +30,9 @@ class HierarchyController {
     void toggle(const VisibleRow& row);
     void loadMore(const VisibleRow& row);
     void select(const VisibleRow& row);
-    // Expands the tree down to a run (loading pages as needed) and selects it.
+    // Expands the tree down to a run and selects it. A run not loaded yet comes with the page that
+    // starts at it (found by its keyset, however deep) and a few newer runs; "newer runs" above
+    // them loads upwards.
     void revealRun(const std::string& runId);
     void revealDataset(const std::string& datasetId);
     const std::vector<VisibleRow>& visibleRows();
@@ -43,6 +45,7 @@ class HierarchyController {
     bool connected() const { return connection_.phase == ConnectionPhase::Connected; }
     void loadDatasets(bool append);
     void loadRuns(int dataset, bool append);
+    void loadNewerRuns(int dataset);  // above a list that starts mid-way
     void loadSimulations(int dataset, int run, bool append);
     void reveal(const std::string& id, bool datasetOnly);
     void setSelection(const Selection& selection);

@@ -19,9 +19,9 @@
 #include "app/runconfig/text_diff.hpp"
 #include "app/workbench/event_log.hpp"
 #include "db/browse/stage1_queries.hpp"
+#include "db/pg/session.hpp"
 #include "db/search/find.hpp"
 #include "db/search/run_search.hpp"
-#include "db/pg/session.hpp"
 
 namespace app {
 
@@ -88,6 +88,11 @@ template <typename Item>
 struct PagedList {
     std::vector<Item> items;
     std::optional<db::PageCursor> next;  // more to load
+    // The list starts mid-way (a run revealed by its keyset position): newer rows may exist above
+    // items.front(), loaded upwards on request.
+    bool newerAbove = false;
+    // Bumped when a reveal replaces the list: a page asked for before it no longer fits and is dropped.
+    std::uint32_t replacements = 0;
     bool loaded = false;
     RequestStatus request;
 };
@@ -129,7 +134,7 @@ struct HierarchyState {
     std::uint64_t revision = 0;  // bumped on every change, so views can cache what they derive
 };
 
-enum class RowKind { Dataset, Run, Simulation, MoreDatasets, MoreRuns, MoreSimulations };
+enum class RowKind { Dataset, Run, Simulation, MoreDatasets, NewerRuns, MoreRuns, MoreSimulations };
 
 // One line of the tree as drawn: which node, at which depth.
 struct VisibleRow {

@@ -1,5 +1,6 @@
 #include "db/browse/stage1_queries.hpp"
 
+#include <algorithm>
 #include <regex>
 
 namespace db {
@@ -24,7 +25,8 @@ std::optional<std::string> filterProblem(const char* name, const std::optional<s
 Params pageParams(const PageRequest& request) {
     if (auto problem = pageFilterProblem(request))
         throw Error(DbError{"22023", *problem + "; nothing was sent", "", "Shorten or correct the filter."});
-    return {std::to_string(request.limit), request.after ? Param(request.after->createdAt) : Param(),
+    return {std::to_string(std::min(request.limit, kServerPageLimit)),
+            request.after ? Param(request.after->createdAt) : Param(),
             request.after ? Param(request.after->id) : Param(),
             request.search ? Param(*request.search) : Param()};
 }
@@ -38,6 +40,42 @@ void finishPage(Page<Row>& page, const PageRequest& request, const std::string& 
 
 std::optional<std::string> optionalColumn(const Result& r, int row, int column) {
     return r.optionalText(row, column);
+}
+
+// A page larger than the server's limit as consecutive server pages, each one statement (a cancel
+// ends the one running). `onePage` fetches at most kServerPageLimit rows for the request it gets.
+template <typename Row, typename OnePage>
+Page<Row> collectPages(const PageRequest& request, OnePage onePage) {
+    Page<Row> all;
+    PageRequest part = request;
+    for (;;) {
+        part.limit = std::min(request.limit - static_cast<int>(all.rows.size()), kServerPageLimit);
+        Page<Row> page = onePage(part);  // its next is set only when it was full
+        for (Row& row : page.rows) all.rows.push_back(std::move(row));
+        all.next = page.next;
+        if (!page.next || static_cast<int>(all.rows.size()) >= request.limit) return all;
+        part.after = page.next;
+    }
+}
+
+RunRow runRowAt(const Result& r, int i) {
+    return RunRow{std::string(r.text(i, 0)), std::string(r.text(i, 1)),
+                  std::string(r.text(i, 2)), std::string(r.text(i, 3)),
+                  std::string(r.text(i, 4)), r.integer(i, 5),
+                  r.integer(i, 6),           r.boolean(i, 7)};
+}
+
+Params runParams(const std::string& datasetId, const PageRequest& request) {
+    Params params = pageParams(request);
+    params.insert(params.begin(), datasetId);
+    params.push_back(request.status ? Param(*request.status) : Param());
+    return params;
+}
+
+// The columns of fn_list_runs and fn_list_runs_newer, in runRowAt's order.
+std::string runColumns() {
+    return std::string("SELECT run_id, dataset_id, prediction_measurement, status, ") + kIsoCreatedAt +
+           ", fold_count, simulation_count, has_serialized_config ";
 }
 
 }  // namespace
@@ -84,6 +122,9 @@ std::optional<std::string> datasetSlugProblem(const std::string& slug) {
 }
 
 Page<DatasetRow> listDatasets(Connection& conn, const PageRequest& request) {
+    if (request.limit > kServerPageLimit)
+        return collectPages<DatasetRow>(request,
+                                        [&](const PageRequest& part) { return listDatasets(conn, part); });
     Result r =
         conn.query(std::string("SELECT dataset_id, dataset_slug, symbol, granularity, source, row_count, "
                                "first_bar_ts, last_bar_ts, ") +
@@ -109,26 +150,52 @@ Page<DatasetRow> listDatasets(Connection& conn, const PageRequest& request) {
 }
 
 Page<RunRow> listRuns(Connection& conn, const std::string& datasetId, const PageRequest& request) {
-    Params params = pageParams(request);
-    params.insert(params.begin(), datasetId);
-    params.push_back(request.status ? Param(*request.status) : Param());
-    Result r = conn.query(std::string("SELECT run_id, dataset_id, prediction_measurement, status, ") +
-                              kIsoCreatedAt +
-                              ", fold_count, simulation_count, has_serialized_config "
-                              "FROM fn_list_runs($1, $2, $3, $4, $5, $6)",
-                          params);
+    if (request.limit > kServerPageLimit)
+        return collectPages<RunRow>(request,
+                                    [&](const PageRequest& part) { return listRuns(conn, datasetId, part); });
+    Result r =
+        conn.query(runColumns() + "FROM fn_list_runs($1, $2, $3, $4, $5, $6)", runParams(datasetId, request));
     Page<RunRow> page;
-    for (int i = 0; i < r.rows(); ++i) {
-        page.rows.push_back(RunRow{std::string(r.text(i, 0)), std::string(r.text(i, 1)),
-                                   std::string(r.text(i, 2)), std::string(r.text(i, 3)),
-                                   std::string(r.text(i, 4)), r.integer(i, 5), r.integer(i, 6),
-                                   r.boolean(i, 7)});
-    }
+    for (int i = 0; i < r.rows(); ++i) page.rows.push_back(runRowAt(r, i));
     if (!page.rows.empty()) finishPage(page, request, page.rows.back().createdAt, page.rows.back().runId);
     return page;
 }
 
+Page<RunRow> listRunsNewer(Connection& conn, const std::string& datasetId, const PageRequest& request) {
+    PageRequest one = request;
+    one.limit = std::min(request.limit, kServerPageLimit);
+    // The function returns the nearest first (ascending); the tree wants newest first.
+    Result r = conn.query(runColumns() + "FROM fn_list_runs_newer($1, $2, $3, $4, $5, $6)",
+                          runParams(datasetId, one));
+    Page<RunRow> page;
+    for (int i = r.rows() - 1; i >= 0; --i) page.rows.push_back(runRowAt(r, i));
+    if (!page.rows.empty()) finishPage(page, one, page.rows.front().createdAt, page.rows.front().runId);
+    return page;
+}
+
+std::optional<RunPosition> findRunPosition(Connection& conn, const std::string& runId) {
+    if (!looksLikeUuid(runId)) return std::nullopt;
+    Result r = conn.query(
+        std::string("SELECT dataset_id, ") + kIsoCreatedAt + " FROM walkforward_runs WHERE run_id = $1::uuid",
+        {runId});
+    if (r.rows() == 0) return std::nullopt;
+    return RunPosition{std::string(r.text(0, 0)), PageCursor{std::string(r.text(0, 1)), runId}};
+}
+
+std::optional<PageCursor> runsCursorAbove(Connection& conn, const std::string& datasetId,
+                                          const PageCursor& row, const PageRequest& request) {
+    PageRequest nearest = request;
+    nearest.limit = 1;
+    nearest.after = row;
+    Page<RunRow> above = listRunsNewer(conn, datasetId, nearest);
+    if (above.rows.empty()) return std::nullopt;
+    return PageCursor{above.rows.front().createdAt, above.rows.front().runId};
+}
+
 Page<SimulationRow> listSimulations(Connection& conn, const std::string& runId, const PageRequest& request) {
+    if (request.limit > kServerPageLimit)
+        return collectPages<SimulationRow>(
+            request, [&](const PageRequest& part) { return listSimulations(conn, runId, part); });
     Params params = pageParams(request);
     params.insert(params.begin(), runId);
     params.push_back(request.status ? Param(*request.status) : Param());

@@ -19,8 +19,11 @@ struct PageCursor {
     static std::optional<PageCursor> decode(const std::string& text);
 };
 
+// The largest page one fn_list_* call returns (the functions clamp p_limit to it).
+constexpr int kServerPageLimit = 1000;
+
 struct PageRequest {
-    int limit = 50;
+    int limit = 50;  // any size: more than kServerPageLimit is fetched as consecutive server pages
     std::optional<PageCursor> after;
     std::optional<std::string> search;  // server-side, case-insensitive substring
     std::optional<std::string> status;  // runs and simulations only
@@ -60,6 +63,21 @@ std::optional<std::string> pageFilterProblem(const PageRequest& request);  // nu
 Page<DatasetRow> listDatasets(Connection& conn, const PageRequest& request);
 Page<RunRow> listRuns(Connection& conn, const std::string& datasetId, const PageRequest& request);
 Page<SimulationRow> listSimulations(Connection& conn, const std::string& runId, const PageRequest& request);
+
+// Runs newer than request.after (the tree's upward direction, for a list that starts mid-way),
+// returned newest first like every page; at most kServerPageLimit. next is set when the page was
+// full and is where to continue upwards (the newest row's keyset).
+Page<RunRow> listRunsNewer(Connection& conn, const std::string& datasetId, const PageRequest& request);
+// Where a run sits: its dataset, and its own keyset (for runsCursorAbove and listRunsNewer).
+struct RunPosition {
+    std::string datasetId;
+    PageCursor keyset;
+};
+std::optional<RunPosition> findRunPosition(Connection& conn, const std::string& runId);
+// The cursor whose listRuns page starts with `row` itself: the keyset of the nearest newer run that
+// passes request's filters, or nullopt when `row` is the newest (the page from the top).
+std::optional<PageCursor> runsCursorAbove(Connection& conn, const std::string& datasetId,
+                                          const PageCursor& row, const PageRequest& request);
 
 // A dataset named by slug or by UUID; nullopt when there is none.
 std::optional<std::string> findDatasetId(Connection& conn, const std::string& slugOrUuid);

@@ -29,6 +29,8 @@ std::vector<SchemaObject> checkSerializationObjects(Connection& conn) {
            to_regprocedure('public.fn_list_datasets(integer, timestamptz, uuid, text)') IS NOT NULL),
           ('function', 'fn_list_runs',
            to_regprocedure('public.fn_list_runs(uuid, integer, timestamptz, uuid, text, text)') IS NOT NULL),
+          ('function', 'fn_list_runs_newer',
+           to_regprocedure('public.fn_list_runs_newer(uuid, integer, timestamptz, uuid, text, text)') IS NOT NULL),
           ('function', 'fn_list_simulations',
            to_regprocedure('public.fn_list_simulations(uuid, integer, timestamptz, uuid, text, text)') IS NOT NULL),
           ('function', 'fn_upsert_placeholder_dataset',

@@ -46,6 +46,7 @@ TEST_CASE(
           "SELECT count(*) FROM dataset_hierarchy", "SELECT count(*) FROM stage1_schema_migrations",
           "SELECT * FROM fn_list_datasets(10)",
           "SELECT * FROM fn_list_runs('11111111-1111-4111-8111-111111111111', 10)",
+          "SELECT * FROM fn_list_runs_newer('11111111-1111-4111-8111-111111111111', 10)",
           "SELECT * FROM fn_list_simulations('22222222-2222-4222-8222-222222222222', 10)",
           "SELECT * FROM fn_upsert_placeholder_dataset('eth_2024_1h')",
           "INSERT INTO walkforward_runs (run_id, dataset_id, prediction_measurement, feature_columns, "

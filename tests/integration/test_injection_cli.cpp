@@ -172,3 +172,59 @@ TEST_CASE(
     CHECK(c.count("indicator_datasets") == seeded.datasets);
     CHECK(c.count("walkforward_runs") == seeded.runs);
 }
+
+namespace {
+
+std::string quoted(const std::string& text, char quote) {
+    std::string out(1, quote);
+    for (char ch : text) {
+        out += ch;
+        if (ch == quote) out += quote;  // the query language doubles a quote inside quotes
+    }
+    return out + quote;
+}
+
+}  // namespace
+
+TEST_CASE("stage1ctl search and find take hostile values and keys as data: only their own statements run") {
+    StatementLoggingCluster c;
+    const Seeded seeded = seed(c);
+    const size_t mark = c.mark();
+    size_t expected = 0;
+    int sent = 0, refused = 0;
+    for (const auto& h : testsupport::hostileStrings()) {
+        CAPTURE(h.name);
+        const std::string value = quoted(h.value, '\''), key = quoted(h.value, '"');
+        for (const std::string& query :
+             {"measurement ~ " + value, "hp.model = " + value + " or features has " + value,
+              "hp." + key + " exists", "walk." + key + ".inner >= " + value, "sim." + key + " = 1",
+              "fold." + key + " > 0.5", "dataset in (" + value + ", 'x') and not symbol = " + value}) {
+            CAPTURE(query);
+            auto r = c.ctl({"search", query});
+            INFO(r.err);
+            if (r.exitCode == 0) {
+                CHECK(contains(r.out, "(0 rows)"));
+                expected += 2;  // session setup, the search
+                ++sent;
+            } else {
+                // Refused before connecting: a usage error naming the column.
+                CHECK(r.exitCode == 2);
+                CHECK(contains(r.err, "column "));
+                ++refused;
+            }
+        }
+        auto found = c.ctl({"find", h.value});
+        CHECK(found.exitCode == 1);  // nothing has that name
+        expected += 2;               // session setup, the lookup
+    }
+    CHECK(sent > 0);
+    CHECK(ctlStatements(c, mark,
+                        {kSessionSetup,
+                         "FROM public.walkforward_runs r JOIN public.indicator_datasets d ON d.dataset_id = "
+                         "r.dataset_id",
+                         "SELECT rank, id, matched_by"}) == expected);
+    CHECK(c.count("indicator_datasets") == seeded.datasets);
+    CHECK(c.count("walkforward_runs") == seeded.runs);
+    CHECK(c.count("simulation_runs") == seeded.simulations);
+    MESSAGE(sent << " hostile queries sent as bound parameters, " << refused << " refused before sending");
+}

@@ -192,6 +192,138 @@ TEST_CASE("workbench: load more pages until more than a thousand runs are in the
     CHECK(active(h.wb, "loading runs of ") == 0);
 }
 
+namespace {
+
+// The dataset's run ids in tree order (newest first), as the server orders them.
+std::vector<std::string> runIdsInTreeOrder(db::Connection& conn) {
+    auto r = conn.query("SELECT run_id FROM walkforward_runs ORDER BY created_at DESC, run_id DESC");
+    std::vector<std::string> ids;
+    for (int i = 0; i < r.rows(); ++i) ids.emplace_back(r.text(i, 0));
+    return ids;
+}
+
+std::vector<std::string> loadedRunIds(const app::Workbench& wb) {
+    std::vector<std::string> ids;
+    for (const auto& n : wb.state().hierarchy.datasets.items[0].runs.items) ids.push_back(n.row.runId);
+    return ids;
+}
+
+void loadMoreRuns(Harness& h) {
+    int more = h.rowOf(app::RowKind::MoreRuns, [](const app::VisibleRow&) { return true; });
+    REQUIRE(more >= 0);
+    h.wb.hierarchy().loadMore(h.wb.hierarchy().visibleRows()[static_cast<size_t>(more)]);
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+}
+
+}  // namespace
+
+TEST_CASE("workbench: pages grow with what is loaded, and F5 keeps every loaded run and what is expanded") {
+    TestDatabase database;
+    database.migrate();
+    seed(database, 1, 3000, 0);
+    auto conn = database.connect();
+    const std::vector<std::string> expected = runIdsInTreeOrder(conn);
+    REQUIRE(expected.size() == 3000);
+    Harness h;
+    h.connectTo(database);
+    h.wb.hierarchy().toggle(h.wb.hierarchy().visibleRows()[0]);
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    CHECK(loadedRunIds(h.wb).size() == 200);
+    // Each page as large as what is loaded: 200, 400, 800, 1600, then the last 1400.
+    for (size_t want : {400u, 800u, 1600u}) {
+        loadMoreRuns(h);
+        CHECK(loadedRunIds(h.wb).size() == want);
+    }
+    CHECK(loadedRunIds(h.wb) == std::vector<std::string>(expected.begin(), expected.begin() + 1600));
+
+    // A run deep in the list expanded, then F5: the 1,600 runs stay, in order, and so does the expansion.
+    int deep = h.rowOf(app::RowKind::Run, [](const app::VisibleRow& r) { return r.run == 1500; });
+    REQUIRE(deep >= 0);
+    h.wb.hierarchy().toggle(h.wb.hierarchy().visibleRows()[static_cast<size_t>(deep)]);
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    h.wb.refresh();
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    CHECK(loadedRunIds(h.wb) == std::vector<std::string>(expected.begin(), expected.begin() + 1600));
+    CHECK(h.wb.state().hierarchy.datasets.items[0].runs.items[1500].expanded);
+    CHECK(h.wb.state().hierarchy.datasets.items[0].runs.next.has_value());
+
+    loadMoreRuns(h);
+    CHECK(loadedRunIds(h.wb) == expected);
+    CHECK_FALSE(h.wb.state().hierarchy.datasets.items[0].runs.next.has_value());
+}
+
+TEST_CASE(
+    "workbench: revealing a deep run loads the page that holds it by its keyset, not every page above") {
+    TestDatabase database;
+    database.migrate();
+    seed(database, 1, 3000, 0);
+    auto conn = database.connect();
+    const std::vector<std::string> expected = runIdsInTreeOrder(conn);
+    const std::string target = expected[2500];
+    Harness h;
+    h.connectTo(database);
+    conn.exec("SELECT pg_stat_reset()");
+    h.wb.hierarchy().revealRun(target);
+    REQUIRE(h.until([&] { return h.wb.state().selection.runId == target && !h.wb.busy(); }));
+    const auto& runs = h.wb.state().hierarchy.datasets.items[0].runs;
+    // 20 newer runs for context, then the page of 200 that starts with the run.
+    CHECK(loadedRunIds(h.wb) == std::vector<std::string>(expected.begin() + 2480, expected.begin() + 2700));
+    CHECK(runs.newerAbove);
+    CHECK(runs.next.has_value());
+    CHECK(h.wb.hierarchy().selectedRowIndex() == 2 + 20);  // dataset row, "newer runs" row, 20 runs
+    CHECK(h.wb.hierarchy().visibleRows()[1].kind == app::RowKind::NewerRuns);
+
+    // "newer runs" loads upwards, contiguous with what is there.
+    h.wb.hierarchy().loadMore(h.wb.hierarchy().visibleRows()[1]);
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    CHECK(loadedRunIds(h.wb) == std::vector<std::string>(expected.begin() + 2280, expected.begin() + 2700));
+    CHECK(h.wb.state().selection.runId == target);
+
+    // Scrolling down continues from the window's end.
+    loadMoreRuns(h);
+    CHECK(loadedRunIds(h.wb) == std::vector<std::string>(expected.begin() + 2280, expected.begin() + 3000));
+
+    // F5 reloads the window from its own first row, not from the top.
+    h.wb.refresh();
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    CHECK(loadedRunIds(h.wb) == std::vector<std::string>(expected.begin() + 2280, expected.begin() + 3000));
+    CHECK(h.wb.state().hierarchy.datasets.items[0].runs.newerAbove);
+
+    // A run already in the tree is selected without a tree request (only its details load).
+    h.wb.hierarchy().revealRun(expected[2900]);
+    CHECK(active(h.wb, "showing the run") == 0);
+    CHECK(active(h.wb, "loading runs") == 0);
+    CHECK(h.wb.state().selection.runId == expected[2900]);
+}
+
+TEST_CASE("workbench: revealing the newest run has nothing above it; a run the filter hides is reported") {
+    TestDatabase database;
+    database.migrate();
+    seed(database, 1, 500, 0);
+    auto conn = database.connect();
+    const std::vector<std::string> expected = runIdsInTreeOrder(conn);
+    Harness h;
+    h.connectTo(database);
+    h.wb.hierarchy().revealRun(expected[0]);
+    REQUIRE(h.until([&] { return h.wb.state().selection.runId == expected[0] && !h.wb.busy(); }));
+    CHECK_FALSE(h.wb.state().hierarchy.datasets.items[0].runs.newerAbove);
+    CHECK(loadedRunIds(h.wb) == std::vector<std::string>(expected.begin(), expected.begin() + 200));
+
+    // Only failed runs shown: a completed run cannot be revealed, and the log says why.
+    conn.query("UPDATE walkforward_runs SET status = 'completed' WHERE run_id = $1", {expected[300]});
+    app::HierarchyFilters filters = h.wb.state().hierarchy.filters;
+    filters.runStatus = "failed";
+    h.wb.hierarchy().applyFilters(filters);
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    h.wb.hierarchy().revealRun(expected[300]);
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    CHECK(h.wb.state().selection.runId != expected[300]);
+    bool logged = false;
+    for (const auto& line : h.wb.state().log)
+        logged = logged || line.text.find("is not in the tree (filtered out") != std::string::npos;
+    CHECK(logged);
+}
+
 TEST_CASE("workbench: expanding a run loads its simulations and nothing stays counted as loading") {
     TestDatabase database;
     database.migrate();

@@ -44,6 +44,9 @@ TEST_CASE("search bar: Enter runs the query across datasets, a result opens in t
     w.ui().click("search.row.1");
     REQUIRE(w.ui().runUntil([&] { return w.state().selection.runId == runId && w.state().details.stored; },
                             15.0));
+    w.ui().moveMouseAway();
+    w.ui().frames(2);
+    w.screenshot("search-results");
 
     // Copy as CSV: a header row and one line per result.
     w.ui().click("search.copy_csv");
