@@ -125,7 +125,7 @@ bool DrawCheck(app::Workbench& wb, std::size_t index, UiContext& ctx) {
     ImGui::AlignTextToFramePadding();
     ImGui::TextColored(StatusColor(check.ok ? Status::Ok : Status::Error), "%s", check.ok ? "ok" : "FAIL");
     ImGui::SameLine(em(2.8f));  // a column: the names line up whatever the verdict
-    const bool hasBody = !check.rows.empty() || check.more > 0 || !check.fix.empty();
+    const bool hasBody = !check.rows.empty() || check.more > 0 || !check.fix.empty() || !check.info.empty();
     ImGuiTreeNodeFlags flags = ImGuiTreeNodeFlags_SpanAvailWidth;
     if (!check.ok) flags |= ImGuiTreeNodeFlags_DefaultOpen;
     if (!hasBody) flags |= ImGuiTreeNodeFlags_Leaf | ImGuiTreeNodeFlags_NoTreePushOnOpen;
@@ -152,6 +152,14 @@ bool DrawCheck(app::Workbench& wb, std::size_t index, UiContext& ctx) {
             ImGui::SameLine();
             CopyButton("Copy", check.fix, ctx, "checks.copyfix." + check.name);
         }
+        // Information, not findings (a running run without folds yet): muted, after the fix.
+        for (const std::string& row : check.info) {
+            ImGui::PushTextWrapPos(0.0f);
+            TextMuted(("info: " + row).c_str());
+            ImGui::PopTextWrapPos();
+        }
+        if (check.infoMore > 0)
+            TextMuted(("info: \xE2\x80\xA6 and " + std::to_string(check.infoMore) + " more").c_str());
         ImGui::TreePop();
     }
     ImGui::PopID();

@@ -1,5 +1,6 @@
 // stage1ctl validate: the data checks of db/checks/validation.hpp, as text or JSON.
 // Exit 0 every check passed, 1 one failed, 2 usage, 3 PostgreSQL or QuestDB could not be reached.
+// Only findings fail a check; the "info:" lines (JSON "info") never change the exit status.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -45,8 +46,8 @@ SpoolInput readSpool(const std::string& path) {
 }
 
 json checkJson(const db::CheckResult& c) {
-    return {{"name", c.name}, {"ok", c.ok},     {"summary", c.summary},
-            {"rows", c.rows}, {"more", c.more}, {"fix", c.fix}};
+    return {{"name", c.name}, {"ok", c.ok},   {"summary", c.summary}, {"rows", c.rows},
+            {"more", c.more}, {"fix", c.fix}, {"info", c.info},       {"info_more", c.infoMore}};
 }
 
 void printText(std::ostream& out, const std::vector<db::CheckResult>& checks) {
@@ -58,6 +59,8 @@ void printText(std::ostream& out, const std::vector<db::CheckResult>& checks) {
         for (const auto& row : c.rows) out << "        " << row << "\n";
         if (c.more > 0) out << "        ... and " << c.more << " more\n";
         if (!c.ok && !c.fix.empty()) out << "        fix: " << c.fix << "\n";
+        for (const auto& row : c.info) out << "        info: " << row << "\n";
+        if (c.infoMore > 0) out << "        info: ... and " << c.infoMore << " more\n";
         if (!c.ok) ++failed;
     }
     out << "validate: "

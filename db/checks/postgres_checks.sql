@@ -39,8 +39,9 @@ SELECT to_regclass('public.stage1_schema_migrations') IS NOT NULL AS have_ledger
 \set orphan_simulations ''
 \set placeholder_uuid ''
 \set runs_without_folds ''
-\set finished_without_folds ''
+\set completed_without_folds ''
 \set stale_placeholders ''
+\set young_placeholders ''
 \set row_summary ''
 -- An empty placeholder dataset older than this many days is flagged (-v placeholder_days=N).
 \if :{?placeholder_days}
@@ -74,15 +75,21 @@ SELECT (SELECT count(*) FROM (SELECT 1 FROM public.walkforward_runs
 \endif
 
 \if :have_base
--- The same ground as stage1ctl validate (db/checks/validation.cpp): counts, runs without folds, placeholders.
+-- The same ground as stage1ctl validate (db/checks/validation.cpp), with the same line between a
+-- finding and information: only a `completed` run without folds is a finding (a pending or running
+-- run has none yet, a failed one may have stopped before its first fold), and only a
+-- placeholder still empty after placeholder_days (younger ones are waiting to be registered).
 SELECT (SELECT count(*) FROM public.walkforward_runs r
         WHERE NOT EXISTS (SELECT 1 FROM public.walkforward_folds f WHERE f.run_id = r.run_id)) AS runs_without_folds,
        (SELECT count(*) FROM public.walkforward_runs r
         WHERE NOT EXISTS (SELECT 1 FROM public.walkforward_folds f WHERE f.run_id = r.run_id)
-          AND r.status NOT IN ('pending', 'running')) AS finished_without_folds,
+          AND r.status = 'completed') AS completed_without_folds,
        (SELECT count(*) FROM public.indicator_datasets d
         WHERE d.source = 'laptop_imgui' AND d.row_count = 0
           AND d.created_at < now() - make_interval(days => :'placeholder_days'::int)) AS stale_placeholders,
+       (SELECT count(*) FROM public.indicator_datasets d
+        WHERE d.source = 'laptop_imgui' AND d.row_count = 0
+          AND d.created_at >= now() - make_interval(days => :'placeholder_days'::int)) AS young_placeholders,
        format('%s datasets, %s runs, %s folds, %s simulations; runs per dataset %s, simulations per run %s, folds per run %s',
               (SELECT count(*) FROM public.indicator_datasets), (SELECT count(*) FROM public.walkforward_runs),
               (SELECT count(*) FROM public.walkforward_folds), (SELECT count(*) FROM public.simulation_runs),
@@ -223,11 +230,14 @@ checks(n, name, ok, detail) AS (
            CASE WHEN :'placeholder_uuid' = '' THEN 'fn_placeholder_dataset_uuid is missing'
                 ELSE format('btc_2025_4h -> %s (expected 44744a70-d595-8a7e-90ab-1d7c7795b1f2)', :'placeholder_uuid') END
     UNION ALL
+    -- A finding for every status: 0003 filled the legacy rows written before 0002, and the desktop
+    -- records the config on every INSERT, so a NULL now comes from a client that does not.
     SELECT 10, 'serialized_config NULLs',
            nullif(:'null_runs', '')::bigint = 0 AND nullif(:'null_simulations', '')::bigint = 0,
            CASE WHEN :'null_runs' = '' THEN 'columns missing'
                 ELSE format('%s run(s), %s simulation(s) without serialized_config', :'null_runs', :'null_simulations') END
     UNION ALL
+    -- Findings whatever the status: 0005 forbids them, and such rows read each other s QuestDB data.
     SELECT 11, 'duplicate (dataset_id, prediction_measurement)',
            nullif(:'dup_run_groups', '')::bigint = 0,
            CASE WHEN :'dup_run_groups' = '' THEN 'tables missing'
@@ -238,6 +248,7 @@ checks(n, name, ok, detail) AS (
            CASE WHEN :'dup_simulation_groups' = '' THEN 'tables missing'
                 ELSE format('%s group(s), %s row(s); see db/scripts/resolve_duplicate_pairs.sql', :'dup_simulation_groups', :'dup_simulation_rows') END
     UNION ALL
+    -- Findings: the foreign keys of 0001 forbid them; only a database adopted without them has any.
     SELECT 13, 'orphan rows',
            nullif(:'orphan_runs', '')::bigint = 0 AND nullif(:'orphan_folds', '')::bigint = 0
                AND nullif(:'orphan_simulations', '')::bigint = 0,
@@ -269,18 +280,24 @@ checks(n, name, ok, detail) AS (
            coalesce('owns (could bypass restrictions): ' || string_agg(o.object, ', '), 'owns nothing')
     FROM app_owned o
     UNION ALL
+    -- Only completed runs count; the others are information in the detail (see the facts above).
     SELECT 18, 'runs without folds',
-           nullif(:'finished_without_folds', '')::bigint = 0,
+           nullif(:'completed_without_folds', '')::bigint = 0,
            CASE WHEN :'runs_without_folds' = '' THEN 'tables missing'
-                ELSE format('%s run(s) without folds, %s of them finished (pending/running ones have none yet); '
-                            || 'stage1ctl validate lists them', :'runs_without_folds', :'finished_without_folds') END
+                ELSE format('%s completed run(s) without folds; %s not completed without folds '
+                            || '(information: pending, running or failed); stage1ctl validate lists them',
+                            :'completed_without_folds',
+                            nullif(:'runs_without_folds', '')::bigint - nullif(:'completed_without_folds', '')::bigint) END
     UNION ALL
+    -- Only placeholders older than placeholder_days count; younger ones are information.
     SELECT 19, 'stale placeholder datasets',
            nullif(:'stale_placeholders', '')::bigint = 0,
            CASE WHEN :'stale_placeholders' = '' THEN 'tables missing'
-                ELSE format('%s placeholder dataset(s) (source laptop_imgui) still with row_count 0 after %s days',
-                            :'stale_placeholders', :'placeholder_days') END
+                ELSE format('%s placeholder dataset(s) (source laptop_imgui) still with row_count 0 after %s days; '
+                            || '%s younger (information: not registered yet)',
+                            :'stale_placeholders', :'placeholder_days', :'young_placeholders') END
     UNION ALL
+    -- Information: fails only when the tables cannot be read.
     SELECT 20, 'row counts', :'row_summary' <> '',
            CASE WHEN :'row_summary' = '' THEN 'tables missing' ELSE :'row_summary' END
 ),

@@ -2,7 +2,7 @@
 -- The comparison itself needs two databases at once, so stage1ctl does it in C++ with two
 -- connections (db/checks/validation_questdb.cpp); this script lists what to compare and checks one table.
 --
--- 1. On PostgreSQL, list what QuestDB must hold (a table per dataset, run and simulation):
+-- 1. On PostgreSQL, list what QuestDB must hold (a table per dataset, completed run and simulation):
 --      psql -X -d stage1_trading -v expected=1 -f db/checks/questdb_checks.sql
 -- 2. On QuestDB (its PostgreSQL wire protocol, port 8812), list its tables:
 --      psql -X -h <questdb> -p 8812 -U admin -d qdb -f db/checks/questdb_checks.sql
@@ -19,13 +19,19 @@
 \set QUIET on
 
 \if :{?expected}
--- Step 1 (PostgreSQL): kind, id, the QuestDB table it names, and the rows PostgreSQL records.
-SELECT 'dataset' AS kind, dataset_id::text AS id, questdb_tag AS questdb_table, row_count AS expected_rows
+-- Step 1 (PostgreSQL): kind, id, the QuestDB table it names, the rows PostgreSQL records, and whether
+-- a missing table is a finding (as in stage1ctl validate): every dataset's; only a completed run's or
+-- simulation's (pending, running and failed ones may not have written theirs). A placeholder
+-- (source laptop_imgui, row_count 0) has no row count recorded to compare yet.
+SELECT 'dataset' AS kind, dataset_id::text AS id, questdb_tag AS questdb_table,
+       CASE WHEN source = 'laptop_imgui' AND row_count = 0 THEN NULL ELSE row_count END AS expected_rows,
+       NULL AS status, true AS must_exist
 FROM public.indicator_datasets
 UNION ALL
-SELECT 'run', run_id::text, prediction_measurement, NULL FROM public.walkforward_runs
+SELECT 'run', run_id::text, prediction_measurement, NULL, status, status = 'completed' FROM public.walkforward_runs
 UNION ALL
-SELECT 'simulation', simulation_id::text, questdb_namespace, NULL FROM public.simulation_runs
+SELECT 'simulation', simulation_id::text, questdb_namespace, NULL, status, status = 'completed'
+FROM public.simulation_runs
 ORDER BY 1, 3, 2;
 \elif :{?table}
 -- Step 3 (QuestDB): one table. :'table' and :"table" are quoted by psql, never spliced raw.

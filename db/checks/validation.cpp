@@ -55,6 +55,7 @@ std::string plural(long long n, const std::string& one, const std::string& many)
     return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+// A pending or edited migration is a finding: the schema is not what this stage1ctl expects.
 void checkMigrations(Connection& conn, const std::vector<Migration>& catalog, CheckResult& c) {
     MigrationStatus status = inspectMigrations(conn, catalog);
     c.ok = status.upToDate();
@@ -65,8 +66,10 @@ void checkMigrations(Connection& conn, const std::vector<Migration>& catalog, Ch
     for (const auto& m : status.mismatched)
         c.rows.push_back("MISMATCHED  " + Migration{m.ledger.version, m.ledger.name, "", ""}.fileName() +
                          " (the file changed after it was applied)");
+    // Applied by a newer stage1ctl (the server was upgraded before this host): the schema is ahead,
+    // not behind, so it is worth knowing but not a finding.
     for (const auto& row : status.unknown)
-        c.rows.push_back("unknown     " + Migration{row.version, row.name, "", ""}.fileName() +
+        c.info.push_back("unknown     " + Migration{row.version, row.name, "", ""}.fileName() +
                          " (applied by a newer stage1ctl)");
     if (!status.pending.empty())
         c.fix = "Run stage1ctl migrate as the tables' owner (docs/RUNBOOK.md, Applying migrations).";
@@ -76,6 +79,7 @@ void checkMigrations(Connection& conn, const std::vector<Migration>& catalog, Ch
                  "in a new migration.";
 }
 
+// Information only: the totals.
 void checkRowCounts(Connection& conn, CheckResult& c) {
     Result r = conn.query(
         "SELECT 'indicator_datasets', 'datasets', count(*) FROM public.indicator_datasets "
@@ -88,7 +92,8 @@ void checkRowCounts(Connection& conn, CheckResult& c) {
     }
 }
 
-// An informational distribution: the topN highest and topN lowest of (label, n) from `perSql`.
+// Information only: the topN highest and topN lowest of (label, n) from `perSql` (a dataset without
+// runs or a run without simulations is normal).
 void checkDistribution(Connection& conn, const ValidationOptions& o, const std::string& perSql,
                        const std::string& ownerWord, const std::string& unitOne, const std::string& unitMany,
                        CheckResult& c) {
@@ -116,35 +121,59 @@ void checkDistribution(Connection& conn, const ValidationOptions& o, const std::
     c.more = owners - r.rows();
 }
 
+// Only a `completed` run without folds lost its walk-forward results (a finding). A pending or running
+// run has none yet and a failed one may have stopped before its first fold: those, and any other
+// status, are listed as information only (the status column has no CHECK; writers use pending,
+// running, failed and completed).
 void checkRunsWithoutFolds(Connection& conn, const ValidationOptions& o, CheckResult& c) {
     Result r = conn.query(
-        "SELECT r.run_id::text, coalesce(d.questdb_tag, '(missing dataset)'), r.prediction_measurement,"
-        "       r.status, count(*) FILTER (WHERE r.status NOT IN ('pending', 'running')) OVER (),"
-        "       count(*) OVER () "
-        "FROM public.walkforward_runs r "
-        "LEFT JOIN public.indicator_datasets d ON d.dataset_id = r.dataset_id "
-        "WHERE NOT EXISTS (SELECT 1 FROM public.walkforward_folds f WHERE f.run_id = r.run_id) "
-        "ORDER BY (r.status IN ('pending', 'running')), r.created_at DESC, r.run_id LIMIT $1",
+        "WITH missing AS ("
+        "  SELECT r.run_id, coalesce(d.questdb_tag, '(missing dataset)') AS tag, r.prediction_measurement,"
+        "         r.status, r.created_at, r.status = 'completed' AS finding"
+        "  FROM public.walkforward_runs r"
+        "  LEFT JOIN public.indicator_datasets d ON d.dataset_id = r.dataset_id"
+        "  WHERE NOT EXISTS (SELECT 1 FROM public.walkforward_folds f WHERE f.run_id = r.run_id)),"
+        " ranked AS ("
+        "  SELECT m.*, row_number() OVER (PARTITION BY finding ORDER BY created_at DESC, run_id) AS n,"
+        "         count(*) OVER (PARTITION BY finding) AS total"
+        "  FROM missing m),"
+        " not_completed AS ("
+        "  SELECT string_agg(n || ' ' || status, ', ' ORDER BY n DESC, status) AS by_status"
+        "  FROM (SELECT status, count(*) AS n FROM missing WHERE NOT finding GROUP BY status) g) "
+        "SELECT run_id::text, tag, prediction_measurement, status, finding, total, by_status "
+        "FROM ranked CROSS JOIN not_completed "
+        "WHERE n <= $1 ORDER BY finding DESC, created_at DESC, run_id",
         {std::to_string(o.maxRows)});
-    listRows(c, r, [&](int i) {
-        return std::string(r.text(i, 0)) + "  dataset " + std::string(r.text(i, 1)) + "  measurement " +
-               std::string(r.text(i, 2)) + "  status " + std::string(r.text(i, 3));
-    });
-    const long long finished = r.rows() > 0 ? r.integer(0, 4) : 0;
-    const long long total = totalOf(r);
-    // A pending or running run has no folds yet; only a finished one without folds is a fault.
-    c.ok = finished == 0;
-    c.summary = total == 0
-                    ? "every run has folds"
-                    : plural(total, "run", "runs") + " without folds (" + std::to_string(total - finished) +
-                          " pending or running, " + std::to_string(finished) + " finished)";
+    long long completed = 0, other = 0;
+    for (int i = 0; i < r.rows(); ++i) {
+        const bool finding = r.boolean(i, 4);
+        const std::string row = std::string(r.text(i, 0)) + "  dataset " + std::string(r.text(i, 1)) +
+                                "  measurement " + std::string(r.text(i, 2)) + "  status " +
+                                std::string(r.text(i, 3));
+        (finding ? completed : other) = r.integer(i, 5);
+        (finding ? c.rows : c.info).push_back(row);
+    }
+    c.more = completed - static_cast<long long>(c.rows.size());
+    c.infoMore = other - static_cast<long long>(c.info.size());
+    const std::string byStatus = r.rows() > 0 ? std::string(r.text(0, 6)) : "";  // "2 failed, 1 pending"
+    c.ok = completed == 0;
+    const std::string notCompleted = other == 0 ? "" : " (" + byStatus + ": normal, they have not completed)";
+    c.summary =
+        completed == 0 && other == 0 ? "every run has folds"
+        : completed == 0
+            ? "no completed run without folds; " + plural(other, "run", "runs") +
+                  " not completed without folds yet" + notCompleted
+            : plural(completed, "completed run", "completed runs") + " without folds" +
+                  (other == 0 ? "" : "; also " + std::to_string(other) + " not completed" + notCompleted);
     if (!c.ok)
         c.fix =
-            "A finished run without folds recorded no walk-forward results: check how it ended, re-run it "
+            "A completed run without folds recorded no walk-forward results: check how it ended, re-run it "
             "from the desktop, or remove it (and its simulations) by hand.";
 }
 
-// The first column is the missing parent's id. With parentIsDataset each listed row also becomes a
+// Orphans are always findings, whatever their status: the foreign keys of 0001 forbid them, so
+// they exist only in a database adopted without the keys, and nothing can show them. The first
+// column is the missing parent's id. With parentIsDataset each listed row also becomes a
 // MissingDataset, for the window's one-click placeholder backfill.
 void checkMissingParent(Connection& conn, const ValidationOptions& o, const std::string& sql,
                         const std::string& childWord, const std::string& parentWord, CheckResult& c,
@@ -164,6 +193,9 @@ void checkMissingParent(Connection& conn, const ValidationOptions& o, const std:
                                    "s but missing (no foreign key stopped them)";
 }
 
+// A finding for rows of every status. 0003 filled every row written before 0002 (legacy rows get
+// the legacy form), and the desktop records the config on every INSERT; a NULL now means a client
+// that does not, and the window has no config to show. The fix is one idempotent file.
 void checkNullConfigs(Connection& conn, const ValidationOptions& o, const std::string& table,
                       const std::string& idColumn, const std::string& nameColumn, CheckResult& c) {
     // Identifiers come from the fixed list in runPostgresChecks, never from input.
@@ -186,6 +218,8 @@ void checkNullConfigs(Connection& conn, const ValidationOptions& o, const std::s
             "db/migrations/0003_backfill_legacy_serialized_config.sql";
 }
 
+// Always findings: 0005's unique constraints forbid them, so they exist only where 0005 could not
+// be applied, and two such rows read each other's QuestDB data whatever their status.
 void checkDuplicates(Connection& conn, const ValidationOptions& o, const std::string& sql,
                      const std::string& pairWords, CheckResult& c) {
     Result r = conn.query(sql, {std::to_string(o.maxRows)});
@@ -204,27 +238,45 @@ void checkDuplicates(Connection& conn, const ValidationOptions& o, const std::st
             "db/scripts/), resolve with -v apply=1 (docs/RUNBOOK.md).";
 }
 
+// fn_upsert_placeholder_dataset creates a placeholder (source laptop_imgui, row_count 0) the moment
+// a desktop needs a dataset that is not registered yet; registering it (row_count > 0) takes an
+// operator a few days. Only one still empty after the grace period is a finding; younger ones are
+// listed as information. Runs on it do not excuse it: they are why it must be registered.
 void checkStalePlaceholders(Connection& conn, const ValidationOptions& o, CheckResult& c) {
     Result r = conn.query(
-        "SELECT d.questdb_tag, d.dataset_id::text, to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
-        "       (SELECT count(*) FROM public.walkforward_runs r WHERE r.dataset_id = d.dataset_id),"
-        "       count(*) OVER () "
-        "FROM public.indicator_datasets d "
-        "WHERE d.source = 'laptop_imgui' AND d.row_count = 0 "
-        "  AND d.created_at < now() - make_interval(days => $2::int) "
-        "ORDER BY d.created_at, d.questdb_tag LIMIT $1",
+        "WITH empty AS ("
+        "  SELECT d.questdb_tag, d.dataset_id, d.created_at,"
+        "         d.created_at < now() - make_interval(days => $2::int) AS finding"
+        "  FROM public.indicator_datasets d WHERE d.source = 'laptop_imgui' AND d.row_count = 0),"
+        " ranked AS ("
+        "  SELECT e.*, row_number() OVER (PARTITION BY finding ORDER BY created_at, questdb_tag) AS n,"
+        "         count(*) OVER (PARTITION BY finding) AS total"
+        "  FROM empty e) "
+        "SELECT x.questdb_tag, x.dataset_id::text, to_char(x.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
+        "       (SELECT count(*) FROM public.walkforward_runs r WHERE r.dataset_id = x.dataset_id),"
+        "       x.finding, x.total "
+        "FROM ranked x WHERE x.n <= $1 ORDER BY x.finding DESC, x.created_at, x.questdb_tag",
         {std::to_string(o.maxRows), std::to_string(o.placeholderAgeDays)});
-    listRows(c, r, [&](int i) {
-        return std::string(r.text(i, 0)) + " (" + std::string(r.text(i, 1)) + ") created " +
-               std::string(r.text(i, 2)) + ", " + plural(r.integer(i, 3), "run", "runs");
-    });
-    const long long total = totalOf(r);
-    c.ok = total == 0;
-    c.summary = total == 0 ? "no placeholder dataset older than " + std::to_string(o.placeholderAgeDays) +
-                                 " days is still empty"
-                           : plural(total, "placeholder dataset", "placeholder datasets") +
-                                 " (source laptop_imgui) still with row_count 0 after " +
-                                 std::to_string(o.placeholderAgeDays) + " days";
+    long long stale = 0, young = 0;
+    for (int i = 0; i < r.rows(); ++i) {
+        const bool finding = r.boolean(i, 4);
+        const std::string row = std::string(r.text(i, 0)) + " (" + std::string(r.text(i, 1)) + ") created " +
+                                std::string(r.text(i, 2)) + ", " + plural(r.integer(i, 3), "run", "runs");
+        (finding ? stale : young) = r.integer(i, 5);
+        (finding ? c.rows : c.info).push_back(row);
+    }
+    c.more = stale - static_cast<long long>(c.rows.size());
+    c.infoMore = young - static_cast<long long>(c.info.size());
+    c.ok = stale == 0;
+    const std::string days = std::to_string(o.placeholderAgeDays) + " days";
+    const std::string youngText = young == 0 ? ""
+                                             : plural(young, "placeholder dataset", "placeholder datasets") +
+                                                   " younger than " + days + " not registered yet (normal)";
+    c.summary = stale == 0 ? "no placeholder dataset older than " + days + " is still empty" +
+                                 (young == 0 ? "" : "; " + youngText)
+                           : plural(stale, "placeholder dataset", "placeholder datasets") +
+                                 " (source laptop_imgui) still with row_count 0 after " + days +
+                                 (young == 0 ? "" : "; also " + youngText);
     if (!c.ok)
         c.fix =
             "Register the real dataset: load it into QuestDB and record its granularity, row_count and bar "

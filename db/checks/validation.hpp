@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "db/schema/migration_catalog.hpp"
 #include "db/pg/pg.hpp"
+#include "db/schema/migration_catalog.hpp"
 
 namespace db {
 
@@ -23,6 +23,10 @@ struct MissingDataset {
     std::optional<std::string> slug;  // its QuestDB tag, when something names it
 };
 
+// What a check counts as a finding fails it (ok = false, listed in `rows`); what is normal on a
+// healthy production database (a running run without folds yet, a placeholder younger than the
+// grace period) is listed in `info` and never fails it: a nightly check that fails on healthy data
+// teaches operators to ignore it.
 struct CheckResult {
     std::string name;               // stable key, e.g. "runs_missing_dataset"
     std::string summary;            // one line for people
@@ -30,6 +34,8 @@ struct CheckResult {
     std::vector<std::string> rows;  // offending (or, for informational checks, reported) rows, bounded
     long long more = 0;             // rows left out of `rows`
     std::string fix;                // what to do when it failed; "" when ok
+    std::vector<std::string> info;  // rows worth knowing that are not findings, bounded
+    long long infoMore = 0;         // rows left out of `info`
     // runs_missing_dataset and spool_missing_datasets: the listed rows a placeholder can fix.
     std::vector<MissingDataset> missingDatasets;
 
@@ -42,6 +48,13 @@ struct CheckResult {
         }
         rows.push_back(std::move(row));
         return static_cast<int>(rows.size()) - 1;
+    }
+    // The same for `info` and `infoMore`.
+    void addInfo(std::string row, int maxRows) {
+        if (static_cast<int>(info.size()) >= maxRows)
+            ++infoMore;
+        else
+            info.push_back(std::move(row));
     }
 };
 
@@ -74,8 +87,9 @@ struct SpooledDataset {
 };
 struct SpooledRun {
     std::string runId;
-    std::optional<std::string> datasetId;    // a literal uuid
-    std::optional<std::string> datasetSlug;  // not set by scanSpool (a dataset named by an expression is refused)
+    std::optional<std::string> datasetId;  // a literal uuid
+    std::optional<std::string>
+        datasetSlug;  // not set by scanSpool (a dataset named by an expression is refused)
     std::string measurement;
     int line = 0;
 };
@@ -109,6 +123,11 @@ struct QuestDbExpectation {
     std::string id;                     // dataset_id / run_id / simulation_id
     std::string table;                  // the table it names
     std::optional<long long> rowCount;  // datasets only
+    // Runs and simulations: only a `completed` one must have written its table; a pending, running
+    // or failed one without it is information. Datasets: a placeholder (source laptop_imgui,
+    // row_count 0) has no row count to compare yet (stale_placeholder_datasets times that).
+    std::string status;
+    bool placeholder = false;
 };
 std::vector<QuestDbExpectation> questDbExpectations(Connection& pg);
 

@@ -37,22 +37,23 @@ std::string quoteQuestDbTable(std::string_view safeName) {
 std::vector<QuestDbExpectation> questDbExpectations(Connection& pg) {
     std::vector<QuestDbExpectation> out;
     Result datasets = pg.query(
-        "SELECT dataset_id::text, questdb_tag, row_count FROM public.indicator_datasets ORDER BY "
-        "questdb_tag");
+        "SELECT dataset_id::text, questdb_tag, row_count, source = 'laptop_imgui' AND row_count = 0 "
+        "FROM public.indicator_datasets ORDER BY questdb_tag");
     for (int i = 0; i < datasets.rows(); ++i)
         out.push_back({"dataset", std::string(datasets.text(i, 0)), std::string(datasets.text(i, 1)),
-                       datasets.integer(i, 2)});
+                       datasets.integer(i, 2), "", datasets.boolean(i, 3)});
     Result runs = pg.query(
-        "SELECT run_id::text, prediction_measurement FROM public.walkforward_runs "
+        "SELECT run_id::text, prediction_measurement, status FROM public.walkforward_runs "
         "ORDER BY prediction_measurement, run_id");
     for (int i = 0; i < runs.rows(); ++i)
-        out.push_back({"run", std::string(runs.text(i, 0)), std::string(runs.text(i, 1)), std::nullopt});
+        out.push_back({"run", std::string(runs.text(i, 0)), std::string(runs.text(i, 1)), std::nullopt,
+                       std::string(runs.text(i, 2))});
     Result sims = pg.query(
-        "SELECT simulation_id::text, questdb_namespace FROM public.simulation_runs "
+        "SELECT simulation_id::text, questdb_namespace, status FROM public.simulation_runs "
         "ORDER BY questdb_namespace, simulation_id");
     for (int i = 0; i < sims.rows(); ++i)
-        out.push_back(
-            {"simulation", std::string(sims.text(i, 0)), std::string(sims.text(i, 1)), std::nullopt});
+        out.push_back({"simulation", std::string(sims.text(i, 0)), std::string(sims.text(i, 1)), std::nullopt,
+                       std::string(sims.text(i, 2))});
     return out;
 }
 
@@ -80,11 +81,22 @@ std::vector<CheckResult> checkQuestDbAlignment(Connection& questdb,
         }
         auto found = present.find(asciiLower(e.table));
         if (found == present.end()) {
+            // A run or simulation writes its table as it works: without one it is a finding only
+            // once it claims to be completed.
+            if (e.kind != "dataset" && e.status != "completed") {
+                c.addInfo(who + " (" + e.status + "): no table " + e.table + " in QuestDB yet", o.maxRows);
+                continue;
+            }
             ++failed[e.kind];
             c.addRow(who + ": no table " + e.table + " in QuestDB", o.maxRows);
             continue;
         }
         if (!e.rowCount) continue;
+        if (e.placeholder) {
+            c.addInfo(who + ": placeholder, row_count not recorded yet (table " + e.table + " exists)",
+                      o.maxRows);
+            continue;
+        }
         auto it = counted.find(found->second);
         if (it == counted.end()) {
             Result n = questdb.query("SELECT count(*) FROM " + quoteQuestDbTable(found->second));
@@ -105,17 +117,21 @@ std::vector<CheckResult> checkQuestDbAlignment(Connection& questdb,
         const std::string what = std::string(kind) == "dataset" ? "datasets (questdb_tag, row_count)"
                                  : std::string(kind) == "run"   ? "runs (prediction_measurement)"
                                                                 : "simulations (questdb_namespace)";
-        c.summary = std::to_string(checked[kind]) + " " + what + " checked against " +
-                    std::to_string(present.size()) + " QuestDB tables: " + std::to_string(failed[kind]) +
-                    " not aligned";
+        c.summary =
+            std::to_string(checked[kind]) + " " + what + " checked against " +
+            std::to_string(present.size()) + " QuestDB tables: " + std::to_string(failed[kind]) +
+            " not aligned" +
+            (c.info.empty() ? ""
+                            : ", " + std::to_string(static_cast<long long>(c.info.size()) + c.infoMore) +
+                                  " noted (not completed yet, or a placeholder)");
         if (!c.ok)
             c.fix =
                 std::string(kind) == "dataset"
                     ? "A missing table means the dataset was never loaded (or its slug is wrong); a count "
                       "mismatch means row_count is stale: update indicator_datasets.row_count after loading, "
                       "or reload the dataset."
-                    : "The rows name QuestDB tables that do not exist: the results were never written or "
-                      "were dropped. Re-run from the desktop, or remove the rows.";
+                    : "Completed rows name QuestDB tables that do not exist: the results were never "
+                      "written or were dropped. Re-run from the desktop, or remove the rows.";
         out.push_back(std::move(c));
     }
     return out;

@@ -139,9 +139,14 @@ TEST_CASE(
 
     json noFolds = checkNamed(report, "runs_without_folds");
     CHECK(noFolds["ok"] == false);
-    CHECK(noFolds["rows"].size() == 20);  // bounded
-    CHECK(noFolds["more"] == 6);          // 25 finished + 1 pending
-    CHECK(noFolds["summary"] == "26 runs without folds (1 pending or running, 25 finished)");
+    CHECK(noFolds["rows"].size() == 20);  // bounded: the 25 completed ones are the findings
+    CHECK(noFolds["more"] == 5);
+    CHECK(noFolds["info"].size() == 1);  // the pending one is information, not a finding
+    CHECK(anyRowContains(noFolds, "lost_"));
+    CHECK(noFolds["info"][0].get<std::string>().find("btc_pred_1  status pending") != std::string::npos);
+    CHECK(
+        noFolds["summary"] ==
+        "25 completed runs without folds; also 1 not completed (1 pending: normal, they have not completed)");
     CHECK(noFolds["fix"] != "");
 
     json missingDataset = checkNamed(report, "runs_missing_dataset");
@@ -168,16 +173,19 @@ TEST_CASE(
     CHECK(stale["ok"] == false);
     CHECK(stale["rows"].size() == 1);
     CHECK(anyRowContains(stale, "old_2020_1d"));
+    REQUIRE(stale["info"].size() == 1);  // the young one is waiting to be registered: information
+    CHECK(stale["info"][0].get<std::string>().rfind("new_2026_1d (", 0) == 0);
     auto longer = database.ctl({"validate", "--json", "--placeholder-days", "60", "--max-rows", "3"});
     json relaxed = json::parse(longer.out);
     CHECK(checkNamed(relaxed, "stale_placeholder_datasets")["ok"] == true);
     CHECK(checkNamed(relaxed, "runs_without_folds")["rows"].size() == 3);
-    CHECK(checkNamed(relaxed, "runs_without_folds")["more"] == 23);
+    CHECK(checkNamed(relaxed, "runs_without_folds")["more"] == 22);
 
     auto text = database.ctl({"validate"});
     CHECK(text.exitCode == 1);
     CHECK(text.out.find("FAIL  runs_without_folds") != std::string::npos);
-    CHECK(text.out.find("... and 6 more") != std::string::npos);
+    CHECK(text.out.find("... and 5 more") != std::string::npos);
+    CHECK(text.out.find("        info: ") != std::string::npos);
     CHECK(text.out.find("fix: ") != std::string::npos);
 }
 
@@ -372,7 +380,7 @@ TEST_CASE("questdb_checks.sql lists what to compare and checks one table, on the
     CHECK(q.query("SELECT count(*) FROM btc_2025_4h").integer(0, 0) == 3);
 }
 
-TEST_CASE("postgres_checks.sql also flags finished runs without folds and old empty placeholders") {
+TEST_CASE("postgres_checks.sql also flags completed runs without folds and old empty placeholders") {
     TestDatabase database;
     database.migrate();
     auto conn = database.connect();
@@ -393,7 +401,7 @@ TEST_CASE("postgres_checks.sql also flags finished runs without folds and old em
     INFO(flagged.out << flagged.err);
     CHECK(flagged.exitCode != 0);
     CHECK(lineOf(flagged.out, "runs without folds")
-              .find("| FAIL | 1 run(s) without folds, 1 of them finished") != std::string::npos);
+              .find("| FAIL | 1 completed run(s) without folds; 0 not completed") != std::string::npos);
     CHECK(lineOf(flagged.out, "stale placeholder datasets").find("| FAIL |") != std::string::npos);
     auto relaxed = database.psqlFile(script, {"placeholder_days=30"});
     CHECK(lineOf(relaxed.out, "stale placeholder datasets").find("| ok   |") != std::string::npos);

@@ -172,6 +172,12 @@ TEST_CASE("the Checks panel on clean data says every check passed, and its Cance
     database.migrate();
     db::Connection conn = database.connect();
     seedClean(conn);
+    // A run still running has no folds yet: normal, so information and never a failure.
+    conn.exec(
+        "INSERT INTO walkforward_runs (run_id, dataset_id, prediction_measurement, feature_columns, "
+        "hyperparameters, walk_config, status, serialized_config) VALUES "
+        "('aaaaaaaa-0000-4000-8000-000000000003', "
+        "'22222222-2222-4222-8222-222222222222', 'eth_pred_running', '[]', '{}', '{}', 'running', 'c3')");
     testsupport::ScratchDir dir;
     WindowHarness w;
     w.connectByTyping(database);
@@ -198,4 +204,11 @@ TEST_CASE("the Checks panel on clean data says every check passed, and its Cance
     CHECK(lineWith(text, {"all 17 checks passed"}));
     CHECK(!contains(text, "FAIL"));
     CHECK(w.state().checks.fixes.empty());
+    CHECK(lineWith(text, {"ok", "runs_without_folds", "no completed run without folds"}));
+    CHECK(!contains(text, "info: aaaaaaaa-0000-4000-8000-000000000003"));  // folded until opened
+    w.ui().click("checks.check.runs_without_folds");
+    w.ui().frames(2);
+    text = w.ui().snapshot();
+    CHECK(
+        lineWith(text, {"info: aaaaaaaa-0000-4000-8000-000000000003", "eth_pred_running", "status running"}));
 }
