@@ -18,6 +18,7 @@ int runFind(const ParsedArgs& args, CtlIo& io) {
             "find needs the text to look up: a run_id, simulation_id, dataset_id, slug, "
             "prediction_measurement or questdb_namespace");
     const std::string text = args.positional[0];
+    if (auto problem = db::search::findTextProblem(text)) throw UsageError(*problem);
     auto conn = connectForCommand(args, io);
     if (!conn) return kExitConnection;
     const auto matches = db::search::findExact(*conn, text);

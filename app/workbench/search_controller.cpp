@@ -105,6 +105,10 @@ void SearchController::jump(const std::string& text) {
     search_.jumpText = text;
     search_.jumpMatches.clear();
     if (text.empty()) return;
+    if (auto problem = db::search::findTextProblem(text)) {
+        search_.jumpText.clear();
+        return log_.error("cannot jump: " + *problem + "; nothing was sent");
+    }
     if (!connected()) return log_.warning("connect first to jump");
     runner_.submit<std::vector<db::search::FindMatch>>(
         search_.jumpRequest, "finding " + text,

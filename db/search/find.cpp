@@ -54,9 +54,20 @@ const char* matchKindName(MatchKind kind) {
     return "simulation";
 }
 
+std::optional<std::string> findTextProblem(const std::string& text) {
+    if (text.size() > kMaxFilterBytes)
+        return "the text to find is " + std::to_string(text.size()) +
+               " bytes long; no id or name is longer than " + std::to_string(kMaxFilterBytes);
+    if (text.find('\0') != std::string::npos)
+        return std::string("the text to find contains a NUL byte (0x00), which no id or name holds");
+    return std::nullopt;
+}
+
 std::vector<FindMatch> findExact(Connection& conn, const std::string& text, int limit) {
     std::vector<FindMatch> matches;
     if (text.empty()) return matches;
+    if (auto problem = findTextProblem(text))
+        throw Error(DbError{"22023", *problem + "; nothing was sent", "", ""});
     const Param asUuid = looksLikeUuid(text) ? Param(text) : std::nullopt;
     Result r = conn.query(kFindSql, {text, asUuid, std::to_string(limit)});
     for (int i = 0; i < r.rows(); ++i)

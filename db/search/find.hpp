@@ -4,6 +4,7 @@
 // runs as on ten. Used by `stage1ctl find` and the window's jump box (Ctrl+L).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,12 @@ struct FindMatch {
     std::string runId;      // "" for a dataset
 };
 
+// No id or name is longer than a filter may be (kMaxFilterBytes) or holds a NUL byte: such text is
+// refused before anything is sent. nullopt when the text may be looked up.
+std::optional<std::string> findTextProblem(const std::string& text);
+
 // Every exact match, datasets first, then runs, then simulations (at most `limit`). Empty text
-// finds nothing without asking the server.
+// finds nothing without asking the server; findTextProblem() text throws Error (22023, nothing sent).
 std::vector<FindMatch> findExact(Connection& conn, const std::string& text, int limit = 50);
 
 }  // namespace db::search

@@ -217,6 +217,11 @@ TEST_CASE("stage1ctl search and find take hostile values and keys as data: only 
         CHECK(found.exitCode == 1);  // nothing has that name
         expected += 2;               // session setup, the lookup
     }
+    // No id or name is that long: refused before connecting.
+    auto tooLong = c.ctl({"find", std::string(100 * 1024, 'a')});
+    CHECK(tooLong.exitCode == 2);
+    CHECK(contains(tooLong.err, "no id or name is longer than 1024"));
+    CHECK(tooLong.err.size() < 1000);
     CHECK(sent > 0);
     CHECK(ctlStatements(c, mark,
                         {kSessionSetup,

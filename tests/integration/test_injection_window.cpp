@@ -192,6 +192,38 @@ TEST_CASE(
         CHECK(contains(w.lastLog(), "unsupported Unicode escape sequence"));
     }
 
+    SUBCASE("search queries and the jump box") {
+        for (const auto& h : allHostile()) {
+            CAPTURE(h.name);
+            std::string value = "'", key = "\"";
+            for (char ch : h.value) {
+                value += ch;
+                key += ch;
+                if (ch == '\'') value += '\'';
+                if (ch == '"') key += '"';
+            }
+            value += "'";
+            key += "\"";
+            for (const std::string& query : {"measurement ~ " + value, "hp." + key + " = " + value,
+                                             "features has " + value + " or sim." + key + " exists"}) {
+                w.wb.search().run(query);
+                REQUIRE(w.idle());
+                const auto& search = w.state().search;
+                if (search.error) {
+                    CHECK(search.request.phase == app::RequestPhase::Idle);  // refused: nothing sent
+                    CHECK(search.error->text().size() < 2000);
+                } else {
+                    CHECK(search.request.phase == app::RequestPhase::Done);
+                    CHECK(search.rows.empty());
+                }
+            }
+            w.wb.search().jump(h.value);
+            REQUIRE(w.idle());
+            CHECK(w.state().search.jumpMatches.empty());
+            CHECK(w.state().search.jumpRequest.phase != app::RequestPhase::Running);
+        }
+    }
+
     // The log shows what went wrong without repeating 10 MB (or a NUL) back.
     for (const auto& entry : w.state().log) {
         CAPTURE(entry.text.substr(0, 200));
@@ -205,7 +237,11 @@ TEST_CASE(
         CHECK((contains(s.text, "FROM fn_list_datasets($1, $2, $3, $4)") ||
                contains(s.text, "FROM fn_list_runs($1, $2, $3, $4, $5, $6)") ||
                contains(s.text, "FROM fn_list_simulations($1, $2, $3, $4, $5, $6)") ||
-               contains(s.text, "ARRAY[$1::jsonb, $2::jsonb, $3::jsonb]")));
+               contains(s.text, "ARRAY[$1::jsonb, $2::jsonb, $3::jsonb]") ||
+               contains(s.text,
+                        "FROM public.walkforward_runs r JOIN public.indicator_datasets d ON "
+                        "d.dataset_id = r.dataset_id") ||
+               contains(s.text, "SELECT rank, id, matched_by")));
         for (const auto& marker : testsupport::hostileMarkers()) CHECK_FALSE(contains(s.text, marker));
     }
     CHECK(c.count("indicator_datasets") == datasets);
