@@ -207,7 +207,8 @@ void DrawDoctorSteps(const app::DoctorState& doctor, UiContext& ctx) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(step.name.c_str());
         ImGui::TableNextColumn();
-        ImGui::TextColored(StatusColor(step.ok ? Status::Ok : Status::Error), step.ok ? "ok" : "FAIL");
+        const Status status = !step.ok ? Status::Error : step.warning ? Status::Warn : Status::Ok;
+        ImGui::TextColored(StatusColor(status), !step.ok ? "FAIL" : step.warning ? "warn" : "ok");
         ImGui::TableNextColumn();
         ImGui::Text("%.0f", step.ms);
         ImGui::TableNextColumn();

@@ -5,8 +5,8 @@
 
 #include <cstdio>
 
-#include "app/connect/connect_failure.hpp"
 #include "app/cli/ctl_commands.hpp"
+#include "app/connect/connect_failure.hpp"
 #include "app/connect/doctor.hpp"
 
 namespace app {
@@ -19,12 +19,16 @@ int runDoctorCommand(const ParsedArgs& args, CtlIo& io) {
     ResolvedConnection connection = resolveForCommand(args, io);
     DoctorReport report = runDoctor(connection);
     if (jsonOutput(args)) {
-        json steps = json::array();
-        for (const auto& s : report.steps)
-            steps.push_back({{"name", s.name}, {"ok", s.ok}, {"ms", s.ms}, {"detail", s.detail}});
+        json steps = json::array(), warnings = json::array();
+        for (const auto& s : report.steps) {
+            steps.push_back(
+                {{"name", s.name}, {"ok", s.ok}, {"warning", s.warning}, {"ms", s.ms}, {"detail", s.detail}});
+            if (s.warning) warnings.push_back(s.name + ": " + s.detail);
+        }
         io.out << json{{"ok", report.ok()},
                        {"target", connection.describe()},
                        {"steps", steps},
+                       {"warnings", warnings},
                        {"diagnosis", report.diagnosis ? diagnosisJson(*report.diagnosis) : json(nullptr)}}
                       .dump(2)
                << "\n";
@@ -32,11 +36,16 @@ int runDoctorCommand(const ParsedArgs& args, CtlIo& io) {
         io.out << "doctor: " << connection.describe() << "\n";
         for (const auto& s : report.steps) {
             char line[64];
-            std::snprintf(line, sizeof line, "%-5s %-13s %9.1f ms  ", s.ok ? "ok" : "FAIL", s.name.c_str(),
-                          s.ms);
+            std::snprintf(line, sizeof line, "%-5s %-13s %9.1f ms  ",
+                          !s.ok       ? "FAIL"
+                          : s.warning ? "WARN"
+                                      : "ok",
+                          s.name.c_str(), s.ms);
             io.out << line << s.detail.substr(0, s.detail.find('\n')) << "\n";
         }
         if (report.diagnosis) io.out << "\n" << diagnosisText(*report.diagnosis);
+        for (const auto& s : report.steps)
+            if (s.warning) io.err << "warning: " << s.name << ": " << s.detail << "\n";
         if (report.connected && !report.serverSupported)
             io.out << "\nThe server is older than PostgreSQL " << db::kOldestSupportedMajor
                    << ", which Stage1 does not support: upgrade it (Debian: pg_upgradecluster).\n";
@@ -52,7 +61,8 @@ int runDoctorCommand(const ParsedArgs& args, CtlIo& io) {
 CtlCommand doctorCommand() {
     return {
         "doctor",
-        "test the connection step by step (resolve, TCP, TLS, login, server, schema) and explain failures",
+        "test the connection step by step (resolve, TCP, TLS, login, server, schema, durability) and explain "
+        "failures",
         {},
         runDoctorCommand};
 }

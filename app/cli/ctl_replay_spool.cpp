@@ -1,10 +1,12 @@
-// stage1ctl replay-spool <file>: the nightly replay of the desktops' offline spool (db/spool/spool_replay.hpp).
+// stage1ctl replay-spool <file>: the nightly replay of the desktops' offline spool
+// (db/spool/spool_replay.hpp).
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstdio>
 
 #include "app/cli/ctl_commands.hpp"
+#include "db/pg/commit_durability.hpp"
 #include "db/spool/spool_replay.hpp"
 
 namespace app {
@@ -29,6 +31,16 @@ const char* failureKind(db::SpoolReplayFailure kind) {
 std::string backfillSuggestion(const db::MissingReference& missing) {
     if (missing.table != "indicator_datasets" || missing.columns != "dataset_id") return "";
     return "stage1ctl backfill-dataset --slug <dataset slug> --uuid " + missing.key;
+}
+
+// Empty when the server commits synchronously; otherwise what it costs and what the replay did about it.
+std::vector<std::string> durabilityWarnings(const db::SpoolReplayReport& r) {
+    if (!r.synchronousCommitForced) return {};
+    return {
+        db::asynchronousCommitWarning({r.serverSynchronousCommit}) +
+        ". This replay asked for synchronous_commit = on for its own transactions, so what it reports "
+        "applied is on disk; the desktops' direct writes are not covered (docs/RUNBOOK.md, \"Asynchronous "
+        "commit\")"};
 }
 
 std::string seconds(double s) {
@@ -83,7 +95,11 @@ json reportJson(const db::SpoolReplayReport& r, const std::string& spool) {
             {"not_reached", r.notReached},
             {"seconds", r.seconds},
             {"files", files},
-            {"stopped", stopped}};
+            {"stopped", stopped},
+            {"synchronous_commit",
+             {{"server", r.serverSynchronousCommit},
+              {"replay", r.synchronousCommitForced ? "on" : r.serverSynchronousCommit}}},
+            {"warnings", durabilityWarnings(r)}};
 }
 
 void printText(const db::SpoolReplayReport& r, const std::string& spool, std::ostream& out) {
@@ -146,6 +162,7 @@ int runReplaySpool(const ParsedArgs& args, CtlIo& io) {
     } catch (const db::SpoolReplayError& e) {
         return reportFailure(args, io, failureKind(e.kind()), e.what());
     }
+    for (const auto& warning : durabilityWarnings(report)) io.err << "warning: " << warning << "\n";
     if (jsonOutput(args))
         io.out << reportJson(report, spool).dump(2) << "\n";
     else

@@ -7,6 +7,7 @@
 #include "app/connect/connect_failure.hpp"
 #include "app/connect/network_probe.hpp"
 #include "app/connect/ssh_tunnel.hpp"
+#include "db/pg/commit_durability.hpp"
 #include "db/schema/migration_catalog.hpp"
 #include "db/schema/migrator.hpp"
 #include "db/schema/schema_check.hpp"
@@ -64,7 +65,8 @@ DoctorStep serverStep(db::Connection& conn) {
                   std::to_string(db::kOldestSupportedMajor) +
                   ", the oldest major Stage1 runs on; upgrade the server (Debian: pg_upgradecluster)";
     else if (major > db::kNewestTestedMajor)
-        detail += "; note: newer than " + std::to_string(db::kNewestTestedMajor) + ", the newest major tested";
+        detail +=
+            "; note: newer than " + std::to_string(db::kNewestTestedMajor) + ", the newest major tested";
     return {"server", supported, msSince(started), detail};
 }
 
@@ -80,9 +82,26 @@ DoctorStep schemaStep(db::Connection& conn) {
                          std::to_string(status.pending.size()) + " pending, " +
                          std::to_string(status.mismatched.size()) + " mismatched";
     if (!status.replaced.empty())
-        detail += ", " + std::to_string(status.replaced.size()) + " replaced in place (stage1ctl migrate re-applies)";
+        detail += ", " + std::to_string(status.replaced.size()) +
+                  " replaced in place (stage1ctl migrate re-applies)";
     detail += missing.empty() ? "; all serialization objects present" : "; missing: " + missing;
     return {"schema", status.upToDate() && missing.empty(), msSince(started), detail};
+}
+
+// synchronous_commit as this session sees it (postgresql.conf, or ALTER DATABASE/ROLE ... SET).
+DoctorStep durabilityStep(db::Connection& conn) {
+    auto started = Clock::now();
+    const db::CommitDurability durability = db::readCommitDurability(conn);
+    if (!durability.asynchronous())
+        return {"durability", true, msSince(started),
+                "synchronous_commit = " + durability.synchronousCommit +
+                    ": an acknowledged commit survives a crash"};
+    return {
+        "durability", true, msSince(started),
+        "WARNING: " + db::asynchronousCommitWarning(durability) +
+            ". stage1ctl replay-spool asks for synchronous commit for its own transactions; to recover rows "
+            "lost by a crash, replay the spool archives (docs/RUNBOOK.md, \"Asynchronous commit\")",
+        true};
 }
 
 }  // namespace
@@ -158,6 +177,7 @@ DoctorReport runDoctor(const ResolvedConnection& requested) {
     report.serverSupported = report.steps.back().ok;
     report.steps.push_back(schemaStep(*conn));
     report.schemaOk = report.steps.back().ok;
+    report.steps.push_back(durabilityStep(*conn));
     return report;
 }
 

@@ -1,6 +1,6 @@
 // The step-by-step connection test behind `stage1ctl doctor` and the window's Doctor button:
-// [tunnel,] resolve, tcp_connect, tls, authenticate, server, schema. It stops at the first connection step
-// that fails and diagnoses it. Blocking: the window runs it on a worker thread.
+// [tunnel,] resolve, tcp_connect, tls, authenticate, server, schema, durability (a warning at most). It stops
+// at the first connection step that fails and diagnoses it. Blocking: the window runs it on a worker thread.
 #pragma once
 
 #include <optional>
@@ -17,6 +17,8 @@ struct DoctorStep {
     bool ok = false;
     double ms = 0;
     std::string detail;
+    // ok, but worth acting on (e.g. synchronous_commit = off): shown as a warning, never a failure.
+    bool warning = false;
 };
 
 struct DoctorReport {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "db/pg/commit_durability.hpp"
 #include "db/spool/spool_batches.hpp"
 #include "db/spool/spool_files.hpp"
 #include "db/spool/sql_splitter.hpp"
@@ -57,6 +58,7 @@ void releaseReplayLock(Connection& conn) {
         conn.query("SELECT pg_advisory_unlock($1::bigint)", {std::to_string(kSpoolReplayLockKey)});
         conn.exec("RESET lock_timeout");
         conn.exec("RESET statement_timeout");
+        conn.exec("RESET synchronous_commit");
     } catch (const Error&) {
         // The lock dies with the session anyway.
     }
@@ -207,33 +209,44 @@ SpoolReplayReport replaySpool(Connection& conn, const fs::path& spoolPath,
         "CASE WHEN to_regrole('stage1_spool_writer') IS NULL THEN false "  // pg_has_role errors on it
         "ELSE pg_has_role(current_user, 'stage1_spool_writer', 'MEMBER') END");
     if (!writer.boolean(0, 0))
-        throw SpoolReplayError(SpoolReplayFailure::NotMigrated,
-                               "the cluster has no role stage1_spool_writer (migration 0012), which every spooled "
-                               "statement runs as: run stage1ctl migrate first; nothing was replayed and no file "
-                               "was touched");
+        throw SpoolReplayError(
+            SpoolReplayFailure::NotMigrated,
+            "the cluster has no role stage1_spool_writer (migration 0012), which every spooled "
+            "statement runs as: run stage1ctl migrate first; nothing was replayed and no file "
+            "was touched");
     if (!writer.boolean(0, 2))
-        throw SpoolReplayError(SpoolReplayFailure::NotMigrated,
-                               std::string(writer.text(0, 1)) +
-                                   " cannot become stage1_spool_writer, which every spooled statement runs as: "
-                                   "GRANT stage1_spool_writer TO " + std::string(writer.text(0, 1)) +
-                                   " (as a superuser), or replay as the role that ran stage1ctl migrate; nothing "
-                                   "was replayed and no file was touched");
+        throw SpoolReplayError(
+            SpoolReplayFailure::NotMigrated,
+            std::string(writer.text(0, 1)) +
+                " cannot become stage1_spool_writer, which every spooled statement runs as: "
+                "GRANT stage1_spool_writer TO " +
+                std::string(writer.text(0, 1)) +
+                " (as a superuser), or replay as the role that ran stage1ctl migrate; nothing "
+                "was replayed and no file was touched");
     // The grammar reads strings the way PostgreSQL does with standard_conforming_strings on, and
     // names resolve in pg_catalog first, then public: the server must read the text the same way.
     conn.exec("SET standard_conforming_strings = on");
     conn.exec("SET search_path = pg_catalog, public");
+    // A batch's statements are archived once its commit is acknowledged: with synchronous_commit =
+    // off a server crash could lose that commit after the acknowledgement, and nothing would retry
+    // it. Any role may ask for synchronous commit for its own session.
+    const CommitDurability durability = readCommitDurability(conn);
     takeReplayLock(conn, options);
     SpoolReplayReport report;
     try {
-        conn.query("SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
-                   {std::to_string(options.lockTimeout.count()) + "ms",
-                    std::to_string(std::max(options.statementTimeout, options.lockTimeout * 2).count()) + "ms"});
+        if (durability.asynchronous()) conn.exec("SET synchronous_commit = on");
+        conn.query(
+            "SELECT set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false)",
+            {std::to_string(options.lockTimeout.count()) + "ms",
+             std::to_string(std::max(options.statementTimeout, options.lockTimeout * 2).count()) + "ms"});
         report = SpoolReplay(conn, spool, options).run();
     } catch (...) {
         releaseReplayLock(conn);
         throw;
     }
     releaseReplayLock(conn);  // a lost connection has released it already
+    report.serverSynchronousCommit = durability.synchronousCommit;
+    report.synchronousCommitForced = durability.asynchronous();
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return report;
 }

@@ -89,6 +89,11 @@ struct SpoolReplayReport {
     std::string quarantineFile;        // <spool>.quarantine.sql when anything was quarantined
     std::optional<DbError> stoppedBy;  // the connection was lost; a rerun is safe
     double seconds = 0;
+    // synchronous_commit as the session found it (db/pg/commit_durability.hpp). When it was `off`,
+    // the replay set it `on` for its own session, so every batch it reports applied is on disk
+    // before its statements are archived; other writers stay asynchronous.
+    std::string serverSynchronousCommit;
+    bool synchronousCommitForced = false;
 };
 
 enum class SpoolReplayFailure { LockBusy, NotMigrated, Io };

@@ -205,8 +205,8 @@ TEST_CASE("doctor walks every step on a healthy database and exits 0") {
         CHECK(s["ok"] == true);
         CHECK(s["ms"].get<double>() >= 0);
     }
-    CHECK(names ==
-          std::vector<std::string>{"resolve", "tcp_connect", "tls", "authenticate", "server", "schema"});
+    CHECK(names == std::vector<std::string>{"resolve", "tcp_connect", "tls", "authenticate", "server",
+                                            "schema", "durability"});
     CHECK(j["steps"][5]["detail"].get<std::string>().find("all serialization objects present") !=
           std::string::npos);
 }
