@@ -32,7 +32,8 @@ long long ParsedArgs::integer(const std::string& name, long long fallback, long 
 
 std::optional<std::string> ParsedArgs::uuid(const std::string& name) const {
     auto text = value(name);
-    if (text && !db::looksLikeUuid(*text)) throw UsageError("--" + name + " expects a UUID, got '" + *text + "'");
+    if (text && !db::looksLikeUuid(*text))
+        throw UsageError("--" + name + " expects a UUID, got '" + *text + "'");
     return text;
 }
 
@@ -85,6 +86,46 @@ ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<
         }
     }
     return parsed;
+}
+
+LeadingOptions splitLeadingOptions(const std::vector<std::string>& args,
+                                   const std::vector<OptionSpec>& specs) {
+    LeadingOptions split;
+    size_t i = 0;
+    for (; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--help" || arg == "-h" || arg == "--version") break;
+        if (arg == "--") throw UsageError("unexpected argument '--' before the command");
+        if (arg.rfind("-", 0) != 0) break;
+        std::string name = arg.rfind("--", 0) == 0 ? arg.substr(2, arg.find('=') - 2) : arg;
+        const OptionSpec* spec = nullptr;
+        for (const auto& s : specs)
+            if (s.name == name && !s.positional) spec = &s;
+        if (!spec)
+            throw UsageError(
+                "unknown option " + (arg.rfind("--", 0) == 0 ? "--" + name : arg) +
+                " before the command: only the connection options (--dsn, --profile, --host, ...) "
+                "may come before it; give the command's own options after its name");
+        split.options.push_back(arg);
+        if (spec->takesValue && arg.find('=') == std::string::npos) {
+            if (i + 1 >= args.size()) throw UsageError("--" + name + " needs a value");
+            split.options.push_back(args[++i]);
+        }
+    }
+    split.rest.assign(args.begin() + static_cast<long>(i), args.end());
+    return split;
+}
+
+void mergeLeadingOptions(const ParsedArgs& before, ParsedArgs& after) {
+    for (const auto& [name, value] : before.values) {
+        // The values stay out of the message: a --dsn may hold a password.
+        if (after.has(name)) throw UsageError("--" + name + " given twice: before the command and after it");
+        after.values[name] = value;
+    }
+    for (const auto& name : before.flags) {
+        if (after.has(name)) throw UsageError("--" + name + " given twice: before the command and after it");
+        after.flags.insert(name);
+    }
 }
 
 std::string describeOptions(const std::vector<OptionSpec>& specs) {

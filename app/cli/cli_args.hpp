@@ -48,4 +48,21 @@ ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<
 
 std::string describeOptions(const std::vector<OptionSpec>& specs);
 
+// Options before the command, as git, kubectl and psql users type them
+// (`stage1ctl --profile prod runs --dataset x`): the leading "--name value" / "--name=value" words,
+// split from the command and what follows it. Only `specs` may come there; anything else before
+// the command is a UsageError. Stops at the first word that is not an option, and at --help, -h
+// and --version, which answer by themselves. The options are checked by parseOptions, not here.
+struct LeadingOptions {
+    std::vector<std::string> options;  // as typed
+    std::vector<std::string> rest;     // the command and everything after it
+};
+LeadingOptions splitLeadingOptions(const std::vector<std::string>& args,
+                                   const std::vector<OptionSpec>& specs);
+
+// The options given before the command joined into those given after it: one meaning in both
+// places. The same option in both is a UsageError, as twice after it is (not "the later wins":
+// a cron line that names two databases is a mistake to show, not to guess).
+void mergeLeadingOptions(const ParsedArgs& before, ParsedArgs& after);
+
 }  // namespace app

@@ -13,9 +13,9 @@
 #include "app/cli/cli_args.hpp"
 #include "app/connect/connection_settings.hpp"
 #include "app/connect/diagnosis.hpp"
-#include "db/schema/migration_catalog.hpp"
 #include "db/browse/stage1_queries.hpp"
 #include "db/pg/pg.hpp"
+#include "db/schema/migration_catalog.hpp"
 
 namespace app {
 
@@ -39,6 +39,17 @@ struct CtlCommand {
 };
 
 int runStage1ctl(const std::vector<std::string>& args, CtlIo io);
+
+// Every command, in the order of `stage1ctl --help`, and each one's whole option table: its own,
+// then the connection options, --json and --help. The help, the parser and the bash completion
+// all read these.
+const std::vector<CtlCommand>& ctlCommands();
+std::vector<OptionSpec> commandOptions(const CtlCommand& command);
+// stage1ctl completion bash | profiles (ctl_completion.cpp).
+int runCompletion(const std::vector<std::string>& words, CtlIo& io);
+std::string bashCompletionScript();
+// The values --sslmode accepts.
+const std::vector<std::string>& sslModes();
 
 // Shared by the commands.
 bool jsonOutput(const ParsedArgs& args);

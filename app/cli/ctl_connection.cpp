@@ -1,9 +1,9 @@
 // How every stage1ctl command finds and reaches the server.
 #include <nlohmann/json.hpp>
 
-#include "app/connect/connect_failure.hpp"
 #include "app/cli/ctl_commands.hpp"
 #include "app/cli/interrupt.hpp"
+#include "app/connect/connect_failure.hpp"
 #include "app/connect/profiles.hpp"
 #include "app/connect/ssh_tunnel.hpp"
 
@@ -30,6 +30,12 @@ const std::vector<OptionSpec>& connectionOptions() {
     return options;
 }
 
+const std::vector<std::string>& sslModes() {
+    static const std::vector<std::string> modes = {"disable", "allow",     "prefer",
+                                                   "require", "verify-ca", "verify-full"};
+    return modes;
+}
+
 namespace {
 
 ConnectionSettings settingsFromFlags(const ParsedArgs& args) {
@@ -40,8 +46,7 @@ ConnectionSettings settingsFromFlags(const ParsedArgs& args) {
     if (auto v = args.value("db")) s.dbname = *v;
     if (auto v = args.value("user")) s.user = *v;
     if (auto v = args.value("sslmode")) {
-        static const std::vector<std::string> modes = {"disable", "allow",     "prefer",
-                                                       "require", "verify-ca", "verify-full"};
+        const std::vector<std::string>& modes = sslModes();
         if (std::find(modes.begin(), modes.end(), *v) == modes.end())
             throw UsageError(
                 "--sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full; got '" +
@@ -174,9 +179,10 @@ std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& i
         cancelOnInterrupt(conn.raw());
         return conn;
     } catch (const db::Error& e) {
-        printFailure(jsonOutput(args), io,
-                     Failure{"connection", "cannot connect to " + connection.describe() + ":\n" + e.info().message,
-                             e.info(), diagnoseFailure(e.info(), connection), connection.describe()});
+        printFailure(
+            jsonOutput(args), io,
+            Failure{"connection", "cannot connect to " + connection.describe() + ":\n" + e.info().message,
+                    e.info(), diagnoseFailure(e.info(), connection), connection.describe()});
         return std::nullopt;
     }
 }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "app/connect/connect_failure.hpp"
 #include "app/cli/ctl_commands.hpp"
+#include "app/connect/connect_failure.hpp"
 #include "stage1_version.hpp"
 
 namespace app {
@@ -22,12 +22,12 @@ const std::vector<OptionSpec>& commonOptions() {
 
 const std::vector<CtlCommand>& commands() {
     static const std::vector<CtlCommand> all = {
-        migrateCommand(),     statusCommand(),     datasetsCommand(),
-        runsCommand(),        simsCommand(),       configShowCommand(),
-        configCheckCommand(), configFindCommand(), backfillDatasetCommand(),
-        doctorCommand(),      demoSeedCommand(),
-        validateCommand(), backupCommand(), restoreCheckCommand(),
-        replaySpoolCommand(), findCommand(), searchCommand()};
+        migrateCommand(),     statusCommand(),       datasetsCommand(),
+        runsCommand(),        simsCommand(),         configShowCommand(),
+        configCheckCommand(), configFindCommand(),   backfillDatasetCommand(),
+        doctorCommand(),      demoSeedCommand(),     validateCommand(),
+        backupCommand(),      restoreCheckCommand(), replaySpoolCommand(),
+        findCommand(),        searchCommand()};
     return all;
 }
 
@@ -46,14 +46,16 @@ size_t columnWidth(const Rows& rows, NameOf nameOf) {
 }
 
 void printUsage(std::ostream& out) {
-    out << "usage: stage1ctl <command> [options]\n       stage1ctl help <command> | --version\n\ncommands:\n";
+    out << "usage: stage1ctl [connection options] <command> [options]\n"
+           "       stage1ctl help <command> | completion bash | --version\n\ncommands:\n";
     const size_t commandColumn = columnWidth(commands(), [](const CtlCommand& c) { return c.name; });
     for (const auto& c : commands()) {
         std::string name = "  " + c.name;
         name.resize(commandColumn, ' ');
         out << name << c.summary << "\n";
     }
-    out << "\nRun 'stage1ctl <command> --help' for a command's options.\n"
+    out << "\nRun 'stage1ctl <command> --help' for a command's options. The connection options (--dsn,\n"
+           "--profile, --host, ...) go before the command or after it, with the same meaning.\n"
            "Exit codes: 0 ok, 1 failed, 2 usage error, 3 cannot connect.\n\nEnvironment:\n";
     const auto& variables = stage1EnvironmentVariables();
     const size_t variableColumn = columnWidth(variables, [](const EnvVariable& v) { return v.name; });
@@ -68,9 +70,7 @@ void printCommandHelp(const CtlCommand& c, std::ostream& out) {
     out << "usage: stage1ctl " << c.name << " [options]";
     for (const auto& o : c.options)
         if (o.positional) out << " <" << o.name << ">";
-    out << "\n"
-        << c.summary << "\n\noptions:\n"
-        << describeOptions(optionsOf(c));
+    out << "\n" << c.summary << "\n\noptions:\n" << describeOptions(optionsOf(c));
 }
 
 // "config" alone names a group: its commands, one line each.
@@ -112,6 +112,14 @@ int runHelp(const std::vector<std::string>& words, CtlIo& io) {
 
 }  // namespace
 
+const std::vector<CtlCommand>& ctlCommands() {
+    return commands();
+}
+
+std::vector<OptionSpec> commandOptions(const CtlCommand& command) {
+    return optionsOf(command);
+}
+
 bool jsonOutput(const ParsedArgs& args) {
     return args.flags.count("json") > 0;
 }
@@ -136,7 +144,8 @@ void printFailure(bool json, CtlIo& io, const Failure& f) {
         io.out << out.dump(2) << "\n";
     }
     io.err << "stage1ctl: " << f.message << "\n";
-    if (f.diagnosis && f.diagnosis->kind != DiagnosisKind::Unknown) io.err << "\n" << diagnosisText(*f.diagnosis);
+    if (f.diagnosis && f.diagnosis->kind != DiagnosisKind::Unknown)
+        io.err << "\n" << diagnosisText(*f.diagnosis);
 }
 
 int reportFailure(const ParsedArgs& args, CtlIo& io, const std::string& kind, const std::string& message,
@@ -145,12 +154,34 @@ int reportFailure(const ParsedArgs& args, CtlIo& io, const std::string& kind, co
     return kExitFailed;
 }
 
-int runStage1ctl(const std::vector<std::string>& args, CtlIo io) {
+int runStage1ctl(const std::vector<std::string>& allArgs, CtlIo io) {
+    // --json asks for JSON failures too, even when the arguments around it do not parse.
+    const bool json = std::find(allArgs.begin(), allArgs.end(), "--json") != allArgs.end();
+    // Connection options may come before the command too (stage1ctl --profile prod runs ...).
+    LeadingOptions leading;
+    ParsedArgs before;
+    try {
+        leading = splitLeadingOptions(allArgs, connectionOptions());
+        before = parseOptions(leading.options, connectionOptions());
+    } catch (const UsageError& e) {
+        printFailure(json, io,
+                     Failure{"usage", std::string(e.what()) + " (see 'stage1ctl --help')", std::nullopt,
+                             std::nullopt, ""});
+        return kExitUsage;
+    }
+    const std::vector<std::string>& args = leading.rest;
+    if (args.empty() && !leading.options.empty()) {
+        printFailure(json, io,
+                     Failure{"usage", "no command after the connection options (see 'stage1ctl --help')",
+                             std::nullopt, std::nullopt, ""});
+        return kExitUsage;
+    }
     if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         printUsage(args.empty() ? io.err : io.out);
         return args.empty() ? kExitUsage : kExitOk;
     }
     if (args[0] == "help") return runHelp({args.begin() + 1, args.end()}, io);
+    if (args[0] == "completion") return runCompletion({args.begin() + 1, args.end()}, io);
     if (args[0] == "--version") {
         io.out << "stage1ctl " << STAGE1_VERSION << "\n";
         return kExitOk;
@@ -165,19 +196,19 @@ int runStage1ctl(const std::vector<std::string>& args, CtlIo io) {
     const CtlCommand* command = findCommand(name);
     if (!command) {
         // "config" or "config --help": the group's commands.
-        const bool askedForHelp = args.size() > consumed && (args[consumed] == "--help" || args[consumed] == "-h");
+        const bool askedForHelp =
+            args.size() > consumed && (args[consumed] == "--help" || args[consumed] == "-h");
         if (askedForHelp && printGroupHelp(name, io.out)) return kExitOk;
         if (args.size() == consumed && printGroupHelp(name, io.err)) return kExitUsage;
         io.err << "stage1ctl: unknown command '" << name << "'\n\n";
         printUsage(io.err);
         return kExitUsage;
     }
-    // --json asks for JSON failures too, even when the arguments around it do not parse.
-    const bool json = std::find(args.begin() + static_cast<long>(consumed), args.end(), "--json") != args.end();
     const std::string who = command->name + ": ";
     try {
         ParsedArgs parsed =
             parseOptions({args.begin() + static_cast<long>(consumed), args.end()}, optionsOf(*command));
+        mergeLeadingOptions(before, parsed);
         if (parsed.flags.count("help")) {
             printCommandHelp(*command, io.out);
             return kExitOk;
@@ -193,7 +224,9 @@ int runStage1ctl(const std::vector<std::string>& args, CtlIo io) {
         Diagnosis diagnosis = diagnose(e.info(), DiagnosisContext{});
         printFailure(json, io,
                      Failure{"query_failed", who + e.info().describe(), e.info(),
-                             diagnosis.kind != DiagnosisKind::Unknown ? std::optional<Diagnosis>(diagnosis) : std::nullopt, ""});
+                             diagnosis.kind != DiagnosisKind::Unknown ? std::optional<Diagnosis>(diagnosis)
+                                                                      : std::nullopt,
+                             ""});
         return kExitFailed;
     } catch (const std::exception& e) {
         printFailure(json, io, Failure{"failed", who + e.what(), std::nullopt, std::nullopt, ""});

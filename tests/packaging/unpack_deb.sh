@@ -1,6 +1,9 @@
 #!/bin/sh
-# CTest fixture "deb": the .deb of this build tree, made by cpack from what is already built (no
-# second build), unpacked with dpkg -x, and its control fields, for tests/packaging.
+# CTest fixture "deb": the .debs of this build tree (stage1ctl, and stage1-debugger when the window
+# is built), made by cpack from what is already built (no second build). Each is unpacked with
+# dpkg -x into OUT_DIR/root, as a desktop that installs both has them; its control fields go to
+# OUT_DIR/<package>.control and its file list (dpkg-deb -c) to OUT_DIR/<package>.files, for
+# tests/packaging.
 #   unpack_deb.sh CPACK BUILD_DIR OUT_DIR
 set -eu
 cpack=$1; build=$2; out=$3
@@ -10,8 +13,14 @@ if ! "$cpack" -G DEB --config "$build/CPackConfig.cmake" -B "$out" >"$out/cpack.
   cat "$out/cpack.log" >&2
   exit 1
 fi
-set -- "$out"/*.deb
-[ -f "$1" ] || { echo "cpack made no .deb in $out" >&2; exit 1; }
-dpkg-deb -x "$1" "$out/root"
-dpkg-deb -f "$1" >"$out/control"
-echo "$1: $(wc -c <"$1") bytes"
+found=0
+for deb in "$out"/*.deb; do
+  [ -f "$deb" ] || continue
+  found=1
+  package=$(dpkg-deb -f "$deb" Package)
+  dpkg-deb -x "$deb" "$out/root"
+  dpkg-deb -f "$deb" >"$out/$package.control"
+  dpkg-deb -c "$deb" | awk '{ print $6 }' >"$out/$package.files"
+  echo "$deb: $(wc -c <"$deb") bytes"
+done
+[ "$found" = 1 ] || { echo "cpack made no .deb in $out" >&2; exit 1; }

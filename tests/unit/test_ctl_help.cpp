@@ -1,12 +1,15 @@
-// stage1ctl's own words about itself: --version, the command list, help <command>, <command> --help.
+// stage1ctl's own words about itself: --version, the command list, help <command>, <command> --help,
+// and the man page's option lists against the tables.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "app/cli/ctl_commands.hpp"
 #include "stage1_version.hpp"
+#include "tests/support/process.hpp"
 
 namespace {
 
@@ -30,9 +33,12 @@ std::vector<std::string> section(const std::string& text, const std::string& hea
     std::vector<std::string> out;
     bool inside = false;
     for (std::string line; std::getline(lines, line);) {
-        if (line == heading) inside = true;
-        else if (inside && line.empty()) break;
-        else if (inside) out.push_back(line);
+        if (line == heading)
+            inside = true;
+        else if (inside && line.empty())
+            break;
+        else if (inside)
+            out.push_back(line);
     }
     return out;
 }
@@ -88,15 +94,18 @@ TEST_CASE("help <command> and <command> --help print the same usage for every co
         CHECK(viaHelp.out == viaFlag.out);
         CHECK(viaHelp.out.rfind("usage: stage1ctl " + name + " [options]", 0) == 0);
         // The summary of the list, then the options, the common ones included.
-        CHECK(viaHelp.out.find(line.substr(line.find_first_not_of(' ', line.find("  ", 2)))) != std::string::npos);
+        CHECK(viaHelp.out.find(line.substr(line.find_first_not_of(' ', line.find("  ", 2)))) !=
+              std::string::npos);
         CHECK(viaHelp.out.find("  --dsn VALUE") != std::string::npos);
         CHECK(viaHelp.out.find("  --json") != std::string::npos);
     }
 }
 
 TEST_CASE("positional arguments appear in a command's usage line") {
-    CHECK(run({"help", "restore-check"}).out.rfind("usage: stage1ctl restore-check [options] <dump>\n", 0) == 0);
-    CHECK(run({"replay-spool", "--help"}).out.rfind("usage: stage1ctl replay-spool [options] <file>\n", 0) == 0);
+    CHECK(run({"help", "restore-check"}).out.rfind("usage: stage1ctl restore-check [options] <dump>\n", 0) ==
+          0);
+    CHECK(run({"replay-spool", "--help"}).out.rfind("usage: stage1ctl replay-spool [options] <file>\n", 0) ==
+          0);
 }
 
 TEST_CASE("config alone lists its commands and help of an unknown command is a usage error") {
@@ -128,4 +137,24 @@ TEST_CASE("a long option keeps two spaces before its help text") {
         seen = seen || line.rfind(longest + "  share of rows", 0) == 0;
     }
     CHECK(seen);
+}
+
+TEST_CASE("the man page documents every option of every command's table") {
+    std::ifstream file(testsupport::requiredEnv("STAGE1_SOURCE_DIR") + "/assets/stage1ctl.1");
+    REQUIRE(file);
+    std::ostringstream text;
+    text << file.rdbuf();
+    const std::string manual = text.str();
+    for (const auto& command : app::ctlCommands()) {
+        for (const auto& option : app::commandOptions(command)) {
+            if (option.positional) continue;
+            std::string roff = "\\-\\-";  // roff spells "-" as "\-"
+            for (char c : option.name) roff += c == '-' ? std::string("\\-") : std::string(1, c);
+            INFO(command.name << ": --" << option.name);
+            CHECK(manual.find(roff) != std::string::npos);
+        }
+    }
+    // And the ways to call it besides a command.
+    CHECK(manual.find(".B stage1ctl completion bash") != std::string::npos);
+    CHECK(manual.find("connection options") != std::string::npos);
 }
