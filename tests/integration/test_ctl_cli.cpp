@@ -12,9 +12,7 @@ namespace {
 
 testsupport::ProcessResult ctl(const std::vector<std::string>& args,
                                const std::map<std::string, std::string>& env = {}) {
-    std::vector<std::string> argv = {testsupport::requiredEnv("STAGE1CTL")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testsupport::runProcess(argv, env);
+    return testsupport::runStage1ctl(args, env);
 }
 
 }  // namespace
@@ -117,13 +115,21 @@ TEST_CASE("with --json every kind of failure prints one JSON shape on stdout, an
     const std::vector<Case> cases = {
         {{"runs", "--json", "--no-such-flag"}, 2, "usage", false},
         {{"datasets", "--json", "--limit", "many"}, 2, "usage", false},
-        {{"datasets", "--json", "--dsn", "host=127.0.0.1 port=" + testsupport::closedLoopbackPort() +
-                                             " dbname=x user=stage1_app connect_timeout=2"},
-         3, "connection", true},
+        {{"datasets", "--json", "--dsn",
+          "host=127.0.0.1 port=" + testsupport::closedLoopbackPort() +
+              " dbname=x user=stage1_app connect_timeout=2"},
+         3,
+         "connection",
+         true},
         {{"datasets", "--json", "--dsn", database.dsn()}, 1, "query_failed", false},
-        {{"backup", "--json", "--dir", "/tmp", "--pg-bin", "/nonexistent", "--dsn", database.dsn()}, 1,
-         "pg_tool_missing", false},
-        {{"replay-spool", "/nonexistent/spool.sql", "--json", "--dsn", database.dsn()}, 1, "not_migrated", false},
+        {{"backup", "--json", "--dir", "/tmp", "--pg-bin", "/nonexistent", "--dsn", database.dsn()},
+         1,
+         "pg_tool_missing",
+         false},
+        {{"replay-spool", "/nonexistent/spool.sql", "--json", "--dsn", database.dsn()},
+         1,
+         "not_migrated",
+         false},
     };
     for (const auto& c : cases) {
         std::vector<std::string> argv = {stage1ctl};
@@ -140,9 +146,11 @@ TEST_CASE("with --json every kind of failure prints one JSON shape on stdout, an
         CHECK(j["error"]["kind"] == c.kind);
         REQUIRE(j["error"]["message"].is_string());
         CHECK(!j["error"]["message"].get<std::string>().empty());
-        for (const auto& [key, value] : j.items()) CHECK((key == "ok" || key == "error" || key == "diagnosis"));
+        for (const auto& [key, value] : j.items())
+            CHECK((key == "ok" || key == "error" || key == "diagnosis"));
         CHECK(j.contains("diagnosis") == c.diagnosis);
-        if (c.kind == "query_failed") CHECK(j["error"]["sqlstate"] == "42883");  // fn_list_datasets is missing
+        if (c.kind == "query_failed")
+            CHECK(j["error"]["sqlstate"] == "42883");  // fn_list_datasets is missing
         // The same message for a person on stderr.
         CHECK(r.err.find(j["error"]["message"].get<std::string>().substr(0, 30)) != std::string::npos);
     }

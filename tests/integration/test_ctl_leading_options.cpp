@@ -14,9 +14,7 @@ namespace {
 
 testsupport::ProcessResult ctl(const std::vector<std::string>& args,
                                const std::map<std::string, std::string>& env = {}) {
-    std::vector<std::string> argv = {testsupport::requiredEnv("STAGE1CTL")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testsupport::runProcess(argv, env);
+    return testsupport::runStage1ctl(args, env);
 }
 
 }  // namespace

@@ -33,9 +33,7 @@ struct CtlSession {
     testsupport::ProcessResult run(const std::vector<std::string>& args,
                                    const std::map<std::string, std::string>& extra,
                                    const std::string& stdinData = "") {
-        std::vector<std::string> argv = {testsupport::requiredEnv("STAGE1CTL")};
-        argv.insert(argv.end(), args.begin(), args.end());
-        auto r = testsupport::runProcess(argv, env(extra), stdinData);
+        auto r = testsupport::runStage1ctl(args, env(extra), stdinData);
         transcript += r.out + r.err;
         CHECK_FALSE(contains(r.out, PasswordCluster::kPassword));
         CHECK_FALSE(contains(r.err, PasswordCluster::kPassword));

@@ -34,6 +34,13 @@ std::string requiredEnv(const char* name) {
     return fallback;
 }
 
+ProcessResult runStage1ctl(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env, const std::string& stdinData) {
+    std::vector<std::string> argv = {requiredEnv("STAGE1CTL")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return runProcess(argv, env, stdinData);
+}
+
 ProcessResult runProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                          const std::string& stdinData) {
     int in[2], out[2], err[2];

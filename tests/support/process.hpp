@@ -21,4 +21,9 @@ ProcessResult runProcess(const std::vector<std::string>& argv,
 // Paths handed over by CTest (tests/CMakeLists.txt); fail loudly when missing.
 std::string requiredEnv(const char* name);
 
+// The built stage1ctl (STAGE1CTL) with these arguments, as an operator's shell runs it.
+ProcessResult runStage1ctl(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env = {},
+                           const std::string& stdinData = "");
+
 }  // namespace testsupport

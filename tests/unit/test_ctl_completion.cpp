@@ -11,6 +11,7 @@
 
 #include "app/cli/ctl_commands.hpp"
 #include "app/connect/profiles.hpp"
+#include "tests/support/help_text.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/scratch_dir.hpp"
 
@@ -58,28 +59,14 @@ Words complete(const CompletionScript& script, std::vector<std::string> words,
     return out;
 }
 
-// The lines of a section ("commands:", "options:") of a help text, up to the next blank line.
-std::vector<std::string> section(const std::string& text, const std::string& heading) {
-    std::istringstream lines(text);
-    std::vector<std::string> out;
-    bool inside = false;
-    for (std::string line; std::getline(lines, line);) {
-        if (line == heading)
-            inside = true;
-        else if (inside && line.empty())
-            break;
-        else if (inside)
-            out.push_back(line);
-    }
-    return out;
-}
+using testsupport::helpSection;
 
 // The commands `stage1ctl --help` lists ("config show" as one name).
 std::vector<std::string> listedCommands() {
     auto help = testsupport::runProcess({stage1ctl(), "--help"});
     REQUIRE(help.exitCode == 0);
     std::vector<std::string> names;
-    for (const auto& line : section(help.out, "commands:"))
+    for (const auto& line : helpSection(help.out, "commands:"))
         names.push_back(line.substr(2, line.find("  ", 2) - 2));
     return names;
 }
@@ -93,7 +80,7 @@ Words listedOptions(const std::string& command) {
     auto help = testsupport::runProcess(argv);
     REQUIRE(help.exitCode == 0);
     Words options;
-    for (const auto& line : section(help.out, "options:"))
+    for (const auto& line : helpSection(help.out, "options:"))
         if (line.rfind("  --", 0) == 0) options.insert(line.substr(2, line.find(' ', 2) - 2));
     return options;
 }

@@ -9,6 +9,7 @@
 
 #include "app/cli/ctl_commands.hpp"
 #include "stage1_version.hpp"
+#include "tests/support/help_text.hpp"
 #include "tests/support/process.hpp"
 
 namespace {
@@ -27,21 +28,7 @@ CtlRun run(const std::vector<std::string>& args) {
     return {code, out.str(), err.str()};
 }
 
-// The lines of a section ("commands:", "Environment:") up to the next blank line.
-std::vector<std::string> section(const std::string& text, const std::string& heading) {
-    std::istringstream lines(text);
-    std::vector<std::string> out;
-    bool inside = false;
-    for (std::string line; std::getline(lines, line);) {
-        if (line == heading)
-            inside = true;
-        else if (inside && line.empty())
-            break;
-        else if (inside)
-            out.push_back(line);
-    }
-    return out;
-}
+using testsupport::helpSection;
 
 std::vector<std::string> split(const std::string& words) {
     std::istringstream in(words);
@@ -62,7 +49,7 @@ TEST_CASE("the command list keeps a gap between every name and its summary") {
     auto r = run({"--help"});
     REQUIRE(r.code == 0);
     for (const char* heading : {"commands:", "Environment:"}) {
-        auto lines = section(r.out, heading);
+        auto lines = helpSection(r.out, heading);
         REQUIRE(lines.size() > 10);
         // One column for all: the summary starts at the same place on every line, after two spaces.
         size_t column = lines[0].find_first_not_of(' ', lines[0].find("  ", 2));
@@ -77,7 +64,7 @@ TEST_CASE("the command list keeps a gap between every name and its summary") {
 }
 
 TEST_CASE("help <command> and <command> --help print the same usage for every command") {
-    auto lines = section(run({"--help"}).out, "commands:");
+    auto lines = helpSection(run({"--help"}).out, "commands:");
     REQUIRE(lines.size() >= 15);
     for (const auto& line : lines) {
         std::string name = line.substr(2, line.find("  ", 2) - 2);
@@ -123,7 +110,7 @@ TEST_CASE("config alone lists its commands and help of an unknown command is a u
 }
 
 TEST_CASE("a long option keeps two spaces before its help text") {
-    auto lines = section(run({"demo-seed", "--help"}).out, "options:");
+    auto lines = helpSection(run({"demo-seed", "--help"}).out, "options:");
     REQUIRE(lines.size() > 6);
     // The longest option sets one column for all, two spaces after it.
     const std::string longest = "  --null-config-percent VALUE";
