@@ -252,6 +252,8 @@ bool Connection::throughPooler() {
     return *throughPooler_;
 }
 
+// Through a pooler, exec() outside a transaction (admin SQL such as CREATE DATABASE, which cannot
+// run inside one) runs under the server's or the role's own statement_timeout.
 void Connection::setStatementTimeout(int ms) {
     if (throughPooler()) {
         localStatementTimeoutMs_ = ms;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "db/pg/transaction.hpp"
 #include "db/schema/migration_catalog.hpp"
 #include "db/schema/migrator.hpp"
 #include "tests/support/cluster_tweaks.hpp"
@@ -91,7 +92,7 @@ TEST_CASE("a pooler is told apart from a direct connection by its made-up backen
 TEST_CASE("through PgBouncer in transaction mode, browse, search, config and backfill work as stage1_app") {
     Pooled pooled;
     ProcessResult datasets = pooled.pooledCtl({"datasets", "--json"});
-    REQUIRE_MESSAGE(datasets.exitCode == 0, datasets.err + pooled.bouncer->log());
+    REQUIRE_MESSAGE(datasets.exitCode == 0, (datasets.err + pooled.bouncer->log()));
     json rows = json::parse(datasets.out)["rows"];
     REQUIRE(rows.size() == 2);
     const std::string slug = rows[0]["slug"];

@@ -101,10 +101,12 @@ void PgBouncer::startOnce() {
         for (const char* name : {"", "/users.txt", "/pgbouncer.ini"})
             if (::chown((dir_ + name).c_str(), pw->pw_uid, pw->pw_gid) != 0)
                 throw std::runtime_error("cannot hand " + dir_ + name + " to postgres");
-        argv.insert(argv.begin(), {"runuser", "-u", "postgres", "--"});
+        argv.insert(argv.begin(), {"/usr/sbin/runuser", "-u", "postgres", "--"});
     }
     ProcessResult r = runProcess(argv);
-    if (r.exitCode != 0) throw std::runtime_error("pgbouncer -d failed: " + r.err + r.out + log());
+    if (r.exitCode != 0)
+        throw std::runtime_error("pgbouncer -d failed (exit " + std::to_string(r.exitCode) + "): " + r.err +
+                                 r.out + log());
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
         const std::string pid = readFile(dir_ + "/pgbouncer.pid");
