@@ -255,12 +255,22 @@ bool Connection::throughPooler() {
 // Through a pooler, exec() outside a transaction (admin SQL such as CREATE DATABASE, which cannot
 // run inside one) runs under the server's or the role's own statement_timeout.
 void Connection::setStatementTimeout(int ms) {
-    if (throughPooler()) {
-        localStatementTimeoutMs_ = ms;
-        return;
+    const std::string value = std::to_string(ms) + "ms";
+    if (!throughPooler_) {
+        // One statement both tells a pooler apart and, only on a direct connection, sets the session's
+        // timeout (set_config is volatile: CASE never evaluates it for a pooler).
+        Result r = query(
+            "SELECT pg_backend_pid() <> $2::int, CASE WHEN pg_backend_pid() = $2::int THEN "
+            "set_config('statement_timeout', $1, false) END",
+            {value, std::to_string(PQbackendPID(conn_.get()))});
+        throughPooler_ = r.boolean(0, 0);
+    } else if (!*throughPooler_) {
+        query("SELECT set_config('statement_timeout', $1, false)", {value});
     }
-    localStatementTimeoutMs_.reset();
-    query("SELECT set_config('statement_timeout', $1, false)", {std::to_string(ms) + "ms"});
+    if (*throughPooler_)
+        localStatementTimeoutMs_ = ms;
+    else
+        localStatementTimeoutMs_.reset();
 }
 
 void Connection::applyLocalTimeouts() {
