@@ -71,6 +71,10 @@ void DrawFacts(const app::WorkbenchState& s) {
     ImGui::Text("PostgreSQL %s", ShortVersion(c.facts.serverVersion).c_str());
     Separator();
     ImGui::TextUnformatted(c.facts.sslInUse ? "SSL on" : "SSL off");
+    if (c.facts.throughPooler) {
+        Separator();
+        ImGui::TextUnformatted("through a connection pooler");
+    }
     if (c.latencyMs) {
         Separator();
         ImGui::Text("%.1f ms", *c.latencyMs);

@@ -58,12 +58,17 @@ bool jsonOutput(const ParsedArgs& args);
 ResolvedConnection resolveForCommand(const ParsedArgs& args, CtlIo& io);
 // Connects; on failure prints the diagnosis (text or JSON) and returns nullopt (the caller exits
 // with kExitConnection). Asks for a password once when the server wants one and io allows it.
-// Sets the session's statement_timeout (15 s unless configured); long maintenance commands
-// (migrate, demo-seed) pass Timeout::None. Ctrl-C cancels the running statement.
+// Sets the statement_timeout (15 s unless configured; per transaction through a pooler); long maintenance
+// commands (migrate, demo-seed) pass Timeout::None. Ctrl-C cancels the running statement.
 enum class StatementTimeout { Configured, None };
 std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& io,
                                                 StatementTimeout timeout = StatementTimeout::Configured);
 const std::vector<OptionSpec>& connectionOptions();
+// migrate and replay-spool hold a session advisory lock (and session settings) that a transaction
+// pool cannot keep. True, after printing why and which connection to use instead, when conn goes
+// through a connection pooler; the caller then exits with kExitUsage, nothing changed.
+bool refusedThroughPooler(db::Connection& conn, const ParsedArgs& args, CtlIo& io,
+                          const std::string& command);
 // Embedded migrations, or the files of --migrations-dir.
 std::vector<db::Migration> migrationCatalog(const ParsedArgs& args);
 // Every failure of every command, in one shape (stage1ctl(1), "JSON OUTPUT"): the message on stderr

@@ -175,7 +175,7 @@ std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& i
     try {
         db::Connection conn = openAsking(connection, io);
         const int ms = timeout == StatementTimeout::Configured ? connection.statementTimeoutMs : 0;
-        conn.query("SELECT set_config('statement_timeout', $1, false)", {std::to_string(ms) + "ms"});
+        conn.setStatementTimeout(ms);  // per transaction through a pooler: nothing left on its server session
         cancelOnInterrupt(conn.raw());
         return conn;
     } catch (const db::Error& e) {
@@ -185,6 +185,26 @@ std::optional<db::Connection> connectForCommand(const ParsedArgs& args, CtlIo& i
                     e.info(), diagnoseFailure(e.info(), connection), connection.describe()});
         return std::nullopt;
     }
+}
+
+bool refusedThroughPooler(db::Connection& conn, const ParsedArgs& args, CtlIo& io,
+                          const std::string& command) {
+    if (!conn.throughPooler()) return false;
+    const char* host = PQhost(conn.raw());
+    const char* port = PQport(conn.raw());
+    const std::string target = std::string(host && *host ? host : "(default host)") + ":" +
+                               (port && *port ? port : "(default port)");
+    printFailure(jsonOutput(args), io,
+                 Failure{"pooler",
+                         command + " refuses to run through a connection pooler (" + target +
+                             " is one, e.g. PgBouncer: the server's pg_backend_pid() differs from the "
+                             "backend pid the connection announced). It holds a session advisory lock "
+                             "and session settings that a transaction-mode pool cannot keep, so nothing "
+                             "was changed. Connect to PostgreSQL directly instead: its own port (e.g. "
+                             "--port 5432, or a profile pointing at it), not the pooler's. A session-mode "
+                             "pool would work, but it cannot be told apart from a transaction-mode one.",
+                         std::nullopt, std::nullopt, target});
+    return true;
 }
 
 }  // namespace app

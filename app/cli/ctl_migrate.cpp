@@ -52,6 +52,7 @@ int runMigrate(const ParsedArgs& args, CtlIo& io) {
 
     auto conn = connectForCommand(args, io, StatementTimeout::None);
     if (!conn) return kExitConnection;
+    if (refusedThroughPooler(*conn, args, io, "migrate")) return kExitUsage;
     conn->onNotice([&](const std::string& notice) { io.err << notice << "\n"; });
 
     auto started = std::chrono::steady_clock::now();
@@ -130,7 +131,8 @@ int runStatus(const ParsedArgs& args, CtlIo& io) {
         io.out << "schema version " << versionLabel(status.schemaVersion()) << ": " << status.applied.size()
                << " applied, " << status.pending.size() << " pending, " << status.mismatched.size()
                << " mismatched"
-               << (status.replaced.empty() ? "" : ", " + std::to_string(status.replaced.size()) + " to re-apply")
+               << (status.replaced.empty() ? ""
+                                           : ", " + std::to_string(status.replaced.size()) + " to re-apply")
                << (status.unknown.empty() ? "" : ", " + std::to_string(status.unknown.size()) + " unknown")
                << "\n";
         for (const auto& row : status.applied)

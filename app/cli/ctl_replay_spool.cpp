@@ -153,6 +153,7 @@ int runReplaySpool(const ParsedArgs& args, CtlIo& io) {
     // The replay sets its own statement_timeout (SpoolReplayOptions), longer than its lock_timeout.
     auto conn = connectForCommand(args, io, StatementTimeout::None);
     if (!conn) return kExitConnection;
+    if (refusedThroughPooler(*conn, args, io, "replay-spool")) return kExitUsage;
     // How operators (and the tests) find the replay in pg_stat_activity.
     conn->exec("SET application_name = 'stage1ctl replay-spool'");
 

@@ -59,6 +59,8 @@ DoctorStep serverStep(db::Connection& conn) {
     std::string detail = "user " + std::string(r.text(0, 0)) + ", server PostgreSQL " + conn.serverVersion() +
                          " (major " + std::to_string(major) + "), SSL " + (r.boolean(0, 1) ? "on" : "off") +
                          ", server sees client " + std::string(r.text(0, 2));
+    if (conn.throughPooler())
+        detail += ", through a connection pooler (migrate and replay-spool need PostgreSQL's own port)";
     const bool supported = major >= db::kOldestSupportedMajor;
     if (!supported)
         detail += "; UNSUPPORTED: PostgreSQL " + std::to_string(major) + " is older than " +

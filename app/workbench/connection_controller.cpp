@@ -240,8 +240,8 @@ void ConnectionController::onConnected(const db::ServerFacts& facts) {
     c.passwordRequested = false;
     form_.password.clear();  // libpq has it now; keep it no longer than needed
     log_.info("connected as " + facts.currentUser + " (server " + facts.serverVersion + ", SSL " +
-              (facts.sslInUse ? "on" : "off") + ") in " +
-              std::to_string(static_cast<int>(c.request.elapsedMs)) + " ms");
+              (facts.sslInUse ? "on" : "off") + (facts.throughPooler ? ", through a connection pooler" : "") +
+              ") in " + std::to_string(static_cast<int>(c.request.elapsedMs)) + " ms");
     readSchemaVersion();
 }
 

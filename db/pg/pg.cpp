@@ -191,11 +191,92 @@ Result Connection::exec(std::string_view sql) {
 Result Connection::query(const std::string& sql, const Params& params) {
     refuseNulByte(sql, "the SQL text");
     const std::vector<const char*> values = parameterValues(params);
+    if (localStatementTimeoutMs_ && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE)
+        return queryWithLocalTimeout(sql, values);
     PGresult* raw = PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
                                  values.data(), nullptr, nullptr, 0);
     ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
     if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return Result(raw);
     return check(raw, PGRES_TUPLES_OK);
+}
+
+// set_config(..., true) and the statement, pipelined with one sync point: one implicit transaction,
+// so the setting holds for the statement and is gone at its end (a pooler hands the server
+// connection to the next client clean). One round trip, like PQexecParams.
+Result Connection::queryWithLocalTimeout(const std::string& sql, const std::vector<const char*>& values) {
+    PGconn* c = conn_.get();
+    if (PQenterPipelineMode(c) != 1) throw Error(errorFromResult(nullptr, c));
+    const std::string timeout = std::to_string(*localStatementTimeoutMs_) + "ms";
+    const char* timeoutValue[] = {timeout.c_str()};
+    const bool sent = PQsendQueryParams(c, "SELECT set_config('statement_timeout', $1, true)", 1, nullptr,
+                                        timeoutValue, nullptr, nullptr, 0) == 1 &&
+                      PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                        values.data(), nullptr, nullptr, 0) == 1 &&
+                      PQpipelineSync(c) == 1;
+    std::optional<DbError> failure;
+    if (!sent) failure = errorFromResult(nullptr, c);
+    std::optional<Result> answer;
+    // Results: set_config's, NULL, the statement's, NULL, then the sync. A lost connection ends it
+    // early (NULL after NULL).
+    int commandResults = 0;
+    int nullsInARow = 0;
+    while (sent && nullsInARow < 2) {
+        PGresult* r = PQgetResult(c);
+        if (!r) {
+            ++nullsInARow;
+            continue;
+        }
+        nullsInARow = 0;
+        const ExecStatusType status = PQresultStatus(r);
+        if (status == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (status == PGRES_FATAL_ERROR && !failure) failure = errorFromResult(r, c);
+        if (commandResults++ == 1 && (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK))
+            answer.emplace(r);
+        else
+            PQclear(r);
+    }
+    PQexitPipelineMode(c);
+    if (failure) throw Error(*failure);
+    if (!answer) throw Error(errorFromResult(nullptr, c));
+    return std::move(*answer);
+}
+
+bool Connection::throughPooler() {
+    if (!throughPooler_) {
+        const long long serverPid = query("SELECT pg_backend_pid()").integer(0, 0);
+        throughPooler_ = serverPid != PQbackendPID(conn_.get());
+    }
+    return *throughPooler_;
+}
+
+// Through a pooler, exec() outside a transaction (admin SQL such as CREATE DATABASE, which cannot
+// run inside one) runs under the server's or the role's own statement_timeout.
+void Connection::setStatementTimeout(int ms) {
+    const std::string value = std::to_string(ms) + "ms";
+    if (!throughPooler_) {
+        // One statement both tells a pooler apart and, only on a direct connection, sets the session's
+        // timeout (set_config is volatile: CASE never evaluates it for a pooler).
+        Result r = query(
+            "SELECT pg_backend_pid() <> $2::int, CASE WHEN pg_backend_pid() = $2::int THEN "
+            "set_config('statement_timeout', $1, false) END",
+            {value, std::to_string(PQbackendPID(conn_.get()))});
+        throughPooler_ = r.boolean(0, 0);
+    } else if (!*throughPooler_) {
+        query("SELECT set_config('statement_timeout', $1, false)", {value});
+    }
+    if (*throughPooler_)
+        localStatementTimeoutMs_ = ms;
+    else
+        localStatementTimeoutMs_.reset();
+}
+
+void Connection::applyLocalTimeouts() {
+    if (!localStatementTimeoutMs_) return;
+    query("SELECT set_config('statement_timeout', $1, true)",
+          {std::to_string(*localStatementTimeoutMs_) + "ms"});
 }
 
 void Connection::copyBegin(const std::string& copySql) {
@@ -231,7 +312,9 @@ std::string Connection::serverVersion() const {
     return v ? v : "";
 }
 
-int Connection::serverMajor() const { return PQserverVersion(conn_.get()) / 10000; }
+int Connection::serverMajor() const {
+    return PQserverVersion(conn_.get()) / 10000;
+}
 
 // ---- Pipeline mode ----
 

@@ -103,6 +103,20 @@ class Connection {
     // Server NOTICE/WARNING messages go here (default: dropped).
     void onNotice(std::function<void(const std::string&)> handler);
 
+    // Whether a connection pooler (PgBouncer) sits between us and PostgreSQL: libpq's backend pid
+    // comes from the startup BackendKeyData, which a pooler makes up, while pg_backend_pid() is the
+    // server's own; they are equal on a direct or SSH-tunnelled connection. One round trip the first
+    // time, remembered after that.
+    bool throughPooler();
+    // statement_timeout for everything this connection runs (0 = none). Direct: once, for the
+    // session. Through a pooler the session is shared with other clients, so nothing is set on it:
+    // each statement run outside a transaction carries SET LOCAL in the same implicit transaction
+    // (one round trip, pipelined), and a Transaction sets it after its BEGIN (applyLocalTimeouts).
+    void setStatementTimeout(int ms);
+    // Inside a transaction just begun: SET LOCAL what setStatementTimeout asked for, when it could
+    // not be set for the session (through a pooler). Nothing otherwise.
+    void applyLocalTimeouts();
+
     PGconn* raw() const { return conn_.get(); }
     std::string serverVersion() const;  // "14.23", as the server reports it
     int serverMajor() const;            // 14 for 14.23 (PQserverVersion / 10000)
@@ -110,8 +124,11 @@ class Connection {
   private:
     explicit Connection(PGconn* raw);
     Result check(PGresult* raw, ExecStatusType expected);
+    Result queryWithLocalTimeout(const std::string& sql, const std::vector<const char*>& values);
 
     std::unique_ptr<PGconn, ConnDeleter> conn_;
+    std::optional<bool> throughPooler_;
+    std::optional<int> localStatementTimeoutMs_;  // set only through a pooler
     std::unique_ptr<std::function<void(const std::string&)>> notice_;
 };
 

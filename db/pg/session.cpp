@@ -83,9 +83,9 @@ RequestId Session::connect(std::optional<SessionOptions> replacement,
             ConnectParams params = options_.params;
             if (options_.prepare) options_.prepare(params, cancelled);
             auto conn = std::make_unique<Connection>(Connection::openCancellable(params, cancelled));
-            if (options_.statementTimeoutMs > 0)
-                conn->query("SELECT set_config('statement_timeout', $1, false)",
-                            {std::to_string(options_.statementTimeoutMs) + "ms"});
+            // Through a pooler nothing is set on the shared server session: the timeout goes with
+            // each statement instead (Connection::setStatementTimeout).
+            if (options_.statementTimeoutMs > 0) conn->setStatementTimeout(options_.statementTimeoutMs);
             Result r = conn->query(
                 "SELECT current_user, current_setting('server_version_num')::int, "
                 "coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false), "
@@ -96,6 +96,7 @@ RequestId Session::connect(std::optional<SessionOptions> replacement,
             facts.serverVersionNum = static_cast<int>(r.integer(0, 1));
             facts.sslInUse = r.boolean(0, 2);
             facts.clientAddress = std::string(r.text(0, 3));
+            facts.throughPooler = conn->throughPooler();
             {
                 std::lock_guard<std::mutex> lock(mutex_);
                 cancelHandle_ = std::shared_ptr<PGcancel>(PQgetCancel(conn->raw()), PQfreeCancel);

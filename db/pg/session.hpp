@@ -69,12 +69,13 @@ struct ServerFacts {
     int serverVersionNum = 0;   // e.g. 150018
     std::string currentUser;
     bool sslInUse = false;
-    std::string clientAddress;  // inet_client_addr(); "" over a unix socket
+    std::string clientAddress;   // inet_client_addr(); "" over a unix socket
+    bool throughPooler = false;  // a connection pooler (PgBouncer) in between (Connection::throughPooler)
 };
 
 struct SessionOptions {
     ConnectParams params;
-    int statementTimeoutMs = 15000;  // set on the session right after connecting; 0 = none
+    int statementTimeoutMs = 15000;  // Connection::setStatementTimeout right after connecting; 0 = none
     // Runs on the worker before every connect; may adjust the params (e.g. bring up the SSH
     // tunnel and point the port at it). Throws Error to fail the connect.
     std::function<void(ConnectParams& params, const std::atomic<bool>& cancelled)> prepare = nullptr;

@@ -4,6 +4,7 @@ namespace db {
 
 Transaction::Transaction(Connection& conn, Mode mode) : conn_(conn) {
     conn_.exec(mode == Mode::ReadOnlySnapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
+    conn_.applyLocalTimeouts();  // through a pooler the timeout lives only as long as the transaction
 }
 
 Transaction::~Transaction() {

@@ -34,7 +34,8 @@ size_t ctlStatements(const StatementLoggingCluster& c, size_t mark, const std::v
     return n;
 }
 
-const char* kSessionSetup = "SELECT set_config('statement_timeout', $1, false)";
+// The one setup statement: is there a pooler, and, only when not, the session's timeout (db/pg/pg.cpp).
+const char* kSessionSetup = "THEN set_config('statement_timeout', $1, false) END";
 
 struct Seeded {
     std::string slug, runId;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Tests leave nothing running. CTest calls this around every run that uses the shared cluster:
 #   leftovers.sh mark FILE    at the start: remember the moment (clock ticks since boot)
-#   leftovers.sh check FILE   at the very end: fail, listing them, when Xvfb, sshd, ssh or postgres
-#                             processes started since the mark are still alive and orphaned (their
-#                             parent is gone, so no test will ever stop them)
+#   leftovers.sh check FILE   at the very end: fail, listing them, when Xvfb, sshd, ssh, postgres or
+#                             pgbouncer processes started since the mark are still alive and orphaned
+#                             (their parent is gone, so no test will ever stop them)
 # Orphaned = parent is PID 1: a live xvfb-run, test or sshd would still
 # be the parent of what it started. A postmaster is always daemonized by pg_ctl, so for postgres the
 # test is simpler: every cluster of the run has been stopped by then (pg_cluster_stop runs first).
@@ -48,6 +48,9 @@ case "$cmd" in
         postgres)
           # the postmaster only (its children go with it), and only the clusters tests make
           case "$args" in *" -D /tmp/stage1-test-cluster-$run/"* | *" -D /tmp/stage1-private-$run-"*) ;; *) continue ;; esac ;;
+        pgbouncer)
+          # daemonized (-d) by tests/support/pgbouncer.cpp: only the ones of this run's folders
+          case "$args" in *" /tmp/stage1-pgbouncer-$run-"*) ;; *) continue ;; esac ;;
         *) continue ;;
       esac
       found+=("$pid $comm: $args")
@@ -57,7 +60,7 @@ case "$cmd" in
       printf '  %s\n' "${found[@]}" >&2
       exit 1
     fi
-    echo "no Xvfb, sshd, ssh or postgres left behind"
+    echo "no Xvfb, sshd, ssh, postgres or pgbouncer left behind"
     ;;
   *) echo "unknown command: $cmd" >&2; exit 2 ;;
 esac

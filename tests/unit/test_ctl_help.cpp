@@ -144,4 +144,7 @@ TEST_CASE("the man page documents every option of every command's table") {
     // And the ways to call it besides a command.
     CHECK(manual.find(".B stage1ctl completion bash") != std::string::npos);
     CHECK(manual.find("connection options") != std::string::npos);
+    // migrate and replay-spool refuse a connection pooler with exit 2 (ctl_connection.cpp).
+    CHECK(manual.find(".SH CONNECTION POOLERS") != std::string::npos);
+    CHECK(manual.find("through a connection pooler: nothing was changed") != std::string::npos);
 }
