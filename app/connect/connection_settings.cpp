@@ -53,7 +53,8 @@ const std::vector<EnvVariable>& stage1EnvironmentVariables() {
         {"STAGE1_POSTGRES_SSLMODE", "disable | allow | prefer (default) | require | verify-ca | verify-full"},
         {"STAGE1_POSTGRES_SSLROOTCERT", "CA certificate file for verify-ca / verify-full"},
         {"STAGE1_POSTGRES_CONNECT_TIMEOUT", "seconds before a connection attempt gives up (default 5)"},
-        {"STAGE1_STATEMENT_TIMEOUT_MS", "statement_timeout set on every session (default 15000)"},
+        {"STAGE1_STATEMENT_TIMEOUT_MS",
+         "statement_timeout of every statement (default 15000; per statement through a pooler)"},
         {"STAGE1_CONNECTION_MODE", "direct (default) | tunnel"},
         {"STAGE1_TUNNEL_LOCAL_PORT", "tunnel mode: local end of the ssh -L tunnel (default 5433)"},
         {"STAGE1_SSH_TARGET", "tunnel mode: user@host[:port] of the ssh server"},
@@ -64,8 +65,9 @@ const std::vector<EnvVariable>& stage1EnvironmentVariables() {
         {"STAGE1_SSH_KNOWN_HOSTS", "tunnel mode: known_hosts file (default: ~/.ssh/known_hosts)"},
         {"STAGE1_SSH_CONFIG", "tunnel mode: ssh config file for ssh -F (default: ~/.ssh/config)"},
         {"STAGE1_PROFILE", "saved profile to use when --profile is not given"},
-        {"STAGE1_SPOOL_PATH", "where the window queues writes it could not deliver (default "
-                              "$XDG_DATA_HOME/stage1-debugger/pending_postgres_inserts.sql)"},
+        {"STAGE1_SPOOL_PATH",
+         "where the window queues writes it could not deliver (default "
+         "$XDG_DATA_HOME/stage1-debugger/pending_postgres_inserts.sql)"},
     };
     return variables;
 }
