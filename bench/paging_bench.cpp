@@ -47,17 +47,10 @@ int main(int argc, char** argv) {
         db::Connection conn = db::Connection::open(
             app::resolveConnection(flags, {}, app::processEnvironment(), "stage1-bench").connectParams());
 
-        db::Result biggest = conn.query(
-            "SELECT dataset_id, count(*) FROM walkforward_runs GROUP BY dataset_id ORDER BY count(*) DESC "
-            "LIMIT 1");
-        if (biggest.rows() == 0) {
-            std::fprintf(
-                stderr,
-                "no runs: seed first (stage1ctl demo-seed --datasets 1 --runs-per-dataset 1000000)\n");
-            return 1;
-        }
-        std::string dataset(biggest.text(0, 0));
-        long long total = biggest.integer(0, 1);
+        const auto biggest = bench::datasetWithMostRuns(conn);
+        if (!biggest) return 1;
+        std::string dataset = biggest->id;
+        long long total = biggest->runs;
         std::printf("dataset %s: %lld runs; page size %d; %d timed repetitions each\n\n", dataset.c_str(),
                     total, limit, repeat);
         std::printf("%-10s %16s %16s %16s %16s %10s\n", "depth", "keyset median", "keyset p95",

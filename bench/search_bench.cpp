@@ -40,16 +40,9 @@ int main(int argc, char** argv) {
         if (auto dsn = args.value("dsn")) flags = app::settingsFromDsn(*dsn);
         db::Connection conn = db::Connection::open(
             app::resolveConnection(flags, {}, app::processEnvironment(), "stage1-bench").connectParams());
-        db::Result biggest = conn.query(
-            "SELECT dataset_id, count(*) FROM walkforward_runs GROUP BY dataset_id ORDER BY count(*) DESC "
-            "LIMIT 1");
-        if (biggest.rows() == 0) {
-            std::fprintf(
-                stderr,
-                "no runs: seed first (stage1ctl demo-seed --datasets 1 --runs-per-dataset 1000000)\n");
-            return 1;
-        }
-        const std::string dataset(biggest.text(0, 0));
+        const auto biggest = bench::datasetWithMostRuns(conn);
+        if (!biggest) return 1;
+        const std::string dataset = biggest->id;
         const long long total = conn.query("SELECT count(*) FROM walkforward_runs").integer(0, 0);
         // One run in the middle of the order becomes findable; the rest of the data is untouched.
         conn.query(
