@@ -146,7 +146,8 @@ int runReplaySpool(const ParsedArgs& args, CtlIo& io) {
     const std::string spool = args.positional[0];
     db::SpoolReplayOptions options;
     options.lockWait = std::chrono::seconds(args.integer("lock-wait", 0, 0, 86400));
-    options.batchStatements = static_cast<size_t>(args.integer("batch-size", 1000, 1, 100000));
+    options.batchStatements = static_cast<size_t>(
+        args.integer("batch-size", static_cast<long long>(options.batchStatements), 1, 100000));
     options.copy = !args.has("no-copy");
     options.progress = [&](const std::string& line) { io.err << line << "\n"; };
 
@@ -185,7 +186,7 @@ CtlCommand replaySpoolCommand() {
         "apply the desktops' offline spool file exactly once (exit 1 when a statement was quarantined)",
         {{"file", false, "the spool file (pending_postgres_inserts.sql) mirrored from the desktops", true},
          {"lock-wait", true, "seconds to wait for another replay-spool to finish (default 0: fail at once)"},
-         {"batch-size", true, "most statements per transaction (default 1000)"},
+         {"batch-size", true, "most statements per transaction (default 10000, and at most 4 MB of them)"},
          {"no-copy", false, "send every statement as INSERT (by default runs of plain INSERTs go as COPY)"}},
         runReplaySpool};
 }

@@ -288,8 +288,15 @@ void Connection::copyWrite(std::string_view data) {
         throw Error(errorFromResult(nullptr, conn_.get()));
 }
 
-long long Connection::copyEnd() {
-    if (PQputCopyEnd(conn_.get(), nullptr) != 1) throw Error(errorFromResult(nullptr, conn_.get()));
+long long Connection::copyEnd(const std::function<bool()>& whileWaiting) {
+    PGconn* c = conn_.get();
+    if (PQputCopyEnd(c, nullptr) != 1) throw Error(errorFromResult(nullptr, c));
+    // A failure to read is left for PQgetResult to report.
+    while (whileWaiting && PQconsumeInput(c) == 1 && PQisBusy(c)) {
+        if (whileWaiting()) continue;
+        pollfd fd{PQsocket(c), POLLIN, 0};
+        ::poll(&fd, 1, 1000);
+    }
     Result result = check(PQgetResult(conn_.get()), PGRES_COMMAND_OK);
     long long copied = std::strtoll(PQcmdTuples(result.raw()), nullptr, 10);
     while (PGresult* extra = PQgetResult(conn_.get())) PQclear(extra);

@@ -95,10 +95,12 @@ class Connection {
     // Extended protocol with every value bound ($1, $2, ...).
     Result query(const std::string& sql, const Params& params = {});
 
-    // COPY ... FROM STDIN: start, stream rows, finish (returns rows copied).
+    // COPY ... FROM STDIN: start, stream rows, finish (returns rows copied). While the server loads
+    // the rows, copyEnd calls `whileWaiting` as long as it returns true (it found work to do) and
+    // otherwise waits for the answer; it must not use this connection.
     void copyBegin(const std::string& copySql);
     void copyWrite(std::string_view data);
-    long long copyEnd();
+    long long copyEnd(const std::function<bool()>& whileWaiting = {});
 
     // Server NOTICE/WARNING messages go here (default: dropped).
     void onNotice(std::function<void(const std::string&)> handler);

@@ -77,7 +77,9 @@ std::optional<std::string> numberField(const SpoolValue& c, CopyColumnKind kind)
     return (c.negative ? "-" : "") + std::string(c.text);
 }
 
-void appendEscaped(std::string_view value, std::string& out) {
+}  // namespace
+
+void appendCopyEscaped(std::string_view value, std::string& out) {
     for (char c : value) {
         switch (c) {
             case '\\':
@@ -97,6 +99,8 @@ void appendEscaped(std::string_view value, std::string& out) {
         }
     }
 }
+
+namespace {
 
 // One field, escaped for the text format, or nullopt.
 bool appendField(const SpoolValue& c, TypeOid column, const CastTypes& casts, std::string& out) {
@@ -124,7 +128,7 @@ bool appendField(const SpoolValue& c, TypeOid column, const CastTypes& casts, st
         case SpoolValue::Kind::EscapeString: {
             auto value = decodeStringConstant(c);
             if (!value) return false;
-            appendEscaped(*value, out);
+            appendCopyEscaped(*value, out);
             return true;
         }
         case SpoolValue::Kind::Default:

@@ -16,11 +16,10 @@
 #include <string_view>
 #include <vector>
 
+#include "db/spool/copy_order.hpp"
 #include "db/spool/spool_grammar.hpp"
 
 namespace db {
-
-using TypeOid = unsigned int;
 
 // A ::type name as the server resolved it: its type, when it has no modifier; nullopt otherwise
 // (unknown, or a modifier such as char's implied (1)).
@@ -30,6 +29,9 @@ using CastTypes = std::map<std::string, std::optional<TypeOid>, std::less<>>;
 // it does not decode (octal, \x, \u, \U: they can make bytes the encoding refuses) and for values
 // that are not strings.
 std::optional<std::string> decodeStringConstant(const SpoolValue& constant);
+
+// Appends a value as a field of COPY's text format: backslash, newline, carriage return and tab escaped.
+void appendCopyEscaped(std::string_view value, std::string& out);
 
 // Appends one COPY text line per row to `out` for a target with these column types (one per
 // column of the INSERT's column list). Returns false, leaving `out` as it was, when a row has
@@ -42,6 +44,8 @@ bool appendCopyLines(const std::vector<std::vector<SpoolValue>>& rows, const std
 struct CopyTarget {
     std::string command;           // "COPY <schema>.<table> (<columns>) FROM STDIN", names quoted
     std::vector<TypeOid> columns;  // the types of the INSERT's column list, in its order
+    std::vector<int> attnums;      // their attribute numbers
+    CopyTableTraits table;         // whether its rows may load ahead of others' (db/spool/copy_order.hpp)
 };
 
 // What the server said about the targets and ::type names of a file's INSERTs: plain data, so the
@@ -50,6 +54,7 @@ struct CopyTargets {
     // By insertTargetKey(); nullopt: that target goes by INSERT.
     std::map<std::string, std::optional<CopyTarget>, std::less<>> targets;
     CastTypes casts;
+    ForeignKeyLinks links;  // every foreign key from or to a target's table
 
     // The target of this INSERT when it takes COPY; nullptr otherwise.
     const CopyTarget* find(const SpoolInsert& insert) const;

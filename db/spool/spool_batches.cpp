@@ -1,11 +1,13 @@
 #include "db/spool/spool_batches.hpp"
 
 #include <deque>
+#include <functional>
 #include <stdexcept>
 #include <unordered_set>
 
 #include "db/pg/transaction.hpp"
 #include "db/schema/migration_catalog.hpp"
+#include "db/spool/copy_rows.hpp"
 #include "db/spool/spool_copy.hpp"
 #include "db/spool/spool_files.hpp"
 #include "db/spool/spool_grammar.hpp"
@@ -29,6 +31,10 @@ constexpr const char* kLedgerInsert =
     "FROM unnest(string_to_array($1, ','), $2::int[]) WITH ORDINALITY AS t(h, l, n) "
     "WHERE 1 / (current_user = 'stage1_spool_writer')::int = 1";
 constexpr const char* kRoleChanged = "22012";
+// A COPY batch's ledger rows. Its COPY commands carry only data, never a spooled statement's text,
+// so nothing in it can have changed the role, and the rows load the cheap way.
+constexpr const char* kLedgerCopy =
+    "COPY public.stage1_spool_ledger (statement_sha256, first_line, source_file, outcome) FROM STDIN";
 // The first command of every batch: from here to its commit the transaction runs as
 // stage1_spool_writer (0012), which may only INSERT into the four tables and the ledger; a
 // statement the grammar wrongly let through still cannot do more. Local: the commit ends it.
@@ -41,6 +47,7 @@ constexpr const char* kGuardAsSpoolWriter =
     "FROM public.stage1_spool_ledger WHERE statement_sha256 = $1";
 constexpr const char* kGuardFailed = "22012";
 constexpr size_t kLookupChunk = 20000;
+constexpr size_t kJudgeSlice = 64;  // statements judged at a time while the server works
 
 struct StopReplay {
     DbError error;
@@ -138,6 +145,21 @@ class LedgerRows {
         return {hashes, lines + "}", source_, std::to_string(rows.statements.size())};
     }
 
+    // The same rows as kLedgerCopy's data.
+    std::string copyData(const BatchStatements& rows) const {
+        std::string source;
+        appendCopyEscaped(source_, source);
+        std::string out;
+        out.reserve((rows.statements.size() + rows.alreadyPresent.size()) * (90 + source.size()));
+        for (const auto* list : {&rows.statements, &rows.alreadyPresent})
+            for (size_t i : *list) {
+                out += planner_.hash(i);
+                ((out += '\t') += std::to_string(statements_[i].line)) += '\t';
+                ((out += source) += '\t') += list == &rows.statements ? "applied\n" : "already_present\n";
+            }
+        return out;
+    }
+
   private:
     const std::vector<SqlStatement>& statements_;
     const SpoolBatchPlanner& planner_;
@@ -207,8 +229,10 @@ class PipelineExecutor {
 };
 
 // The COPY executor: a COPY batch the way a pipelined one runs (libpq has no COPY in pipeline
-// mode), one transaction with its ledger rows, its result read the same way.
-BatchResult runCopyBatch(Connection& conn, const CopyBatch& batch, const LedgerRows& ledger) {
+// mode), one transaction with its ledger rows (by COPY as well), its result read the same way.
+// `whileLoading` runs while the server loads rows (Connection::copyEnd).
+BatchResult runCopyBatch(Connection& conn, const CopyBatch& batch, const LedgerRows& ledger,
+                         const std::function<bool()>& whileLoading) {
     PipelineSyncResult result;
     bool failed = false;
     auto step = [&](auto&& command) {
@@ -233,9 +257,13 @@ BatchResult runCopyBatch(Connection& conn, const CopyBatch& batch, const LedgerR
             step([&] {
                 conn.copyBegin(command.target->command);
                 conn.copyWrite(command.data);
-                conn.copyEnd();
+                conn.copyEnd(whileLoading);
             });
-        step([&] { conn.query(kLedgerInsert, ledger.of(batch)); });
+        step([&] {
+            conn.copyBegin(kLedgerCopy);
+            conn.copyWrite(ledger.copyData(batch));
+            conn.copyEnd(whileLoading);
+        });
         // After a failed command the transaction rolls back on the way out.
         if (!failed) {
             try {
@@ -275,8 +303,8 @@ class FileReplay {
         SpoolFileOutcome out;
         try {
             markLedgerHits(planner_.pending());
-            judgeStatements();
-            learnCopyTargets();
+            toJudge_ = planner_.pending();
+            planner_.readyUpTo(toJudge_.empty() ? statements_.size() : toJudge_[0]);
             runBatches();
             // Batching ends only when every statement is settled; if it did not, say so loudly (the
             // renamed file stays for the next run) rather than report a clean replay.
@@ -310,35 +338,37 @@ class FileReplay {
     }
 
     // The spool is untrusted: what the grammar refuses is never sent (db/spool/spool_grammar.hpp).
-    void judgeStatements() {
-        for (size_t i : planner_.pending()) {
+    // What it accepts is read once, for the forms it may travel in. Statements are judged in file
+    // order while the server loads the batches before them (64 at a time, about a millisecond),
+    // and the planner plans only judged ones. The server is asked about a COPY target when it is
+    // first seen, before the batch that needs it: every pending statement is an INSERT the grammar
+    // accepted, so nothing sent in between (a SET search_path, a CREATE) can change what a name
+    // means. The parse is not kept (it is several times the file's size).
+    // Returns false when it judged none: all are judged, or the next one needs the server while
+    // `connectionFree` is false.
+    bool judgeSome(size_t count, bool connectionFree) {
+        size_t done = 0;
+        for (; judged_ < toJudge_.size() && done < count; ++judged_, ++done) {
+            const size_t i = toJudge_[judged_];
+            if (!planner_.isPending(i)) continue;  // found in the ledger on a second read
             SpoolVerdict verdict = judgeSpoolStatement(statements_[i].text);
-            if (verdict.accepted()) {
-                planner_.allow(i, insertForms(*verdict.insert, nullptr));
+            if (!verdict.accepted()) {
+                planner_.refuse(i);
+                quarantine(i, DbError{"",
+                                      "refused by stage1ctl replay-spool, never sent to the server: " +
+                                          verdict.refusal,
+                                      "", ""});
                 continue;
             }
-            planner_.refuse(i);
-            quarantine(
-                i,
-                DbError{"", "refused by stage1ctl replay-spool, never sent to the server: " + verdict.refusal,
-                        "", ""});
-        }
-    }
-
-    // Before the first batch: what COPY needs to know from the server. Names are resolved once,
-    // now: every pending statement is an INSERT the spool grammar accepted, so nothing sent in
-    // between (a SET search_path, a CREATE) can change what a name means. The grammar's parse is
-    // not kept for every statement (it is several times the file's size): it is read again here.
-    void learnCopyTargets() {
-        if (!copy_.enabled()) return;
-        stopIfConnectionLost([&] {
-            for (size_t i : planner_.pending()) {
-                SpoolVerdict verdict = judgeSpoolStatement(statements_[i].text);
-                if (!verdict.accepted() || !isMergeable(*verdict.insert)) continue;
-                copy_.learn(*verdict.insert);
-                planner_.allow(i, insertForms(*verdict.insert, &copy_.targets()));
+            const bool copy = copy_.enabled() && isMergeable(*verdict.insert);
+            if (copy && !copy_.knows(*verdict.insert)) {
+                if (!connectionFree) break;  // judged again once the batch is done
+                stopIfConnectionLost([&] { copy_.learn(*verdict.insert); });
             }
-        });
+            planner_.allow(i, insertForms(*verdict.insert, copy ? &copy_.targets() : nullptr));
+        }
+        planner_.readyUpTo(judged_ < toJudge_.size() ? toJudge_[judged_] : statements_.size());
+        return done > 0;
     }
 
     void runBatches() {
@@ -351,12 +381,18 @@ class FileReplay {
                 markLedgerHits(planner_.pending());
             }
             while (!draining && !planner_.wantsLedgerRead() && pipeline.inFlight() < 2) {
+                while (planner_.wantsMoreReady()) {
+                    const bool connectionFree = pipeline.inFlight() == 0;
+                    if (connectionFree) pipeline.leave();  // a lookup needs it out of pipeline mode
+                    if (!judgeSome(kJudgeSlice, connectionFree)) break;
+                }
                 std::optional<SpoolBatch> next = planner_.next(pipeline.batchesInFlight());
                 if (!next) break;
                 if (auto* copy =
                         std::get_if<CopyBatch>(&*next)) {  // the planner made sure nothing is in flight
                     pipeline.leave();
-                    settle(*next, runCopyBatch(run_.conn, *copy, ledger_));
+                    settle(*next, runCopyBatch(run_.conn, *copy, ledger_,
+                                               [this] { return judgeSome(kJudgeSlice, false); }));
                     continue;
                 }
                 pipeline.send(std::get<PipelineBatch>(std::move(*next)), planner_);
@@ -423,6 +459,8 @@ class FileReplay {
     SpoolBatchPlanner planner_;
     LedgerRows ledger_;
     CopyTargetLookup copy_;
+    std::vector<size_t> toJudge_;  // the statements not in the ledger, in file order
+    size_t judged_ = 0;            // how many of them are judged
 };
 
 }  // namespace

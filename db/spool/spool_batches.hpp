@@ -3,7 +3,9 @@
 // executors here run its batches and tell it what became of them.
 //
 // The ledger is read once for the whole file; the grammar judges what is not in it (what it refuses
-// is quarantined, never sent) and its parse of each INSERT is all the planner reads of it. A batch
+// is quarantined, never sent) and its parse of each INSERT is all the planner reads of it. The
+// judging runs in file order while the server loads the COPY batches before it, so on two cores
+// the client's reading of the file and the server's loading overlap. A batch
 // is one transaction (pipelined: the commands between two sync points): the role switch, its
 // statements (consecutive plain INSERTs with the same head merged into one multi-row INSERT), then
 // one INSERT of their ledger rows. It commits all of them or none.
@@ -15,8 +17,9 @@
 //   sent again as the next batch, and the batch size grows back from there (an all-failing file
 //   costs one round trip per statement, never a quadratic resend).
 // - The COPY executor runs the batches of INSERTs whose rows COPY stores exactly as the INSERTs
-//   would (db/spool/spool_copy.hpp): the same transaction with their ledger rows, run when nothing
-//   is in flight, because libpq has no COPY in pipeline mode. When a COPY batch fails, its
+//   would (db/spool/spool_copy.hpp), one COPY per table where the order allows
+//   (db/spool/copy_order.hpp): the same transaction with their ledger rows, loaded by COPY too, run
+//   when nothing is in flight, because libpq has no COPY in pipeline mode. When a COPY batch fails, its
 //   statements go again as INSERTs, so the failing one is named by its own error; the batches
 //   after it use COPY again.
 // A lost connection stops the file: what was not settled stays in the spool (stoppedBy).

@@ -59,17 +59,26 @@ void SpoolFile::unlock() {
     flock(fd_, LOCK_UN);
 }
 
+// Read straight into a string of the file's size (a spool can be tens of MB: growing a string
+// while reading copies it several times, and every fresh page costs a fault); a writer appending
+// meanwhile only makes it grow.
 std::string SpoolFile::readFrom(off_t offset) {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) ioFail("stat", path_);
     std::string out;
-    char buffer[1 << 16];
+    // One byte more than the file, so that the read which finds its end needs no larger string.
+    out.resize(st.st_size > offset ? static_cast<size_t>(st.st_size - offset) + 1 : 1);
+    size_t have = 0;
     while (true) {
-        ssize_t n = ::pread(fd_, buffer, sizeof buffer, offset);
+        if (have == out.size()) out.resize(out.size() + (1 << 16));
+        ssize_t n = ::pread(fd_, out.data() + have, out.size() - have, offset + static_cast<off_t>(have));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) ioFail("read", path_);
-        if (n == 0) return out;
-        out.append(buffer, static_cast<size_t>(n));
-        offset += n;
+        if (n == 0) break;
+        have += static_cast<size_t>(n);
     }
+    out.resize(have);
+    return out;
 }
 
 void SpoolFile::appendAll(const std::string& text) {

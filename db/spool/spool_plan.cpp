@@ -28,7 +28,9 @@ InsertForms insertForms(const SpoolInsert& insert, const CopyTargets* copy) {
     const CopyTarget* target = copy ? copy->find(insert) : nullptr;
     std::string lines;
     if (target && appendCopyLines(insert.rows, target->columns, copy->casts, lines))
-        forms.copy = InsertForms::CopyRows{target, std::move(lines)};
+        forms.copy = InsertForms::CopyRows{
+            target, std::move(lines),
+            copyRowKeys(insert.rows, target->table.relation, target->attnums, copy->links)};
     return forms;
 }
 
@@ -45,7 +47,15 @@ SpoolBatchPlanner::SpoolBatchPlanner(const std::vector<SqlStatement>& statements
       counts_(counts),
       fate_(statements.size(), Fate::Pending),
       forms_(statements.size()),
-      limit_(limits_.statements) {}
+      limit_(limits_.statements),
+      readyEnd_(statements.size()) {}
+
+bool SpoolBatchPlanner::wantsMoreReady() const {
+    if (readyEnd_ >= fate_.size()) return false;
+    size_t ready = 0;
+    for (size_t i = cursor_; i < readyEnd_ && ready <= limit_; ++i) ready += fate_[i] == Fate::Pending;
+    return ready <= limit_;  // one more than a batch: a COPY run's end is seen
+}
 
 std::vector<size_t> SpoolBatchPlanner::pending() const {
     std::vector<size_t> out;
@@ -73,7 +83,7 @@ void SpoolBatchPlanner::allow(size_t i, InsertForms forms) {
 // way there are marked already applied (next() would skip them as well).
 size_t SpoolBatchPlanner::firstPending() {
     size_t i = cursor_;
-    for (; i < fate_.size(); ++i) {
+    for (; i < readyEnd_; ++i) {
         if (fate_[i] != Fate::Pending) continue;
         if (!committed_.count(hashes_[i])) break;
         fate_[i] = Fate::AlreadyApplied;
@@ -83,19 +93,19 @@ size_t SpoolBatchPlanner::firstPending() {
 }
 
 bool SpoolBatchPlanner::copyable(size_t i) const {
-    return i < fate_.size() && i >= copyFrom_ && forms_[i].copy;
+    return i < readyEnd_ && i >= copyFrom_ && forms_[i].copy;
 }
 
-// Adds statement i's rows to the COPY batch (a new command when the target changes); false when it
-// must go as INSERT.
-bool SpoolBatchPlanner::addToCopy(CopyBatch& batch, size_t i) {
+// Adds statement i's rows to the COPY batch as its statement `position`, in the command the layout
+// chooses; false when it must go as INSERT.
+bool SpoolBatchPlanner::addToCopy(CopyBatch& batch, CopyBatchLayout& layout, size_t i, size_t position) {
     const auto& copy = forms_[i].copy;
     if (!copy) return false;
-    const size_t k = batch.statements.size();
-    if (batch.commands.empty() || batch.commands.back().target != copy->target)
-        batch.commands.push_back(CopyCommand{k, k, copy->target, {}});
-    batch.commands.back().to = k + 1;
-    batch.commands.back().data += copy->lines;
+    const auto placed = layout.place(copy->target, copy->target->table, copy->keys);
+    if (placed.created) batch.commands.push_back(CopyCommand{{}, copy->target, {}});
+    CopyCommand& command = batch.commands[placed.command];
+    command.statements.push_back(position);
+    command.data += copy->lines;
     return true;
 }
 
@@ -141,8 +151,9 @@ std::optional<SpoolBatch> SpoolBatchPlanner::next(const std::vector<const Pipeli
     if (rows.alreadyPresent.size() >= kAlreadyPresentFlush) return PipelineBatch{std::move(rows), {}};
 
     CopyBatch copyBatch;
+    CopyBatchLayout layout;
     size_t bytes = 0;
-    for (size_t i = cursor_; i < fate_.size() && rows.statements.size() < limit_; ++i) {
+    for (size_t i = cursor_; i < readyEnd_ && rows.statements.size() < limit_; ++i) {
         if (fate_[i] != Fate::Pending) continue;
         if (committed_.count(hashes_[i])) {  // the same statement earlier in this run
             fate_[i] = Fate::AlreadyApplied;
@@ -151,7 +162,9 @@ std::optional<SpoolBatch> SpoolBatchPlanner::next(const std::vector<const Pipeli
         }
         if (taken.count(hashes_[i])) break;
         if (!rows.statements.empty() && bytes + statements_[i].text.size() > limits_.bytes) break;
-        if (copy ? !addToCopy(copyBatch, i) : merge && !rows.statements.empty() && copyable(i)) break;
+        if (copy ? !addToCopy(copyBatch, layout, i, rows.statements.size())
+                 : merge && !rows.statements.empty() && copyable(i))
+            break;
         rows.statements.push_back(i);
         taken.insert(hashes_[i]);
         bytes += statements_[i].text.size();

@@ -9,7 +9,9 @@
 //   both pieces of the grammar's parse). Two may be in flight; a statement whose hash is in one of
 //   them waits for it.
 // - A COPY batch: a run of INSERTs whose rows COPY stores exactly as the INSERTs would
-//   (db/spool/copy_rows.hpp), one COPY per target. It starts only when nothing is in flight.
+//   (db/spool/copy_rows.hpp), one COPY per table, parents first, wherever loading rows ahead of
+//   their place in the file changes no outcome (db/spool/copy_order.hpp); a run, its folds and
+//   simulations, the next run... go as three COPY commands. It starts only when nothing is in flight.
 // After a failure (settle()): a batch behind a failed one is simply planned again; a failed merged
 // INSERT makes the next batch run every statement on its own, so the failing one is named; a failed
 // statement is settled by its SQLSTATE (classifySpoolError) and the next batch holds the statements
@@ -40,6 +42,7 @@ struct InsertForms {
     struct CopyRows {
         const CopyTarget* target = nullptr;
         std::string lines;  // COPY text format, one line per row
+        CopyRowKeys keys;   // what they refer to, and may be referred to by
     };
     std::optional<Mergeable> mergeable;
     std::optional<CopyRows> copy;  // only for a mergeable INSERT
@@ -66,7 +69,7 @@ struct PipelineBatch : BatchStatements {
 };
 
 struct CopyCommand {
-    size_t from = 0, to = 0;  // the batch's statements [from, to) whose rows it loads
+    std::vector<size_t> statements;  // the batch's statements (positions) whose rows it loads, in file order
     const CopyTarget* target = nullptr;
     std::string data;
 };
@@ -119,6 +122,11 @@ class SpoolBatchPlanner {
     void foundInLedger(size_t statement);
     void refuse(size_t statement);
     void allow(size_t statement, InsertForms forms);
+    bool isPending(size_t statement) const { return fate_[statement] == Fate::Pending; }
+    // The statements are judged while the batches run: next() plans none from `end` on.
+    void readyUpTo(size_t end) { readyEnd_ = end; }
+    // Whether next() would plan a fuller batch if more statements were judged.
+    bool wantsMoreReady() const;
 
     // The next batch, or nullopt when there is nothing to send now: everything left is in flight,
     // or a COPY batch is due and must wait until `inFlight` is empty.
@@ -140,7 +148,7 @@ class SpoolBatchPlanner {
 
     size_t firstPending();
     bool copyable(size_t statement) const;
-    bool addToCopy(CopyBatch& batch, size_t statement);
+    bool addToCopy(CopyBatch& batch, CopyBatchLayout& layout, size_t statement, size_t position);
     void groupCommands(PipelineBatch& batch, bool merge) const;
     std::optional<SettledFailure> resolve(size_t statement, const DbError& error);
 
@@ -153,6 +161,7 @@ class SpoolBatchPlanner {
     size_t limit_;                               // statements in the next batch: grows back after a failure
     size_t copyFrom_ = 0;                        // statements before it go as INSERT (a COPY of them failed)
     size_t cursor_ = 0;                          // statements before it are settled
+    size_t readyEnd_;                            // statements from it on are not judged yet
     bool merge_ = true;                          // false: the next batch runs every statement on its own
     bool readLedger_ = false;                    // a ledger INSERT met 23505
     std::vector<size_t> alreadyPresent_;         // 23505 statements whose ledger rows wait for a batch

@@ -24,7 +24,8 @@ struct PlannedFile {
           planner(statements, hashes(statements), limits, counts) {
         targets.targets.emplace(
             foldsKey(),
-            db::CopyTarget{"COPY public.walkforward_folds (run_id, note) FROM STDIN", {kText, kText}});
+            db::CopyTarget{
+                "COPY public.walkforward_folds (run_id, note) FROM STDIN", {kText, kText}, {1, 2}, {}});
         for (size_t i = 0; i < statements.size(); ++i) {
             db::SpoolVerdict verdict = db::judgeSpoolStatement(statements[i].text);
             if (verdict.accepted())
@@ -235,7 +236,7 @@ TEST_CASE("plan: the grammar, the merged INSERT and the COPY rows agree on trick
                           {"it's ); not -- the end", "x"}, {"r2", "\\"}, {"$$", "/* */"}});
 
     db::CopyTargets targets;
-    targets.targets.emplace(foldsKey(), db::CopyTarget{"COPY", {kText, kText}});
+    targets.targets.emplace(foldsKey(), db::CopyTarget{"COPY", {kText, kText}, {1, 2}, {}});
     targets.casts.emplace("text", kText);
     std::string lines;
     for (const auto& st : file.statements) {
