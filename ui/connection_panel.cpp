@@ -88,7 +88,9 @@ void PortField(const char* id, int& port, const std::string& tag) {
 
 void SslModeField(app::ConnectionForm& form) {
     ImGui::SetNextItemWidth(-FLT_MIN);
-    if (ImGui::BeginCombo("##sslmode", form.sslmode.empty() ? "prefer" : form.sslmode.c_str())) {
+    constexpr const char* kDefault = "default (require off this machine)";
+    if (ImGui::BeginCombo("##sslmode", form.sslmode.empty() ? kDefault : form.sslmode.c_str())) {
+        if (ImGui::Selectable(kDefault, form.sslmode.empty())) form.sslmode.clear();
         for (const char* mode : kSslModes)
             if (ImGui::Selectable(mode, form.sslmode == mode)) form.sslmode = mode;
         ImGui::EndCombo();
@@ -139,6 +141,9 @@ void DrawForm(app::Workbench& wb, ConnectionPanelState& panel) {
     TextField("##user", form.user, "connect.user", 0.0f, "stage1_app");
     Label("SSL mode");
     SslModeField(form);
+    Label("CA file");
+    TextField("##sslrootcert", form.sslrootcert, "connect.sslrootcert", 0.0f,
+              "for verify-full: the server's CA");
     Label("Password");
     PasswordToggle(wb.state().connection, panel);
 

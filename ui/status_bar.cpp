@@ -54,6 +54,29 @@ std::string ShortVersion(const std::string& version) {
     return space == std::string::npos ? version : version.substr(0, space);
 }
 
+// What protects the connection: amber when nothing checks the server's certificate or it is about
+// to expire. Hovering shows the certificate, its fingerprint and how to verify it.
+void TlsSection(const db::TlsFacts& tls) {
+    const std::string text = db::describeTls(tls);
+    const bool expiring = tls.certificate && tls.certificate->daysLeft < db::kCertificateWarningDays;
+    if ((tls.inUse && !tls.verified) || expiring)
+        ImGui::TextColored(StatusColor(Status::Warn), "%s", text.c_str());
+    else
+        ImGui::TextUnformatted(text.c_str());
+    TagLastItem("status.tls");
+    if (!tls.certificate) return;
+    const db::TlsCertificate& c = *tls.certificate;
+    std::string tip = "Server certificate\n  subject  " + c.subject + "\n  issuer   " + c.issuer +
+                      "\n  expires  " + c.notAfter + " (" + std::to_string(c.daysLeft) +
+                      " days)\n  SHA-256  " + c.sha256;
+    if (!tls.verified)
+        tip +=
+            "\n\nNot verified: anyone on the path could pose as the server. Compare the fingerprint with the "
+            "server administrator's, save their CA certificate, then set the profile's sslrootcert to it "
+            "and sslmode to verify-full (docs/RUNBOOK.md, \"Verify the server's certificate\").";
+    TooltipIfHovered(tip.c_str());
+}
+
 void DrawFacts(const app::WorkbenchState& s) {
     const app::ConnectionStatus& c = s.connection;
     StatusDot(PhaseStatus(c.phase), PhaseText(c.phase));
@@ -70,7 +93,7 @@ void DrawFacts(const app::WorkbenchState& s) {
     Separator();
     ImGui::Text("PostgreSQL %s", ShortVersion(c.facts.serverVersion).c_str());
     Separator();
-    ImGui::TextUnformatted(c.facts.sslInUse ? "SSL on" : "SSL off");
+    TlsSection(c.facts.tls);
     if (c.facts.throughPooler) {
         Separator();
         ImGui::TextUnformatted("through a connection pooler");

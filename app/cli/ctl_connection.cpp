@@ -123,15 +123,29 @@ ResolvedConnection resolveForCommand(const ParsedArgs& args, CtlIo& io) {
 
 namespace {
 
+// A password known before connecting, or asked for, is warned about before it may cross the
+// network in clear; one that did (no TLS, and the server asked for it) is warned about after.
 db::Connection openAsking(ResolvedConnection& connection, CtlIo& io) {
+    const auto risk = plaintextPasswordWarning(connection, io.env);
+    const char* fromEnv = io.env("PGPASSWORD");
+    if (risk && (connection.settings.password || (fromEnv && *fromEnv)))
+        io.err << "warning: " << *risk << "\n";
+    auto checked = [&](db::Connection conn) {
+        if (!PQsslInUse(conn.raw()) && PQconnectionUsedPassword(conn.raw()) &&
+            leavesThisMachine(connection, io.env))
+            io.err << "warning: the password went to " << connection.describe()
+                   << " without TLS; ask for sslmode=require or verify-full\n";
+        return conn;
+    };
     try {
-        return db::Connection::open(connection.connectParams());
+        return checked(db::Connection::open(connection.connectParams()));
     } catch (const db::Error& e) {
         if (!wantsPassword(e.info().message) || !io.askPassword || connection.settings.password) throw;
+        if (risk) io.err << "warning: " << *risk << "\n";
         auto password = io.askPassword("Password for " + connection.describe() + ": ");
         if (!password) throw;
         connection.settings.password = *password;
-        return db::Connection::open(connection.connectParams());
+        return checked(db::Connection::open(connection.connectParams()));
     }
 }
 

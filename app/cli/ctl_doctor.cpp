@@ -25,8 +25,26 @@ int runDoctorCommand(const ParsedArgs& args, CtlIo& io) {
                 {{"name", s.name}, {"ok", s.ok}, {"warning", s.warning}, {"ms", s.ms}, {"detail", s.detail}});
             if (s.warning) warnings.push_back(s.name + ": " + s.detail);
         }
+        json tls = nullptr;
+        if (report.tls) {
+            const auto& t = *report.tls;
+            const auto* c = t.certificate ? &*t.certificate : nullptr;
+            auto orNull = [](bool set, const std::string& v) { return set ? json(v) : json(nullptr); };
+            tls = {{"in_use", t.inUse},
+                   {"version", orNull(t.inUse, t.protocol)},
+                   {"verified", t.verified},
+                   {"name_checked", t.nameChecked},
+                   {"sslmode", t.sslmode},
+                   {"description", db::describeTls(t)},
+                   {"subject", orNull(c, c ? c->subject : "")},
+                   {"issuer", orNull(c, c ? c->issuer : "")},
+                   {"not_after", orNull(c, c ? c->notAfter : "")},
+                   {"days_left", c ? json(c->daysLeft) : json(nullptr)},
+                   {"sha256", orNull(c, c ? c->sha256 : "")}};
+        }
         io.out << json{{"ok", report.ok()},
                        {"target", connection.describe()},
+                       {"tls", tls},
                        {"steps", steps},
                        {"warnings", warnings},
                        {"diagnosis", report.diagnosis ? diagnosisJson(*report.diagnosis) : json(nullptr)}}

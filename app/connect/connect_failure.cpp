@@ -12,6 +12,7 @@ DiagnosisContext diagnosisContextFor(const ResolvedConnection& connection,
     c.dbname = s.dbname.value_or("");
     c.user = s.user.value_or("");
     c.sslmode = s.sslmode.value_or("");
+    c.tlsRequiredByDefault = connection.tlsRequiredByDefault;
     c.tunnelLocalPort = connection.tunnelLocalPort;
     c.sshTarget = s.sshTarget.value_or("");
     c.remoteHost = connection.remoteHost;

@@ -50,7 +50,9 @@ const std::vector<EnvVariable>& stage1EnvironmentVariables() {
         {"STAGE1_POSTGRES_DB", "database (default stage1_trading)"},
         {"STAGE1_POSTGRES_USER", "role (default stage1_app)"},
         {"STAGE1_POSTGRES_PASSWORD", "password, kept in memory only (prefer ~/.pgpass)"},
-        {"STAGE1_POSTGRES_SSLMODE", "disable | allow | prefer (default) | require | verify-ca | verify-full"},
+        {"STAGE1_POSTGRES_SSLMODE",
+         "disable | allow | prefer | require | verify-ca | verify-full (default: require for a server on "
+         "another machine, libpq's prefer on this one and through the SSH tunnel)"},
         {"STAGE1_POSTGRES_SSLROOTCERT", "CA certificate file for verify-ca / verify-full"},
         {"STAGE1_POSTGRES_CONNECT_TIMEOUT", "seconds before a connection attempt gives up (default 5)"},
         {"STAGE1_STATEMENT_TIMEOUT_MS",
@@ -180,6 +182,39 @@ ConnectionSettings settingsFromEnvironment(const EnvLookup& env) {
     return s;
 }
 
+bool isLocalHost(const std::string& host) {
+    size_t from = 0;
+    while (from <= host.size()) {
+        size_t comma = host.find(',', from);
+        if (comma == std::string::npos) comma = host.size();
+        const std::string one = host.substr(from, comma - from);
+        const bool local = one.empty() || one.front() == '/' || one.front() == '@' || one == "localhost" ||
+                           one == "::1" || one.rfind("127.", 0) == 0;
+        if (!local) return false;
+        from = comma + 1;
+    }
+    return true;
+}
+
+namespace {
+
+// Where a direct connection goes when the settings leave the host to libpq: PGHOST, PGHOSTADDR,
+// else its default socket. hostaddr (given or from the environment) is where it really connects.
+bool settingsLeaveThisMachine(const ConnectionSettings& s, const EnvLookup& env) {
+    auto envText = [&](const char* name) {
+        const char* v = env(name);
+        return std::string(v ? v : "");
+    };
+    auto hostaddr = s.extraKeywords.find("hostaddr");
+    const std::string address = hostaddr != s.extraKeywords.end() ? hostaddr->second
+                                : s.host                          ? std::string()
+                                                                  : envText("PGHOSTADDR");
+    if (!address.empty()) return !isLocalHost(address);
+    return !isLocalHost(s.host.value_or(envText("PGHOST")));
+}
+
+}  // namespace
+
 ResolvedConnection resolveConnection(const ConnectionSettings& flags, const ConnectionSettings& profile,
                                      const EnvLookup& env, const std::string& applicationName) {
     ResolvedConnection r;
@@ -192,11 +227,34 @@ ResolvedConnection resolveConnection(const ConnectionSettings& flags, const Conn
     if (!s.connectTimeoutS && !envSet(env, "PGCONNECT_TIMEOUT")) s.connectTimeoutS = 5;
     if (!s.applicationName) s.applicationName = applicationName;
     r.mode = s.mode.value_or(ConnectionMode::Direct);
+    // A service file or PGSSLMODE (PGREQUIRESSL, its old form) is the user's choice too.
+    if (!s.sslmode && r.mode == ConnectionMode::Direct && !service && !envSet(env, "PGSSLMODE") &&
+        !envSet(env, "PGREQUIRESSL") && settingsLeaveThisMachine(s, env)) {
+        s.sslmode = "require";
+        r.tlsRequiredByDefault = true;
+    }
     r.tunnelLocalPort = s.tunnelLocalPort.value_or(5433);
     r.remoteHost = s.remoteHost.value_or("127.0.0.1");
     r.remotePort = s.remotePort.value_or(5432);
     r.statementTimeoutMs = s.statementTimeoutMs.value_or(15000);
     return r;
+}
+
+bool leavesThisMachine(const ResolvedConnection& connection, const EnvLookup& env) {
+    return connection.mode == ConnectionMode::Direct && settingsLeaveThisMachine(connection.settings, env);
+}
+
+std::optional<std::string> plaintextPasswordWarning(const ResolvedConnection& connection,
+                                                    const EnvLookup& env) {
+    const char* fromEnv = env("PGSSLMODE");
+    const std::string sslmode =
+        connection.settings.sslmode.value_or(fromEnv && *fromEnv ? fromEnv : "prefer");
+    if (sslmode != "disable" && sslmode != "allow" && sslmode != "prefer") return std::nullopt;
+    if (!leavesThisMachine(connection, env)) return std::nullopt;
+    return "the password for " + connection.describe() +
+           " may cross the network without TLS (sslmode=" + sslmode +
+           (sslmode == "prefer" ? ", and the server may not offer TLS" : "") +
+           "): use sslmode=require (the default for a server on another machine) or verify-full";
 }
 
 db::ConnectParams ResolvedConnection::connectParams() const {

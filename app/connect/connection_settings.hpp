@@ -3,8 +3,11 @@
 //   2. STAGE1_POSTGRES_* environment variables,
 //   3. a saved profile,
 //   4. libpq's own defaults (PG* variables, the service file, .pgpass),
-// and only then the product defaults (stage1_trading, stage1_app, sslmode=prefer, 5 s) for what
-// libpq would not decide either. Every field is optional so "unset" can fall through a layer.
+// and only then the product defaults (stage1_trading, stage1_app, 5 s) for what libpq would not
+// decide either. Every field is optional so "unset" can fall through a layer.
+// TLS: a direct connection to another machine defaults to sslmode=require, where libpq's prefer
+// would fall back to plaintext without a word when the server offers no TLS. Over a unix socket, to
+// loopback, and through the SSH tunnel (already encrypted) libpq's default stays.
 #pragma once
 
 #include <functional>
@@ -57,6 +60,8 @@ struct ResolvedConnection {
     std::string remoteHost = "127.0.0.1";
     int remotePort = 5432;
     int statementTimeoutMs = 15000;
+    // sslmode=require came from the product default (no sslmode given anywhere), not the user.
+    bool tlsRequiredByDefault = false;
 
     // libpq keywords. In tunnel mode host stays the real server name and hostaddr=127.0.0.1 with
     // the local port, so .pgpass lookup and verify-full still see the real name.
@@ -82,6 +87,19 @@ struct EnvVariable {
     const char* meaning;
 };
 const std::vector<EnvVariable>& stage1EnvironmentVariables();
+
+// A host libpq reaches on this machine: a unix socket folder ("/..." or "@abstract"), "localhost",
+// 127.0.0.0/8 or ::1. A list "a,b" is local only when every entry is; an empty host is libpq's
+// default, the socket.
+bool isLocalHost(const std::string& host);
+
+// Whether a direct connection goes to another machine (host, hostaddr, PGHOST, PGHOSTADDR).
+bool leavesThisMachine(const ResolvedConnection& connection, const EnvLookup& env);
+
+// A warning for a password about to go to another machine on a connection the user allowed to be
+// plaintext (sslmode disable, allow or prefer); nullopt otherwise (TLS required, local, tunnel).
+std::optional<std::string> plaintextPasswordWarning(const ResolvedConnection& connection,
+                                                    const EnvLookup& env);
 
 // "user@host[:port]" -> {destination for ssh, port}; nullopt when malformed.
 struct SshTarget {

@@ -550,6 +550,15 @@ Finding sslUnsupported(const Evidence& e) {
         "export STAGE1_POSTGRES_SSLMODE=prefer"};
     std::string explanation = "The client requires TLS (sslmode=" + firstOf(e.context.sslmode, "require") +
                               ") but the server has ssl = off, so it declined the encrypted connection.";
+    if (e.context.tlsRequiredByDefault) {
+        explanation =
+            "No sslmode was given, and for a server on another machine Stage1 requires TLS (sslmode=require) "
+            "where libpq would fall back to plaintext without a word; this server has ssl = off, so it "
+            "declined. Enable SSL on the server, or, on a network you trust, allow plaintext explicitly.";
+        prefer.label =
+            "Or allow plaintext explicitly (the password and every row then cross the network in "
+            "clear)";
+    }
     if (e.context.tunnel) {
         explanation += " Through the SSH tunnel the traffic is already encrypted, so sslmode=prefer is fine.";
         prefer.label = "Through the tunnel, let the client use plaintext inside SSH";

@@ -19,16 +19,17 @@ struct Fix {
 
 struct Diagnosis {
     DiagnosisKind kind = DiagnosisKind::Unknown;  // kindName() is its stable JSON identifier
-    std::string title;        // one line
-    std::string explanation;  // plain language: what happened and why
-    std::vector<Fix> fixes;   // concrete, in the order to try them
-    std::string raw;          // the original text (message, DETAIL, HINT), kept whole
+    std::string title;                            // one line
+    std::string explanation;                      // plain language: what happened and why
+    std::vector<Fix> fixes;                       // concrete, in the order to try them
+    std::string raw;                              // the original text (message, DETAIL, HINT), kept whole
 };
 
 // What the client tried (never a password). "" means "not configured, libpq's default".
 struct DiagnosisContext {
     bool tunnel = false;
     std::string host, port, dbname, user, sslmode;
+    bool tlsRequiredByDefault = false;  // sslmode=require is the default for another machine, not a choice
     int tunnelLocalPort = 5433;
     std::string sshTarget;  // user@host[:port]
     std::string remoteHost = "127.0.0.1";

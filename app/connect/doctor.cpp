@@ -38,11 +38,51 @@ std::pair<std::string, std::string> effectiveEndpoint(const ResolvedConnection& 
     return {host.substr(0, host.find(',')), port.substr(0, port.find(','))};
 }
 
-std::string tlsDetail(PGconn* conn, const ResolvedConnection& c) {
-    if (!PQsslInUse(conn)) return "not in use (sslmode=" + c.settings.sslmode.value_or("prefer") + ")";
-    const char* protocol = PQsslAttribute(conn, "protocol");
-    const char* cipher = PQsslAttribute(conn, "cipher");
-    return std::string(protocol ? protocol : "TLS") + " " + (cipher ? cipher : "");
+// How to go from "encrypted" to "encrypted to the right server".
+constexpr const char* kVerifyRecipe =
+    "To verify it: get the certificate of the CA that signed the server's certificate from the server's "
+    "administrator (on a Debian server, the file ssl_ca_file names; for Debian's default self-signed "
+    "certificate, /etc/ssl/certs/ssl-cert-snakeoil.pem itself), compare its SHA-256 fingerprint with theirs "
+    "over another channel, save it, then: export STAGE1_POSTGRES_SSLROOTCERT=<that file> "
+    "STAGE1_POSTGRES_SSLMODE=verify-full (or the profile's sslrootcert and sslmode). docs/RUNBOOK.md, "
+    "\"Verify the server's certificate\".";
+
+std::string certificateDetail(const db::TlsCertificate& c) {
+    return "server certificate " + c.subject + ", issued by " + c.issuer + ", valid until " + c.notAfter +
+           " (" + std::to_string(c.daysLeft) + " days), SHA-256 " + c.sha256;
+}
+
+// What protects the connection; a warning when nothing checks whom it talks to, when the
+// certificate is about to expire, or when a connection to another machine is plaintext.
+DoctorStep tlsStep(const db::TlsFacts& tls, const ResolvedConnection& c) {
+    DoctorStep step{"tls", true, 0.0, db::describeTls(tls)};
+    if (!tls.inUse) {
+        if (leavesThisMachine(c, processEnvironment())) {
+            step.warning = true;
+            step.detail += " to a server on another machine (sslmode=" + tls.sslmode +
+                           "): everything, the password included, crosses the network in clear. Ask for "
+                           "sslmode=require or verify-full (the default is require when no sslmode is given)";
+        } else {
+            step.detail += c.mode == ConnectionMode::Tunnel ? " (inside the SSH tunnel, which encrypts)"
+                                                            : " (this machine)";
+        }
+        return step;
+    }
+    if (tls.cipher.size()) step.detail += ", " + tls.cipher;
+    if (tls.certificate) {
+        step.detail += "; " + certificateDetail(*tls.certificate);
+        if (tls.certificate->daysLeft < db::kCertificateWarningDays) {
+            step.warning = true;
+            step.detail += "; the certificate expires in " + std::to_string(tls.certificate->daysLeft) +
+                           " days: renew it on the server (ssl_cert_file) and reload";
+        }
+    }
+    if (!tls.verified) {
+        step.warning = true;
+        step.detail +=
+            ". Not verified: anyone on the path could pose as the server. " + std::string(kVerifyRecipe);
+    }
+    return step;
 }
 
 bool sslRequired(const ResolvedConnection& c) {
@@ -172,8 +212,9 @@ DoctorReport runDoctor(const ResolvedConnection& requested) {
         return report;
     }
     report.connected = true;
-    report.steps.push_back({"tls", PQsslInUse(conn->raw()) || !sslRequired(connection), 0.0,
-                            tlsDetail(conn->raw(), connection)});
+    report.tls = db::readTlsFacts(conn->raw());
+    report.steps.push_back(tlsStep(*report.tls, connection));
+    report.steps.back().ok = report.tls->inUse || !sslRequired(connection);
     report.steps.push_back({"authenticate", true, ms, "as " + std::string(PQuser(conn->raw()))});
     report.steps.push_back(serverStep(*conn));
     report.serverSupported = report.steps.back().ok;

@@ -1,5 +1,6 @@
 // The step-by-step connection test behind `stage1ctl doctor` and the window's Doctor button:
-// [tunnel,] resolve, tcp_connect, tls, authenticate, server, schema, durability (a warning at most). It stops
+// [tunnel,] resolve, tcp_connect, tls, authenticate, server, schema, durability (a warning at most; tls
+// warns too: a certificate not verified or expiring within 30 days, no TLS to another machine). It stops
 // at the first connection step that fails and diagnoses it. Blocking: the window runs it on a worker thread.
 #pragma once
 
@@ -9,6 +10,7 @@
 
 #include "app/connect/connection_settings.hpp"
 #include "app/connect/diagnosis.hpp"
+#include "db/pg/tls.hpp"
 
 namespace app {
 
@@ -27,6 +29,7 @@ struct DoctorReport {
     bool connected = false;
     bool serverSupported = false;  // PostgreSQL 14 or newer
     bool schemaOk = false;
+    std::optional<db::TlsFacts> tls;  // set once connected
     bool ok() const { return connected && serverSupported && schemaOk; }
 };
 

@@ -21,7 +21,8 @@ void fillForm(ConnectionForm& form, const ResolvedConnection& r) {
     form.port = s.port.value_or("");
     form.dbname = s.dbname.value_or("");
     form.user = s.user.value_or("");
-    form.sslmode = s.sslmode.value_or("prefer");
+    form.sslmode = r.tlsRequiredByDefault ? "" : s.sslmode.value_or("");  // empty: the default
+    form.sslrootcert = s.sslrootcert.value_or("");
     form.tunnelLocalPort = r.tunnelLocalPort;
     form.sshTarget = s.sshTarget.value_or("");
     form.remoteHost = r.remoteHost;
@@ -40,6 +41,7 @@ ConnectionSettings settingsFromForm(const ConnectionForm& form) {
     s.dbname = text(form.dbname);
     s.user = text(form.user);
     s.sslmode = text(form.sslmode);
+    s.sslrootcert = text(form.sslrootcert);
     s.tunnelLocalPort = form.tunnelLocalPort;
     s.sshTarget = text(form.sshTarget);
     s.remoteHost = text(form.remoteHost);
@@ -53,9 +55,9 @@ ConnectionSettings settingsFromForm(const ConnectionForm& form) {
 
 bool ConnectionForm::operator==(const ConnectionForm& o) const {
     return profile == o.profile && mode == o.mode && host == o.host && port == o.port && dbname == o.dbname &&
-           user == o.user && sslmode == o.sslmode && tunnelLocalPort == o.tunnelLocalPort &&
-           sshTarget == o.sshTarget && remoteHost == o.remoteHost && remotePort == o.remotePort &&
-           password == o.password && extraKeywords == o.extraKeywords;
+           user == o.user && sslmode == o.sslmode && sslrootcert == o.sslrootcert &&
+           tunnelLocalPort == o.tunnelLocalPort && sshTarget == o.sshTarget && remoteHost == o.remoteHost &&
+           remotePort == o.remotePort && password == o.password && extraKeywords == o.extraKeywords;
 }
 
 ConnectionController::ConnectionController(WorkbenchState& state, RequestRunner& runner, EventLog& log,
@@ -239,9 +241,23 @@ void ConnectionController::onConnected(const db::ServerFacts& facts) {
     c.facts = facts;
     c.passwordRequested = false;
     form_.password.clear();  // libpq has it now; keep it no longer than needed
-    log_.info("connected as " + facts.currentUser + " (server " + facts.serverVersion + ", SSL " +
-              (facts.sslInUse ? "on" : "off") + (facts.throughPooler ? ", through a connection pooler" : "") +
+    log_.info("connected as " + facts.currentUser + " (server " + facts.serverVersion + ", " +
+              db::describeTls(facts.tls) + (facts.throughPooler ? ", through a connection pooler" : "") +
               ") in " + std::to_string(static_cast<int>(c.request.elapsedMs)) + " ms");
+    if (facts.tls.certificate) {
+        const db::TlsCertificate& cert = *facts.tls.certificate;
+        log_.info("server certificate " + cert.subject + ", issued by " + cert.issuer + ", valid until " +
+                  cert.notAfter + ", SHA-256 " + cert.sha256);
+        if (cert.daysLeft < db::kCertificateWarningDays)
+            log_.warning("the server's certificate expires in " + std::to_string(cert.daysLeft) +
+                         " days: renew it on the server (ssl_cert_file) and reload");
+    }
+    if (facts.tls.inUse && !facts.tls.verified)
+        log_.warning(
+            "the server's certificate is not verified (sslmode=" + facts.tls.sslmode +
+            "): compare its SHA-256 fingerprint above with the server administrator's, save their CA "
+            "certificate, set the profile's sslrootcert to it and sslmode to verify-full "
+            "(docs/RUNBOOK.md, \"Verify the server's certificate\")");
     readSchemaVersion();
 }
 

@@ -42,7 +42,9 @@ struct RequestStatus {
 struct ConnectionForm {
     std::string profile;  // the profile it came from ("" = none)
     ConnectionMode mode = ConnectionMode::Direct;
-    std::string host, port, dbname = "stage1_trading", user = "stage1_app", sslmode = "prefer";
+    std::string host, port, dbname = "stage1_trading", user = "stage1_app",
+                            sslmode;  // empty: the default (require for another machine, else libpq's prefer)
+    std::string sslrootcert;          // the CA file verify-ca and verify-full check the server against
     int tunnelLocalPort = 5433;
     std::string sshTarget;
     std::string remoteHost = "127.0.0.1";

@@ -97,6 +97,7 @@ RequestId Session::connect(std::optional<SessionOptions> replacement,
             facts.sslInUse = r.boolean(0, 2);
             facts.clientAddress = std::string(r.text(0, 3));
             facts.throughPooler = conn->throughPooler();
+            facts.tls = readTlsFacts(conn->raw());
             {
                 std::lock_guard<std::mutex> lock(mutex_);
                 cancelHandle_ = std::shared_ptr<PGcancel>(PQgetCancel(conn->raw()), PQfreeCancel);

@@ -19,6 +19,7 @@
 
 #include "db/pg/mailbox.hpp"
 #include "db/pg/pg.hpp"
+#include "db/pg/tls.hpp"
 
 namespace db {
 
@@ -71,6 +72,7 @@ struct ServerFacts {
     bool sslInUse = false;
     std::string clientAddress;   // inet_client_addr(); "" over a unix socket
     bool throughPooler = false;  // a connection pooler (PgBouncer) in between (Connection::throughPooler)
+    TlsFacts tls;                // what protects the connection (db/pg/tls.hpp)
 };
 
 struct SessionOptions {

@@ -135,6 +135,17 @@ std::string PrivateCluster::enableSsl() {
     return certificate;
 }
 
+void PrivateCluster::enableSslWith(const std::string& certificate, const std::string& key) {
+    const std::string crt = dataDir() + "/server.crt", ownKey = dataDir() + "/server.key";
+    writeFile(crt, readFile(certificate));
+    writeFile(ownKey, readFile(key));
+    chmod(ownKey.c_str(), 0600);
+    giveToOwnerOf(dataDir(), crt);
+    giveToOwnerOf(dataDir(), ownKey);
+    admin().exec("ALTER SYSTEM SET ssl = on");
+    reload();
+}
+
 void PrivateCluster::stopServer() {
     run("stop");
 }
@@ -168,6 +179,27 @@ std::string makeSelfSignedCertificate(const std::string& dir, const std::string&
     if (r.exitCode != 0) throw std::runtime_error("openssl req failed: " + r.err);
     chmod(key.c_str(), 0600);  // the server refuses a key others can read
     return certificate;
+}
+
+std::pair<std::string, std::string> makeCaSignedCertificate(const std::string& dir, const std::string& caName,
+                                                            const std::string& name, int days) {
+    auto openssl = [](std::vector<std::string> args) {
+        args.insert(args.begin(), "/usr/bin/openssl");
+        ProcessResult r = runProcess(args);
+        if (r.exitCode != 0) throw std::runtime_error("openssl " + args[1] + " failed: " + r.err);
+    };
+    const std::string ca = dir + "/" + caName, leaf = dir + "/" + name;
+    openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days",
+             "365", "-subj", "/CN=" + caName, "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+             "keyUsage=critical,keyCertSign,cRLSign", "-keyout", ca + ".key", "-out", ca + ".crt"});
+    openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj",
+             "/CN=localhost", "-keyout", leaf + ".key", "-out", leaf + ".csr"});
+    writeFile(leaf + ".ext", "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+    openssl({"x509", "-req", "-in", leaf + ".csr", "-CA", ca + ".crt", "-CAkey", ca + ".key",
+             "-CAcreateserial", "-days", std::to_string(days), "-extfile", leaf + ".ext", "-out",
+             leaf + ".crt"});
+    chmod((leaf + ".key").c_str(), 0600);
+    return {ca + ".crt", leaf + ".crt"};
 }
 
 }  // namespace testsupport

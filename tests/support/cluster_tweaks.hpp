@@ -46,6 +46,8 @@ class PrivateCluster {
     // A self-signed certificate for localhost/127.0.0.1 in the data directory, then ssl = on and a
     // reload (no restart). Returns the certificate's path (a client can trust it as its root).
     std::string enableSsl();
+    // The same with a certificate and key made elsewhere (copied in as server.crt and server.key).
+    void enableSslWith(const std::string& certificate, const std::string& key);
 
     // Stops the server, or starts it again on the same port (clients must find it again).
     void stopServer();
@@ -67,5 +69,10 @@ class PrivateCluster {
 std::string makeSelfSignedCertificate(const std::string& dir, const std::string& name,
                                       const std::string& commonName,
                                       const std::string& subjectAltName = "DNS:localhost,IP:127.0.0.1");
+
+// A CA (<dir>/<caName>.crt and .key, valid a year) and a certificate it signed for localhost and
+// 127.0.0.1 (<dir>/<name>.crt and .key, valid `days`). Returns {CA certificate, certificate}.
+std::pair<std::string, std::string> makeCaSignedCertificate(const std::string& dir, const std::string& caName,
+                                                            const std::string& name, int days);
 
 }  // namespace testsupport

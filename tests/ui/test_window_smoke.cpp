@@ -66,7 +66,29 @@ TEST_CASE("the window connects on its worker and shows the server and the schema
     const std::string schema = "schema v" + std::to_string(db::embeddedMigrations().back().version);
     CHECK(run.text.find(schema) != std::string::npos);
     CHECK(run.text.find("up to date") != std::string::npos);
+    CHECK(run.text.find("no TLS") != std::string::npos);  // the unix socket
     checkScreenshot(run.png);
+}
+
+TEST_CASE("the status bar says what protects the connection: TLS not verified, or verified") {
+    testsupport::PrivateCluster cluster;
+    const std::string certificate = cluster.enableSsl();
+    cluster.appendHba("hostssl all all 127.0.0.1/32 trust");
+    testsupport::ScratchDir dir;
+    const std::string server = "host=127.0.0.1 port=" + cluster.port() + " user=postgres dbname=postgres ";
+
+    WindowRun required = runWindow(server + "sslmode=require", dir);
+    INFO(required.process.err);
+    INFO(required.text);
+    REQUIRE(required.process.exitCode == 0);
+    CHECK(required.text.find("Connected") != std::string::npos);
+    CHECK(required.text.find("TLS 1.") != std::string::npos);
+    CHECK(required.text.find("certificate NOT verified (sslmode=require)") != std::string::npos);
+
+    WindowRun verified = runWindow(server + "sslmode=verify-full sslrootcert=" + certificate, dir);
+    INFO(verified.text);
+    CHECK(verified.text.find("certificate verified (verify-full)") != std::string::npos);
+    CHECK(verified.text.find("NOT verified") == std::string::npos);
 }
 
 TEST_CASE("the window shows a failed connection with its diagnosis and libpq's text instead of hanging") {
@@ -115,7 +137,8 @@ TEST_CASE("SIGTERM to the window while its managed SSH tunnel is up leaves no ss
     CHECK(testsupport::countProcessesWithArgument("127.0.0.1:" + local + ":") == 0);
 }
 
-TEST_CASE("an idle window notices a stopped server within seconds, nobody touching it, and idles near zero CPU") {
+TEST_CASE(
+    "an idle window notices a stopped server within seconds, nobody touching it, and idles near zero CPU") {
     testsupport::PrivateCluster pg;
     const std::string clusterDir = pg.dataDir().substr(0, pg.dataDir().size() - std::string("/data").size());
     testsupport::ScratchDir dir;
@@ -127,12 +150,13 @@ TEST_CASE("an idle window notices a stopped server within seconds, nobody touchi
         "APP=$(pgrep -P $X -x stage1-debugger); sleep 1.5; "
         "C0=$(awk '{print $14+$15}' /proc/$APP/stat); sleep 4; C1=$(awk '{print $14+$15}' /proc/$APP/stat); "
         "\"$3\" stop \"$4\"; T0=$(date +%s%N); "
-        "for i in $(seq 150); do grep -q 'connection lost' \"$2\" && break; sleep 0.1; done; T1=$(date +%s%N); "
+        "for i in $(seq 150); do grep -q 'connection lost' \"$2\" && break; sleep 0.1; done; T1=$(date "
+        "+%s%N); "
         "echo \"idle_ticks=$((C1 - C0)) noticed_ms=$(( (T1 - T0) / 1000000 ))\"; kill -TERM $APP; wait";
     auto r = testsupport::runProcess(
         {"/bin/bash", "-c", script, testsupport::requiredEnv("STAGE1_DEBUGGER"),
-         "host=" + *pg.adminParams().find("host") + " port=" + pg.port() + " user=postgres dbname=postgres", log,
-         testsupport::sourcePath("tests/support/throwaway_cluster.sh"), clusterDir},
+         "host=" + *pg.adminParams().find("host") + " port=" + pg.port() + " user=postgres dbname=postgres",
+         log, testsupport::sourcePath("tests/support/throwaway_cluster.sh"), clusterDir},
         {{"XDG_CONFIG_HOME", (dir.path() / "config").string()}});
     const std::string output = testsupport::readFile(log);
     INFO(r.out << r.err << output);
@@ -140,8 +164,9 @@ TEST_CASE("an idle window notices a stopped server within seconds, nobody touchi
     CHECK(output.find("connection lost") != std::string::npos);
     int idleTicks = -1, noticedMs = -1;
     REQUIRE(std::sscanf(r.out.c_str(), "idle_ticks=%d noticed_ms=%d", &idleTicks, &noticedMs) == 2);
-    MESSAGE("idle window: " << idleTicks << " CPU ticks in 4 s; a stopped server noticed after " << noticedMs << " ms");
-    CHECK(noticedMs < 8000);   // the probe runs every 5 s
-    CHECK(idleTicks <= 40);    // 10 ms ticks: at most 10% of a core while nobody touches it
-    pg.startServer();          // the destructor stops what it started
+    MESSAGE("idle window: " << idleTicks << " CPU ticks in 4 s; a stopped server noticed after " << noticedMs
+                            << " ms");
+    CHECK(noticedMs < 8000);  // the probe runs every 5 s
+    CHECK(idleTicks <= 40);   // 10 ms ticks: at most 10% of a core while nobody touches it
+    pg.startServer();         // the destructor stops what it started
 }

@@ -115,3 +115,92 @@ TEST_CASE("ssh targets are user@host[:port], IPv6 in brackets, nothing a shell w
          {"jump", "@host", "user@", "user@host:99999", "user@host;rm -rf /", "user@$(id)", "a@[::1"})
         CHECK_FALSE(app::parseSshTarget(bad));
 }
+
+TEST_CASE("a direct connection to another machine requires TLS unless sslmode is given anywhere") {
+    auto sslmodeFor = [](app::ConnectionSettings flags, std::map<std::string, std::string> env = {}) {
+        app::ResolvedConnection r = resolve(flags, {}, std::move(env));
+        return std::make_pair(get(r.connectParams(), "sslmode"), r.tlsRequiredByDefault);
+    };
+    app::ConnectionSettings remote;
+    remote.host = "203.0.113.5";
+    CHECK(sslmodeFor(remote) == std::make_pair(std::string("require"), true));
+    app::ConnectionSettings named;
+    named.host = "db.example.net";
+    CHECK(sslmodeFor(named).first == "require");
+
+    SUBCASE("hosts on this machine keep libpq's default") {
+        for (const char* host : {"localhost", "127.0.0.1", "127.3.2.1", "::1", "/var/run/postgresql",
+                                 "@abstract", "localhost,127.0.0.2"}) {
+            CAPTURE(host);
+            app::ConnectionSettings local;
+            local.host = host;
+            CHECK(sslmodeFor(local) == std::make_pair(std::string("<unset>"), false));
+        }
+        CHECK(sslmodeFor({}).first == "<unset>");  // libpq's default: the socket
+    }
+    SUBCASE("where libpq really goes decides: a list with another machine, hostaddr, PGHOST, PGHOSTADDR") {
+        app::ConnectionSettings list;
+        list.host = "127.0.0.1,203.0.113.5";
+        CHECK(sslmodeFor(list).first == "require");
+        app::ConnectionSettings viaAddress;
+        viaAddress.host = "localhost";
+        viaAddress.extraKeywords["hostaddr"] = "203.0.113.5";
+        CHECK(sslmodeFor(viaAddress).first == "require");
+        app::ConnectionSettings loopbackAddress;
+        loopbackAddress.host = "db.example.net";
+        loopbackAddress.extraKeywords["hostaddr"] = "127.0.0.1";
+        CHECK(sslmodeFor(loopbackAddress).first == "<unset>");
+        CHECK(sslmodeFor({}, {{"PGHOST", "203.0.113.5"}}).first == "require");
+        CHECK(sslmodeFor({}, {{"PGHOSTADDR", "203.0.113.5"}}).first == "require");
+        CHECK(sslmodeFor({}, {{"PGHOST", "/tmp"}}).first == "<unset>");
+        CHECK(sslmodeFor({}, {{"STAGE1_POSTGRES_HOST", "203.0.113.5"}}).first == "require");
+    }
+    SUBCASE("every explicit source wins") {
+        app::ConnectionSettings flag = remote;
+        flag.sslmode = "prefer";
+        CHECK(sslmodeFor(flag) == std::make_pair(std::string("prefer"), false));
+        CHECK(sslmodeFor(app::settingsFromDsn("host=203.0.113.5 sslmode=disable")).first == "disable");
+        CHECK(sslmodeFor(remote, {{"STAGE1_POSTGRES_SSLMODE", "allow"}}).first == "allow");
+        app::ConnectionSettings profile;
+        profile.sslmode = "verify-full";
+        CHECK(get(resolve(remote, profile, {}).connectParams(), "sslmode") == "verify-full");
+        // libpq's own: PGSSLMODE (and its old PGREQUIRESSL), a service file
+        CHECK(sslmodeFor(remote, {{"PGSSLMODE", "prefer"}}) == std::make_pair(std::string("<unset>"), false));
+        CHECK(sslmodeFor(remote, {{"PGREQUIRESSL", "0"}}).first == "<unset>");
+        CHECK(sslmodeFor(remote, {{"PGSERVICE", "stage1"}}).first == "<unset>");
+    }
+    SUBCASE("the SSH tunnel keeps libpq's default: ssh already encrypts") {
+        app::ConnectionSettings tunnel = remote;
+        tunnel.mode = app::ConnectionMode::Tunnel;
+        CHECK(sslmodeFor(tunnel) == std::make_pair(std::string("<unset>"), false));
+    }
+}
+
+TEST_CASE("a password to another machine on a connection allowed to be plaintext is warned about") {
+    auto warning = [](app::ConnectionSettings flags, std::map<std::string, std::string> env = {}) {
+        app::ResolvedConnection r = resolve(flags, {}, env);
+        return app::plaintextPasswordWarning(r, fakeEnv(env));
+    };
+    app::ConnectionSettings remote;
+    remote.host = "203.0.113.5";
+    CHECK_FALSE(warning(remote).has_value());  // the default requires TLS
+    for (const char* mode : {"disable", "allow", "prefer"}) {
+        CAPTURE(mode);
+        app::ConnectionSettings plain = remote;
+        plain.sslmode = mode;
+        REQUIRE(warning(plain).has_value());
+        CHECK(warning(plain)->find(std::string("sslmode=") + mode) != std::string::npos);
+    }
+    CHECK(warning(remote, {{"PGSSLMODE", "disable"}}).has_value());
+    app::ConnectionSettings verified = remote;
+    verified.sslmode = "verify-full";
+    CHECK_FALSE(warning(verified).has_value());
+    app::ConnectionSettings local;
+    local.host = "127.0.0.1";
+    local.sslmode = "disable";
+    CHECK_FALSE(warning(local).has_value());
+    app::ConnectionSettings tunnel = remote;
+    tunnel.sslmode = "disable";
+    tunnel.mode = app::ConnectionMode::Tunnel;
+    CHECK_FALSE(warning(tunnel).has_value());
+}
