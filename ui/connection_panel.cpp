@@ -194,6 +194,21 @@ void DrawPasswordPrompt(app::Workbench& wb, ConnectionPanelState& panel) {
     TextMuted("Kept in memory for this connection only; never saved or logged.");
 }
 
+// Asked before a password may go to another machine without TLS; the answer holds for the profile
+// until the window closes.
+void DrawPlaintextQuestion(app::Workbench& wb) {
+    ImGui::TextColored(StatusColor(Status::Warn), "Send the password without TLS?");
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextColored(StatusColor(Status::Warn), "%s",
+                       wb.state().connection.plaintextPasswordQuestion.c_str());
+    ImGui::PopTextWrapPos();
+    if (ImGui::Button("Send it anyway")) wb.connection().allowPlaintextPassword();
+    TagLastItem("connect.allow_plaintext");
+    ImGui::SameLine();
+    if (ImGui::Button("Don't send")) wb.connection().declinePlaintextPassword();
+    TagLastItem("connect.decline_plaintext");
+}
+
 void DrawDoctorSteps(const app::DoctorState& doctor, UiContext& ctx) {
     Heading("Doctor");
     if (doctor.request.running())
@@ -290,6 +305,8 @@ void DrawConnectionHeader(app::Workbench& wb, UiContext& ctx) {
         c.phase == app::ConnectionPhase::Connected || c.phase == app::ConnectionPhase::Failed;
     if (ButtonDisablable("Disconnect", canDisconnect)) wb.connection().disconnect();
     TagLastItem("disconnect.button");
+    // In the header, which stays open when the settings are folded away.
+    if (!c.plaintextPasswordQuestion.empty()) DrawPlaintextQuestion(wb);
 }
 
 void DrawConnectionPanel(app::Workbench& wb, UiContext& ctx) {

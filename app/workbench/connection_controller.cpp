@@ -142,6 +142,13 @@ void ConnectionController::connect() {
         log_.error(e.what());
         return;
     }
+    if (!form_.password.empty() && !plaintextAllowed_.count(form_.profile))
+        if (auto risk = plaintextPasswordWarning(resolved, env_)) {
+            status_.plaintextPasswordQuestion = *risk;
+            log_.warning(*risk + "; waiting for you to allow it");
+            return;
+        }
+    status_.plaintextPasswordQuestion.clear();
     runner_.startGeneration();  // outcomes of the previous connection no longer apply
     ping_ = schemaRead_ = RequestStatus{};
     events_.reset();
@@ -290,6 +297,17 @@ void ConnectionController::disconnect() {
 void ConnectionController::submitPassword(const std::string& password) {
     form_.password = password;
     connect();
+}
+
+void ConnectionController::allowPlaintextPassword() {
+    plaintextAllowed_.insert(form_.profile);
+    connect();
+}
+
+void ConnectionController::declinePlaintextPassword() {
+    status_.plaintextPasswordQuestion.clear();
+    form_.password.clear();
+    log_.info("the password was not sent; ask for TLS (sslmode require or verify-full) and connect again");
 }
 
 void ConnectionController::runDoctor() {

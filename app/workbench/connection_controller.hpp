@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ class ConnectionController {
     void connect();
     void disconnect();
     void submitPassword(const std::string& password);
+    // The answer to ConnectionStatus::plaintextPasswordQuestion: connect anyway (and not ask again
+    // for this profile until the window closes), or drop the password.
+    void allowPlaintextPassword();
+    void declinePlaintextPassword();
     void runDoctor();
     ResolvedConnection resolvedForm() const;
 
@@ -67,7 +72,8 @@ class ConnectionController {
     RequestStatus schemaRead_;           // quick and not listed: nothing shows it
     RequestStatus ping_;
     double lastPing_ = 0;
-    double now_ = 0;  // the latest tick() time
+    double now_ = 0;                          // the latest tick() time
+    std::set<std::string> plaintextAllowed_;  // profiles ("" = none) allowed a password without TLS
 };
 
 }  // namespace app

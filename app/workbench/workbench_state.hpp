@@ -71,6 +71,9 @@ struct ConnectionStatus {
     RequestStatus request;
     std::optional<Diagnosis> diagnosis;  // the diagnosis card, until the next attempt
     bool passwordRequested = false;      // the server wants one: the panel shows the prompt
+    // Set: Connect waits until the user allows the password to go to another machine on a
+    // connection that may be plaintext (sslmode disable, allow or prefer); asked once per profile.
+    std::string plaintextPasswordQuestion;
     TunnelMode tunnel = TunnelMode::None;
     int tunnelLocalPort = 0;
     std::string reconnectReason;  // why the connection was lost
