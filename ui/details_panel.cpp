@@ -205,9 +205,7 @@ void DrawConfigToolbar(app::Workbench& wb, UiContext& ctx) {
     if (!details.stored) return;
     if (details.parsed) {
         ImGui::SameLine();
-        const bool legacy = details.parsed->form == app::ConfigForm::Legacy;
-        Badge(legacy ? "legacy" : "v1", StatusColor(legacy ? Status::Warn : Status::Ok),
-              app::describe(details.parsed->form));
+        ConfigFormBadge(details.parsed->form);
     }
     if (!details.hash.empty()) {
         ImGui::SameLine();
@@ -378,6 +376,14 @@ std::string DescribeSelection(const app::WorkbenchState& state, SelectionHints& 
             return "simulation " + (nodes.simulation ? nodes.simulation->namespaceName : s.simulationId);
     }
     return "";
+}
+
+void ConfigFormBadge(app::ConfigForm form) {
+    const char* label = form == app::ConfigForm::Legacy       ? "legacy"
+                        : form == app::ConfigForm::JsonObject ? "JSON"
+                                                              : "v1";
+    Badge(label, StatusColor(form == app::ConfigForm::Legacy ? Status::Warn : Status::Ok),
+          app::describe(form));
 }
 
 void CopySelectedConfig(app::Workbench& wb, UiContext& ctx) {

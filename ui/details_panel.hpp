@@ -15,6 +15,8 @@ void DrawDetailsPanel(app::Workbench& wb, UiContext& ctx);
 
 // Clipboard <- wb.configs().copyText(), byte for byte, and a log line saying what was copied. Ctrl+C.
 void CopySelectedConfig(app::Workbench& wb, UiContext& ctx);
+// "v1", "legacy" or "JSON", its form spelled out on hover; the details and the paste panel show it.
+void ConfigFormBadge(app::ConfigForm form);
 
 // The tree nodes behind the selection; null where they are not loaded (filtered out, not paged in).
 struct SelectedNodes {

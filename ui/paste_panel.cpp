@@ -115,9 +115,7 @@ void DrawToolbar(app::Workbench& wb, UiContext& ctx) {
     TagLastItem("paste.clear");
     if (!paste.parsed) return;
     ImGui::SameLine();
-    const bool legacy = paste.parsed->form == app::ConfigForm::Legacy;
-    Badge(legacy ? "legacy" : "v1", StatusColor(legacy ? Status::Warn : Status::Ok),
-          app::describe(paste.parsed->form));
+    ConfigFormBadge(paste.parsed->form);
     ImGui::SameLine();
     ImGui::TextDisabled("sha256 %s", paste.hash.substr(0, kShortHash).c_str());
     TooltipIfHovered(("content hash (same for any form of the same config)\n" + paste.hash).c_str());

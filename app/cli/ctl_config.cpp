@@ -25,7 +25,15 @@ std::string readInput(std::istream& in) {
 }
 
 const char* formName(ConfigForm form) {
-    return form == ConfigForm::Current ? "current" : "legacy";
+    switch (form) {
+        case ConfigForm::Current:
+            return "current";
+        case ConfigForm::Legacy:
+            return "legacy";
+        case ConfigForm::JsonObject:
+            break;
+    }
+    return "json";
 }
 
 json parseErrorJson(const ParseError& e) {

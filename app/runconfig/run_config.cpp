@@ -1,5 +1,6 @@
 #include "app/runconfig/run_config.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -255,6 +256,68 @@ RunConfig readLegacyForm(const std::vector<Line>& lines, size_t firstIndex) {
     return config;
 }
 
+constexpr std::array<std::string_view, 4> kJsonObjectKeys = {"feature_columns", "hyperparameters",
+                                                             "walk_config", "parameters"};
+
+// A rejection made while reading the whole text as one line, moved to the line and column it is on
+// in the text (its column counted code points from the text's start).
+ParseError onItsLine(std::string_view text, ParseError error) {
+    size_t offset = 0;
+    for (int points = 1; offset < text.size(); ++offset)
+        if ((static_cast<unsigned char>(text[offset]) & 0xC0) != 0x80 && points++ == error.column) break;
+    int line = 1;
+    size_t lineStart = 0;
+    for (size_t i = 0; i < offset; ++i)
+        if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))) {
+            ++line;  // \n, \r\n (at its \n) or a lone \r
+            lineStart = i + 1;
+        }
+    error.line = line;
+    error.column = 1;
+    for (size_t i = lineStart; i < offset; ++i)
+        error.column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+    if (error.found == "end of line") error.found = "end of input";
+    if (error.expected.rfind("end of line after ", 0) == 0) error.expected.replace(0, 11, "end of input");
+    return error;
+}
+
+RunConfig readJsonObjectForm(std::string_view text) {
+    const Line whole{text, 1};
+    try {
+        JsonReader reader(whole, 0, true);
+        reader.skipSpaces();
+        const size_t start = reader.pos();
+        json object = reader.value("a JSON object with feature_columns, hyperparameters and walk_config");
+        reader.expectEnd("the JSON object");
+        for (auto it = object.begin(); it != object.end(); ++it)
+            if (std::find(kJsonObjectKeys.begin(), kJsonObjectKeys.end(), it.key()) == kJsonObjectKeys.end())
+                reject(whole, start,
+                       "only the keys feature_columns, hyperparameters, walk_config and parameters",
+                       jsonQuoted(it.key()));
+        for (std::string_view required : {kJsonObjectKeys[0], kJsonObjectKeys[1], kJsonObjectKeys[2]})
+            if (!object.contains(std::string(required)))
+                reject(whole, start, "the key \"" + std::string(required) + "\"", "an object without it");
+        RunConfig config;
+        config.featureColumns = std::move(object["feature_columns"]);
+        if (!config.featureColumns.is_array())
+            reject(whole, start, "feature_columns as a JSON array of feature names",
+                   describeType(config.featureColumns));
+        for (const json& feature : config.featureColumns) checkedFeature(whole, start, feature);
+        auto objectAt = [&](const char* key) {
+            json value = std::move(object[key]);
+            if (!value.is_object())
+                reject(whole, start, std::string(key) + " as a JSON object", describeType(value));
+            return value;
+        };
+        config.hyperparameters = objectAt("hyperparameters");
+        config.walkConfig = objectAt("walk_config");
+        if (object.contains("parameters")) config.simulationParameters = objectAt("parameters");
+        return config;
+    } catch (const Rejection& rejection) {
+        throw Rejection{onItsLine(text, rejection.error)};
+    }
+}
+
 bool looksLikeSectionHeader(std::string_view text) {
     size_t end = bareNameEnd(text.substr(1)) + 1;
     return end > 1 && end < text.size() && text[end] == ']' && !isJsonLiteral(text.substr(1, end - 1));
@@ -281,7 +344,8 @@ ParsedConfig readText(std::string_view text) {
     if (rest[0] == '[' && looksLikeSectionHeader(rest))
         reject(line, start, "the header line '# stage1 run-config v1' before the first section",
                snippetAt(line, start));
-    if (rest[0] == '[' || rest[0] == '{') return {readLegacyForm(lines, first), ConfigForm::Legacy};
+    if (rest[0] == '{') return {readJsonObjectForm(text), ConfigForm::JsonObject};
+    if (rest[0] == '[') return {readLegacyForm(lines, first), ConfigForm::Legacy};
     reject(line, start, std::string(kNeitherForm), snippetAt(line, start));
 }
 
@@ -326,7 +390,15 @@ bool operator==(const RunConfig& a, const RunConfig& b) {
 }
 
 const char* describe(ConfigForm form) {
-    return form == ConfigForm::Current ? "current (v1)" : "legacy (JSON lines)";
+    switch (form) {
+        case ConfigForm::Current:
+            return "current (v1)";
+        case ConfigForm::Legacy:
+            return "legacy (JSON lines)";
+        case ConfigForm::JsonObject:
+            break;
+    }
+    return "JSON object";
 }
 
 std::string ParseError::message() const {

@@ -46,12 +46,12 @@
 // - JSON nesting is limited to kMaxJsonDepth levels; duplicate keys in a JSON object are errors.
 //
 // ## Parsing (parseRunConfig)
-// Accepts the current form and the legacy form (below), tolerating what clipboards do: a UTF-8
-// BOM, CRLF or lone CR line ends, trailing spaces/tabs, blank lines at the start, the end and
-// between lines, and a missing or extra final newline. Sections may come in any order, and keys in
-// any order. Anything else (indentation included) is a ParseError with the 1-based line and column in the
-// original text (columns count Unicode characters, a tab is one, and a leading BOM is not counted), what was
-// expected and what was found. serialize(parse(t)) == t for every t that serialize produced.
+// Accepts the current form, the legacy form and the JSON object form (below), tolerating what clipboards do:
+// a UTF-8 BOM, CRLF or lone CR line ends, trailing spaces/tabs, blank lines at the start, the end and between
+// lines, and a missing or extra final newline. Sections may come in any order, and keys in any order.
+// Anything else (indentation included) is a ParseError with the 1-based line and column in the original text
+// (columns count Unicode characters, a tab is one, and a leading BOM is not counted), what was expected and
+// what was found. serialize(parse(t)) == t for every t that serialize produced.
 //
 // ## The legacy form
 // Rows written before v1 hold PostgreSQL's jsonb text output, one document per line joined by
@@ -59,6 +59,14 @@
 // not {}, parameters. Any valid JSON is accepted on each line. 3 lines parse with no
 // simulationParameters and 4 lines with them, so a simulation with parameters {} cannot be told
 // from a plain run; the hash below makes that harmless.
+//
+// ## The JSON object form
+// What the window's "Copy as JSON" writes, and what a desktop serializer may well emit: one JSON
+// object with the keys feature_columns (an array of non-empty strings), hyperparameters and
+// walk_config (objects) and, for a simulation, parameters (an object); no other key, each once, in
+// any order, compact or pretty (line ends are whitespace inside it). Values are read by the same
+// rules as the other forms (numbers, nesting, duplicate keys). A text whose first character (after
+// a BOM and blank lines) is '{' is read as this form; the legacy form starts with '['.
 //
 // ## The content hash (runConfigHash)
 // sha256 of the v1 text of the config after two normalizations, so that identical runs hash alike
@@ -93,8 +101,8 @@ inline bool operator!=(const RunConfig& a, const RunConfig& b) {
     return !(a == b);
 }
 
-enum class ConfigForm { Current, Legacy };
-const char* describe(ConfigForm form);  // "current (v1)", "legacy (JSON lines)"
+enum class ConfigForm { Current, Legacy, JsonObject };
+const char* describe(ConfigForm form);  // "current (v1)", "legacy (JSON lines)", "JSON object"
 
 struct ParseError {
     int line = 1;

@@ -59,11 +59,15 @@ std::string snippetAt(const Line& line, size_t pos);  // shortened(the rest of t
 
 class JsonReader {
   public:
-    JsonReader(const Line& line, size_t pos) : line_(line), text_(line.text), pos_(pos) {}
+    // `acrossLines`: the line is a whole text (the JSON object form), whose line ends are spaces too.
+    JsonReader(const Line& line, size_t pos, bool acrossLines = false)
+        : line_(line), text_(line.text), pos_(pos), acrossLines_(acrossLines) {}
 
     size_t pos() const { return pos_; }
     void skipSpaces() {
-        while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
+        while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
+                                       (acrossLines_ && (text_[pos_] == '\n' || text_[pos_] == '\r'))))
+            ++pos_;
     }
     // `what` names the value in the error when none starts here; elementStarts receives the
     // position of each element when the value is an array.
@@ -86,6 +90,7 @@ class JsonReader {
     const Line& line_;
     std::string_view text_;
     size_t pos_;
+    bool acrossLines_;
 };
 
 }  // namespace app::run_config_detail

@@ -112,6 +112,41 @@ TEST_CASE("workbench: a pasted config is diffed against the selected run and its
     CHECK(h.wb.state().paste.matches.empty());
 }
 
+TEST_CASE("workbench: every Copy button's text pastes back as the same run, and config check takes it") {
+    TestDatabase database;
+    database.migrate();
+    seed(database, 1, 4, 0);
+    auto conn = database.connect();
+    const std::string legacyRun(
+        conn.query("SELECT run_id FROM walkforward_runs ORDER BY run_id LIMIT 1").text(0, 0));
+    const std::string currentRun(
+        conn.query("SELECT run_id FROM walkforward_runs ORDER BY run_id DESC LIMIT 1").text(0, 0));
+    conn.query("UPDATE walkforward_runs SET serialized_config = NULL WHERE run_id = $1", {legacyRun});
+
+    Harness h;
+    h.connectTo(database);
+    for (const std::string& runId : {legacyRun, currentRun}) {
+        CAPTURE(runId);
+        h.wb.hierarchy().revealRun(runId);
+        REQUIRE(h.until([&] { return h.wb.state().selection.runId == runId && h.wb.configs().canCopy(); }));
+        const std::string copy = h.wb.configs().copyText(), json = h.wb.configs().copyAsJson();
+        for (const std::string& text : {copy, json}) {
+            CAPTURE(text);
+            h.wb.configs().paste(text);
+            REQUIRE(h.until([&] { return !h.wb.state().paste.findRequest.running(); }));
+            REQUIRE(h.wb.state().paste.parsed);
+            REQUIRE(h.wb.state().paste.diff);
+            CHECK(h.wb.state().paste.diff->identical());
+            bool found = false;
+            for (const auto& match : h.wb.state().paste.matches) found = found || match.runId == runId;
+            CHECK(found);
+            auto check = database.ctl({"config", "check"}, text);
+            CHECK_MESSAGE(check.exitCode == 0, check.err);
+        }
+        CHECK(h.wb.state().paste.parsed->form == app::ConfigForm::JsonObject);  // the last one pasted
+    }
+}
+
 TEST_CASE("workbench: garbage on the clipboard is an error with line and column, and nothing is sent") {
     TestDatabase database;
     database.migrate();

@@ -715,15 +715,15 @@ std::vector<MalformedPaste> malformedPastes() {
          "of input"},
         {"5-line legacy", "[]\n{}\n{}\n{}\n{\"x\": 1}", 5, 1,
          "expected end of input: the legacy form has at most 4 JSON lines, found a 5th: \"{\\\"x\\\": 1}\""},
-        {"legacy line 1 an object", "{\"lr\": 1}\n{}\n{}", 1, 1,
-         "expected a JSON array of feature names on legacy line 1 (the feature list), found a JSON object"},
+        {"legacy lines starting with an object (read as the JSON object form)", "{\"lr\": 1}\n{}\n{}", 2, 1,
+         "expected end of input after the JSON object, found \"{}"},
         {"legacy line 3 an array", "[]\n{}\n [1]", 3, 2,
          "expected a JSON object on legacy line 3 (the walk config), found a JSON array"},
         {"legacy non-string feature", "[\"a\", 1]\n{}\n{}", 1, 7,
          "expected a feature name (a string), found the number 1"},
         {"legacy empty feature", "[\"a\",  \"\"]\n{}\n{}", 1, 8, "expected a non-empty feature name"},
-        {"pretty-printed legacy JSON", "{\n  \"lr\": 1\n}", 1, 2,
-         "expected a quoted key or \"}\", found end of line"},
+        {"a pretty JSON object of other keys", "{\n  \"lr\": 1\n}", 1, 1,
+         "expected only the keys feature_columns, hyperparameters, walk_config and parameters, found \"lr\""},
         {"invalid UTF-8 byte", kHead + "[features]\nr\xffsi\n", 3, 2,
          "expected UTF-8 text, found the byte 0xff, which is not valid UTF-8"},
         {"Windows-1252 paste", kHead + "[features]\n\u00e9t\u00e9\ncaf\xe9\n", 4, 4, "found the byte 0xe9"},
@@ -798,4 +798,65 @@ TEST_CASE("malformed pastes are refused with the line, column and what was expec
                                                 std::to_string(paste.column) + ": expected ",
                                             0) == 0);
     }
+}
+
+TEST_CASE("the JSON object form: what Copy as JSON writes, compact or pretty, reads as the same config") {
+    RunConfig config;
+    config.featureColumns = json::array({"rsi_14", "vol it's"});
+    config.hyperparameters = json::parse(R"({"lr": 0.05, "depth": 6, "nested": {"a": [1, 2.5, null]}})");
+    config.walkConfig = json::parse(R"({"purge_bars": 8, "folds": 4})");
+    nlohmann::json copied = {{"feature_columns", config.featureColumns},
+                             {"hyperparameters", config.hyperparameters},
+                             {"walk_config", config.walkConfig}};
+    const std::string v1 = app::serializeRunConfig(config);
+    for (const std::string& text :
+         {copied.dump(2) + "\n", copied.dump(), "\xEF\xBB\xBF\r\n" + copied.dump(4) + "\r\n\r\n"}) {
+        CAPTURE(text);
+        auto result = app::parseRunConfig(text);
+        REQUIRE_MESSAGE(result.ok, (result.error ? result.error->message() : ""));
+        CHECK(result.ok->form == ConfigForm::JsonObject);
+        CHECK(identical(result.ok->config, config));
+        CHECK(app::serializeRunConfig(result.ok->config) == v1);
+        CHECK(app::runConfigHash(result.ok->config) == app::runConfigHash(config));
+    }
+    // A simulation's copy has its parameters.
+    copied["parameters"] = {{"fee_bps", 4}};
+    auto simulation = app::parseRunConfig(copied.dump(2));
+    REQUIRE(simulation.ok);
+    REQUIRE(simulation.ok->config.simulationParameters);
+    CHECK((*simulation.ok->config.simulationParameters)["fee_bps"] == 4);
+    CHECK(std::string(app::describe(ConfigForm::JsonObject)) == "JSON object");
+}
+
+TEST_CASE("the JSON object form: what is wrong is said on its own line and column") {
+    auto error = [](const std::string& text) {
+        auto result = app::parseRunConfig(text);
+        REQUIRE(result.error);
+        return *result.error;
+    };
+    // A missing value on line 3 of a pretty object.
+    auto e =
+        error("{\n  \"feature_columns\": [\"a\"],\n  \"hyperparameters\": ,\n  \"walk_config\": {}\n}\n");
+    CHECK(e.line == 3);
+    CHECK(e.column == 22);
+    // A key twice, on line 4 (after a CRLF and a lone CR).
+    e = error(
+        "{\"feature_columns\": [],\r\n\"hyperparameters\": {},\r\"walk_config\": {},\n\"walk_config\": {}}");
+    CHECK(e.line == 4);
+    CHECK(e.column == 1);
+    CHECK(e.expected == "each key once in a JSON object");
+    // Keys it does not know, keys it needs, and the types they hold.
+    CHECK(error(R"({"feature_columns": [], "hyperparameters": {}, "walk_config": {}, "seed": 1})").found ==
+          "\"seed\"");
+    CHECK(error(R"({"feature_columns": [], "hyperparameters": {}})").expected == "the key \"walk_config\"");
+    CHECK(error(R"({"feature_columns": {}, "hyperparameters": {}, "walk_config": {}})").expected ==
+          "feature_columns as a JSON array of feature names");
+    CHECK(error(R"({"feature_columns": [""], "hyperparameters": {}, "walk_config": {}})").expected ==
+          "a non-empty feature name");
+    CHECK(error(R"({"feature_columns": [], "hyperparameters": [], "walk_config": {}})").expected ==
+          "hyperparameters as a JSON object");
+    // Something after the object, and an object cut off.
+    e = error("{\"feature_columns\": [], \"hyperparameters\": {}, \"walk_config\": {}}\n{}\n");
+    CHECK(e.line == 2);
+    CHECK(error("{\"feature_columns\": [\n").found == "end of input");
 }
