@@ -2,11 +2,10 @@
 // makes: what protects the connection, whether the certificate was verified, what it is, when it
 // expires, and a server without TLS refused under the default for another machine.
 #include <doctest/doctest.h>
-#include <netdb.h>
-#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cluster_tweaks.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/scratch_dir.hpp"
 
@@ -47,23 +46,6 @@ std::string fingerprintOf(const std::string& certificate) {
     REQUIRE(r.exitCode == 0);
     std::string line = r.out.substr(r.out.find('=') + 1);
     return line.substr(0, line.find('\n'));
-}
-
-// This machine's own name, when it resolves to loopback (Debian's /etc/hosts): a name the settings
-// cannot tell is local, as a real server's DNS name.
-std::optional<std::string> loopbackHostName() {
-    char name[256] = {};
-    if (gethostname(name, sizeof name - 1) != 0) return std::nullopt;
-    addrinfo hints{}, *found = nullptr;
-    hints.ai_family = AF_INET;
-    if (getaddrinfo(name, nullptr, &hints, &found) != 0) return std::nullopt;
-    bool loopback = true;
-    for (addrinfo* a = found; a; a = a->ai_next)
-        loopback =
-            loopback && (ntohl(reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr.s_addr) >> 24) == 127;
-    freeaddrinfo(found);
-    if (!loopback) return std::nullopt;
-    return std::string(name);
 }
 
 }  // namespace
@@ -124,7 +106,7 @@ TEST_CASE("doctor says what protects the connection, and shows and checks the se
 }
 
 TEST_CASE("a server on another machine without TLS is refused by default, with how to enable it") {
-    const auto host = loopbackHostName();
+    const auto host = testsupport::loopbackHostName();
     if (!host) {
         MESSAGE("this machine's name does not resolve to loopback; the case needs one that does");
         return;
@@ -156,7 +138,7 @@ TEST_CASE("a server on another machine without TLS is refused by default, with h
 }
 
 TEST_CASE("stage1ctl warns before a password may cross the network without TLS") {
-    const auto host = loopbackHostName();
+    const auto host = testsupport::loopbackHostName();
     if (!host) {
         MESSAGE("this machine's name does not resolve to loopback; the case needs one that does");
         return;

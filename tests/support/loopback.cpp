@@ -1,5 +1,7 @@
 #include "tests/support/loopback.hpp"
 
+#include <netdb.h>
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,6 +24,21 @@ std::string closedLoopbackPort() {
     }
     close(s);
     return std::to_string(ntohs(addr.sin_port));
+}
+
+std::optional<std::string> loopbackHostName() {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) != 0) return std::nullopt;
+    addrinfo hints{}, *found = nullptr;
+    hints.ai_family = AF_INET;
+    if (getaddrinfo(name, nullptr, &hints, &found) != 0) return std::nullopt;
+    bool loopback = true;
+    for (addrinfo* a = found; a; a = a->ai_next)
+        loopback =
+            loopback && (ntohl(reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr.s_addr) >> 24) == 127;
+    freeaddrinfo(found);
+    if (!loopback) return std::nullopt;
+    return std::string(name);
 }
 
 }  // namespace testsupport

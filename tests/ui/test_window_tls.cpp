@@ -1,36 +1,14 @@
 // The window and TLS: before a password goes to another machine on a connection that may be
 // plaintext, it asks, once per profile, and sends nothing until allowed.
 #include <doctest/doctest.h>
-#include <netdb.h>
-#include <unistd.h>
 
+#include "tests/support/loopback.hpp"
 #include "tests/support/password_cluster.hpp"
 #include "tests/support/workbench_harness.hpp"
 #include "tests/ui/window_harness.hpp"
 
-namespace {
-
-// This machine's own name when it resolves to loopback (Debian's /etc/hosts): the settings cannot
-// tell it is local, as with a real server's DNS name.
-std::optional<std::string> loopbackHostName() {
-    char name[256] = {};
-    if (gethostname(name, sizeof name - 1) != 0) return std::nullopt;
-    addrinfo hints{}, *found = nullptr;
-    hints.ai_family = AF_INET;
-    if (getaddrinfo(name, nullptr, &hints, &found) != 0) return std::nullopt;
-    bool loopback = true;
-    for (addrinfo* a = found; a; a = a->ai_next)
-        loopback =
-            loopback && (ntohl(reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr.s_addr) >> 24) == 127;
-    freeaddrinfo(found);
-    if (!loopback) return std::nullopt;
-    return std::string(name);
-}
-
-}  // namespace
-
 TEST_CASE("window: a password for another machine without TLS waits for a yes, asked once per profile") {
-    const auto host = loopbackHostName();
+    const auto host = testsupport::loopbackHostName();
     if (!host) {
         MESSAGE("this machine's name does not resolve to loopback; the case needs one that does");
         return;
