@@ -64,7 +64,7 @@ void TlsSection(const db::TlsFacts& tls) {
     else
         ImGui::TextUnformatted(text.c_str());
     TagLastItem("status.tls");
-    if (!tls.certificate) return;
+    if (!tls.certificate || !ImGui::IsItemHovered()) return;  // the tooltip's text only when shown
     const db::TlsCertificate& c = *tls.certificate;
     std::string tip = "Server certificate\n  subject  " + c.subject + "\n  issuer   " + c.issuer +
                       "\n  expires  " + c.notAfter + " (" + std::to_string(c.daysLeft) +

@@ -47,11 +47,6 @@ constexpr const char* kVerifyRecipe =
     "STAGE1_POSTGRES_SSLMODE=verify-full (or the profile's sslrootcert and sslmode). docs/RUNBOOK.md, "
     "\"Verify the server's certificate\".";
 
-std::string certificateDetail(const db::TlsCertificate& c) {
-    return "server certificate " + c.subject + ", issued by " + c.issuer + ", valid until " + c.notAfter +
-           " (" + std::to_string(c.daysLeft) + " days), SHA-256 " + c.sha256;
-}
-
 // What protects the connection; a warning when nothing checks whom it talks to, when the
 // certificate is about to expire, or when a connection to another machine is plaintext.
 DoctorStep tlsStep(const db::TlsFacts& tls, const ResolvedConnection& c) {
@@ -70,7 +65,7 @@ DoctorStep tlsStep(const db::TlsFacts& tls, const ResolvedConnection& c) {
     }
     if (tls.cipher.size()) step.detail += ", " + tls.cipher;
     if (tls.certificate) {
-        step.detail += "; " + certificateDetail(*tls.certificate);
+        step.detail += "; " + db::describeCertificate(*tls.certificate);
         if (tls.certificate->daysLeft < db::kCertificateWarningDays) {
             step.warning = true;
             step.detail += "; the certificate expires in " + std::to_string(tls.certificate->daysLeft) +

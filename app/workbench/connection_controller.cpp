@@ -253,8 +253,7 @@ void ConnectionController::onConnected(const db::ServerFacts& facts) {
               ") in " + std::to_string(static_cast<int>(c.request.elapsedMs)) + " ms");
     if (facts.tls.certificate) {
         const db::TlsCertificate& cert = *facts.tls.certificate;
-        log_.info("server certificate " + cert.subject + ", issued by " + cert.issuer + ", valid until " +
-                  cert.notAfter + ", SHA-256 " + cert.sha256);
+        log_.info(db::describeCertificate(cert));
         if (cert.daysLeft < db::kCertificateWarningDays)
             log_.warning("the server's certificate expires in " + std::to_string(cert.daysLeft) +
                          " days: renew it on the server (ssl_cert_file) and reload");

@@ -88,14 +88,12 @@ RequestId Session::connect(std::optional<SessionOptions> replacement,
             if (options_.statementTimeoutMs > 0) conn->setStatementTimeout(options_.statementTimeoutMs);
             Result r = conn->query(
                 "SELECT current_user, current_setting('server_version_num')::int, "
-                "coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false), "
                 "coalesce(host(inet_client_addr()), '')");
             ServerFacts facts;
             facts.serverVersion = conn->serverVersion();
             facts.currentUser = std::string(r.text(0, 0));
             facts.serverVersionNum = static_cast<int>(r.integer(0, 1));
-            facts.sslInUse = r.boolean(0, 2);
-            facts.clientAddress = std::string(r.text(0, 3));
+            facts.clientAddress = std::string(r.text(0, 2));
             facts.throughPooler = conn->throughPooler();
             facts.tls = readTlsFacts(conn->raw());
             {

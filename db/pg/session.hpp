@@ -69,7 +69,6 @@ struct ServerFacts {
     std::string serverVersion;  // server_version parameter, e.g. "15.18 (Debian ...)"
     int serverVersionNum = 0;   // e.g. 150018
     std::string currentUser;
-    bool sslInUse = false;
     std::string clientAddress;   // inet_client_addr(); "" over a unix socket
     bool throughPooler = false;  // a connection pooler (PgBouncer) in between (Connection::throughPooler)
     TlsFacts tls;                // what protects the connection (db/pg/tls.hpp)

@@ -88,6 +88,11 @@ TlsFacts readTlsFacts(PGconn* conn) {
     return tls;
 }
 
+std::string describeCertificate(const TlsCertificate& c) {
+    return "server certificate " + c.subject + ", issued by " + c.issuer + ", valid until " + c.notAfter +
+           " (" + std::to_string(c.daysLeft) + " days), SHA-256 " + c.sha256;
+}
+
 std::string describeTls(const TlsFacts& tls) {
     if (!tls.inUse) return "no TLS";
     const std::string protocol = protocolName(tls.protocol);

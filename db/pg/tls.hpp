@@ -38,6 +38,9 @@ TlsFacts readTlsFacts(PGconn* conn);
 // name is not checked)", "TLS 1.3, certificate NOT verified (sslmode=require)", or "no TLS".
 std::string describeTls(const TlsFacts& tls);
 
+// "server certificate CN=db, issued by CN=ca, valid until 2027-03-01T12:00:00Z (85 days), SHA-256 AB:..."
+std::string describeCertificate(const TlsCertificate& certificate);
+
 // The certificate warns this many days before it expires.
 constexpr long long kCertificateWarningDays = 30;
 

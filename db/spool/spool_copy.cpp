@@ -30,17 +30,17 @@ constexpr const char* kCastLookup = "SELECT to_regtype($1)::oid";
 constexpr const char* kTableLookup =
     "SELECT c.relkind = 'r' "
     "   AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal) "
-    "   AND NOT EXISTS (SELECT 1 FROM pg_attrdef ad JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass "
-    "                   AND d.objid = ad.oid AND d.refclassid = 'pg_proc'::regclass WHERE ad.adrelid = "
-    "c.oid) "
-    "   AND NOT EXISTS (SELECT 1 FROM pg_constraint k JOIN pg_depend d ON d.classid = "
-    "'pg_constraint'::regclass "
-    "                   AND d.objid = k.oid AND d.refclassid = 'pg_proc'::regclass WHERE k.conrelid = "
-    "c.oid), "
+    "   AND NOT EXISTS (SELECT 1 FROM pg_attrdef ad JOIN pg_depend d "
+    "                   ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid "
+    "                   WHERE ad.adrelid = c.oid AND d.refclassid = 'pg_proc'::regclass) "
+    "   AND NOT EXISTS (SELECT 1 FROM pg_constraint k JOIN pg_depend d "
+    "                   ON d.classid = 'pg_constraint'::regclass AND d.objid = k.oid "
+    "                   WHERE k.conrelid = c.oid AND d.refclassid = 'pg_proc'::regclass), "
     "       ARRAY(SELECT DISTINCT d.refobjid FROM pg_attrdef ad JOIN pg_depend d "
     "             ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid "
     "             AND d.refclassid = 'pg_class'::regclass "
-    "             JOIN pg_class q ON q.oid = d.refobjid AND q.relkind = 'S' WHERE ad.adrelid = c.oid)::text "
+    "             JOIN pg_class q ON q.oid = d.refobjid AND q.relkind = 'S' "
+    "             WHERE ad.adrelid = c.oid)::text "
     "FROM pg_class c WHERE c.oid = $1";
 // Every foreign key from or to a table, with how each column pair's values compare: uuid, integers,
 // text under a deterministic collation (equal values are equal bytes), or anything else.

@@ -8,6 +8,7 @@
 #include "app/cli/ctl_commands.hpp"
 #include "tests/support/blackhole_listener.hpp"
 #include "tests/support/cluster_tweaks.hpp"
+#include "tests/support/doctor_run.hpp"
 #include "tests/support/scratch_dir.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -15,35 +16,19 @@ using nlohmann::json;
 
 namespace {
 
-struct Doctor {
-    int exitCode;
-    json report;
-    std::string err;
-};
+using Doctor = testsupport::DoctorRun;
 
-// stage1ctl doctor --json over TCP; .pgpass is out of the way so only what the test gives counts.
+// stage1ctl doctor --json over TCP to 127.0.0.1.
 Doctor doctor(const std::string& port, std::vector<std::string> extra,
               std::map<std::string, std::string> env = {}) {
-    std::vector<std::string> argv = {
-        testsupport::requiredEnv("STAGE1CTL"), "doctor", "--json", "--host", "127.0.0.1", "--port", port};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    env.emplace("PGPASSFILE", "/nonexistent");
+    std::vector<std::string> args = {"--host", "127.0.0.1", "--port", port};
+    args.insert(args.end(), extra.begin(), extra.end());
     env.emplace("STAGE1_POSTGRES_CONNECT_TIMEOUT", "2");
-    auto r = testsupport::runProcess(argv, env);
-    INFO(r.out << r.err);
-    json report = json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(report.is_discarded());
-    return {r.exitCode, report, r.err};
+    return testsupport::runDoctorJson(args, env);
 }
 
 std::string kindOf(const Doctor& d) {
     return d.report["diagnosis"].is_null() ? "" : d.report["diagnosis"]["kind"].get<std::string>();
-}
-
-const json* step(const Doctor& d, const std::string& name) {
-    for (const auto& s : d.report["steps"])
-        if (s["name"] == name) return &s;
-    return nullptr;
 }
 
 bool anyFixContains(const Doctor& d, const std::string& text) {
@@ -69,9 +54,9 @@ TEST_CASE("doctor names every connection failure against a private cluster, then
     Doctor noEntry = doctor(port, {});
     CHECK(noEntry.exitCode == 3);
     CHECK(kindOf(noEntry) == "pg_hba_no_entry");
-    CHECK(step(noEntry, "resolve")->at("ok") == true);
-    CHECK(step(noEntry, "tcp_connect")->at("ok") == true);
-    CHECK(step(noEntry, "authenticate")->at("ok") == false);
+    CHECK(testsupport::doctorStep(noEntry, "resolve")->at("ok") == true);
+    CHECK(testsupport::doctorStep(noEntry, "tcp_connect")->at("ok") == true);
+    CHECK(testsupport::doctorStep(noEntry, "authenticate")->at("ok") == false);
     CHECK(anyFixContains(noEntry, "stage1_trading stage1_app 127.0.0.1/32 scram-sha-256"));
     CHECK(anyFixContains(noEntry, "pg_reload_conf()"));
 
@@ -92,9 +77,11 @@ TEST_CASE("doctor names every connection failure against a private cluster, then
     INFO(ok.report.dump(2));
     CHECK(ok.exitCode == 0);
     CHECK(ok.report["ok"] == true);
-    CHECK(step(ok, "server")->at("detail").get<std::string>().find("server sees client 127.0.0.1") !=
-          std::string::npos);
-    CHECK(step(ok, "schema")->at("ok") == true);
+    CHECK(testsupport::doctorStep(ok, "server")
+              ->at("detail")
+              .get<std::string>()
+              .find("server sees client 127.0.0.1") != std::string::npos);
+    CHECK(testsupport::doctorStep(ok, "schema")->at("ok") == true);
 
     // 3. The other login failures.
     Doctor noDb = doctor(port, {"--db", "nope_db"}, {{"STAGE1_POSTGRES_PASSWORD", "right-password"}});
@@ -105,7 +92,7 @@ TEST_CASE("doctor names every connection failure against a private cluster, then
         doctor(port, {"--sslmode", "require"}, {{"STAGE1_POSTGRES_PASSWORD", "right-password"}});
     CHECK(sslRequired.exitCode == 3);
     CHECK(kindOf(sslRequired) == "ssl_unsupported");
-    CHECK(step(sslRequired, "tls")->at("ok") == false);
+    CHECK(testsupport::doctorStep(sslRequired, "tls")->at("ok") == false);
 
     // 4. TLS: a root certificate from another CA fails verification; the server's own passes.
     std::string serverCert = cluster.enableSsl();
@@ -115,11 +102,12 @@ TEST_CASE("doctor names every connection failure against a private cluster, then
                               {{"STAGE1_POSTGRES_PASSWORD", "right-password"}});
     CHECK(untrusted.exitCode == 3);
     CHECK(kindOf(untrusted) == "ssl_cert_invalid");
-    CHECK(step(untrusted, "tls")->at("ok") == false);
+    CHECK(testsupport::doctorStep(untrusted, "tls")->at("ok") == false);
     Doctor verified = doctor(port, {"--dsn", "sslmode=verify-full sslrootcert=" + serverCert},
                              {{"STAGE1_POSTGRES_PASSWORD", "right-password"}});
     CHECK(verified.exitCode == 0);
-    CHECK(step(verified, "tls")->at("detail").get<std::string>().find("TLS") != std::string::npos);
+    CHECK(testsupport::doctorStep(verified, "tls")->at("detail").get<std::string>().find("TLS") !=
+          std::string::npos);
 }
 
 TEST_CASE("doctor tells a silent server (timeout) from one that hangs up (server_closed)") {
@@ -127,7 +115,8 @@ TEST_CASE("doctor tells a silent server (timeout) from one that hangs up (server
     Doctor timeout = doctor(silent.port(), {});
     CHECK(timeout.exitCode == 3);
     CHECK(kindOf(timeout) == "timeout");
-    CHECK(step(timeout, "tcp_connect")->at("ok") == true);  // the listener accepts, then says nothing
+    CHECK(testsupport::doctorStep(timeout, "tcp_connect")->at("ok") ==
+          true);  // the listener accepts, then says nothing
 
     testsupport::BlackholeListener hangUp(testsupport::BlackholeListener::Behaviour::HangUp);
     Doctor closed = doctor(hangUp.port(), {});

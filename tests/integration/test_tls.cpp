@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cluster_tweaks.hpp"
+#include "tests/support/doctor_run.hpp"
 #include "tests/support/loopback.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/scratch_dir.hpp"
@@ -13,30 +14,21 @@ using nlohmann::json;
 
 namespace {
 
-struct Doctor {
-    int exitCode;
-    json report;
-    std::string err;
-};
+using Doctor = testsupport::DoctorRun;
 
-// stage1ctl doctor --json as postgres over TCP; .pgpass is out of the way.
+// stage1ctl doctor --json as postgres over TCP, whatever PGSSLMODE the caller's shell has.
 Doctor doctor(const testsupport::PrivateCluster& cluster, std::vector<std::string> extra,
               const std::string& host = "127.0.0.1") {
-    std::vector<std::string> args = {"doctor",       "--json", "--host",   host,   "--port",
-                                     cluster.port(), "--user", "postgres", "--db", "postgres"};
+    std::vector<std::string> args = {"--host", host,       "--port", cluster.port(),
+                                     "--user", "postgres", "--db",   "postgres"};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto r = testsupport::runStage1ctl(args, {{"PGPASSFILE", "/nonexistent"}, {"PGSSLMODE", ""}});
-    INFO(r.out << r.err);
-    json report = json::parse(r.out, nullptr, false);
-    REQUIRE_FALSE(report.is_discarded());
-    return {r.exitCode, report, r.err};
+    return testsupport::runDoctorJson(args, {{"PGSSLMODE", ""}});
 }
 
 const json& tlsStep(const Doctor& d) {
-    for (const auto& s : d.report["steps"])
-        if (s["name"] == "tls") return s;
-    FAIL("no tls step");
-    throw std::logic_error("unreachable");
+    const json* step = testsupport::doctorStep(d, "tls");
+    REQUIRE(step != nullptr);
+    return *step;
 }
 
 // `openssl x509 -fingerprint -sha256`'s answer, "AB:CD:...".
