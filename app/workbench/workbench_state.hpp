@@ -15,9 +15,12 @@
 #include "app/connect/doctor.hpp"
 #include "app/ops/data_checks.hpp"
 #include "app/ops/placeholder_dataset.hpp"
+#include "app/runconfig/fold_findings.hpp"
+#include "app/runconfig/run_compare.hpp"
 #include "app/runconfig/run_config.hpp"
 #include "app/runconfig/text_diff.hpp"
 #include "app/workbench/event_log.hpp"
+#include "db/browse/run_facts.hpp"
 #include "db/browse/stage1_queries.hpp"
 #include "db/pg/session.hpp"
 #include "db/search/find.hpp"
@@ -235,6 +238,32 @@ struct SearchState {
     RequestStatus jumpRequest;
 };
 
+// ---- compare (the Compare tab; compare_controller.cpp) ----
+
+struct CompareState {
+    // The runs marked for comparison (Ctrl/Shift-click in the tree or the search results), in the
+    // order they were marked: the columns, the first one the reference until another is chosen.
+    std::vector<std::string> marked;
+    std::string anchorRunId;  // where a Shift-click range starts (the last plain or Ctrl click)
+    RequestStatus request;
+    std::vector<db::RunFacts> runs;    // of the last comparison, in column order
+    std::vector<std::string> unknown;  // marked runs that no longer exist
+    std::optional<RunComparison> comparison;
+    bool onlyDifferences = true;
+    size_t reference = 0;  // column the deltas and feature changes are against
+};
+
+// ---- folds (the run's Details; folds_controller.cpp) ----
+
+struct FoldsState {
+    std::string runId;  // whose folds these are (the selected run's, once loaded)
+    RequestStatus request;
+    std::optional<db::RunFolds> run;
+    std::vector<FoldFinding> findings;
+    std::vector<std::string> metricNames;
+    std::string chartMetric;  // the metric the bar chart shows ("" = the first)
+};
+
 struct WorkbenchState {
     ConnectionForm form;
     ConnectionStatus connection;
@@ -246,6 +275,8 @@ struct WorkbenchState {
     BackfillState backfill;
     ChecksState checks;
     SearchState search;
+    CompareState compare;
+    FoldsState folds;
     std::vector<LogEntry> log;
 };
 
