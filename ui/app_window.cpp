@@ -10,6 +10,7 @@
 
 #include "ui/backfill_panel.hpp"
 #include "ui/checks_panel.hpp"
+#include "ui/compare_panel.hpp"
 #include "ui/connection_panel.hpp"
 #include "ui/details_panel.hpp"
 #include "ui/diagnosis_card.hpp"
@@ -116,8 +117,13 @@ void FollowEvents(const app::WorkbenchState& s, TabsState& memory) {
                               s.selection.kind == app::Selection::Kind::Dataset;
     const bool onBackfillOrChecks = memory.shown == Tab::Backfill || memory.shown == Tab::Checks;
     if (!(s.selection == memory.lastSelection) && s.selection.kind != app::Selection::Kind::None &&
-        memory.shown != Tab::Paste && !newPaste && !(fromBackfill && onBackfillOrChecks))
+        memory.shown != Tab::Paste && !newPaste && !(fromBackfill && onBackfillOrChecks) && !memory.keepTabOnce)
         memory.selectNext = Tab::Details;
+    memory.keepTabOnce = false;
+    if (s.compare.request.running() && s.compare.request.id != memory.lastCompareRequest) {
+        memory.lastCompareRequest = s.compare.request.id;
+        memory.selectNext = Tab::Compare;
+    }
     memory.lastPastePresent = s.paste.present;
     if (newPaste) memory.lastPasteText = s.paste.text;
     memory.lastSelection = s.selection;
@@ -143,7 +149,9 @@ void DrawTabs(app::Workbench& wb, UiContext& ctx) {
     if (!ImGui::BeginTabBar("##work")) return;
     bool toBackfill = false;  // the Checks panel filled the Backfill inputs for a slug to be typed
     TabPage(memory, Tab::Details, "Details", "tab.details", [&] { DrawDetailsPanel(wb, ctx); });
-    TabPage(memory, Tab::Paste, "Paste & compare", "tab.paste", [&] { DrawPastePanel(wb, ctx); });
+    const std::string compareLabel = "Compare (" + std::to_string(wb.state().compare.runs.size()) + ")###compare";
+    TabPage(memory, Tab::Compare, compareLabel.c_str(), "tab.compare", [&] { DrawComparePanel(wb, ctx); });
+    TabPage(memory, Tab::Paste, "Paste & diff", "tab.paste", [&] { DrawPastePanel(wb, ctx); });
     TabPage(memory, Tab::Backfill, "Backfill", "tab.backfill", [&] { DrawBackfillPanel(wb, ctx); });
     TabPage(memory, Tab::Checks, "Checks", "tab.checks", [&] { toBackfill = DrawChecksPanel(wb, ctx); });
     memory.selectNext = toBackfill ? std::optional<Tab>(Tab::Backfill) : std::nullopt;

@@ -2,7 +2,7 @@
 //
 //   Stage1 Server Debugger   ● Connected to user@host:port/db        [Doctor] [Connect] [Disconnect]
 //   ▾ Connection settings    (form, tunnel hint, password prompt, doctor steps; collapsible)
-//   ┌ tree ───────────────┬ Details | Paste & compare | Backfill | Checks ────────────────────────┐
+//   ┌ tree ───────────────┬ Details | Compare | Paste & diff | Backfill | Checks ─────────────────┐
 //   │ datasets/runs/sims  │ (not connected: the diagnosis card, or how to start)                  │
 //   └─────────────────────┴───────────────────────────────────────────────────────────────────────┘
 //   ▾ Log                                                                            [Copy all (n)]

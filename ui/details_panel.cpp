@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ui/folds_section.hpp"
 #include "ui/hierarchy_panel.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
@@ -183,6 +184,16 @@ void DrawRunHeader(app::Workbench& wb, UiContext& ctx, const SelectedNodes& node
     Field(wb, ctx, "created_at", run ? run->createdAt : "");
     Field(wb, ctx, "folds", run ? WithThousands(run->foldCount) : "");
     Field(wb, ctx, "simulations", run ? WithThousands(run->simulationCount) : "");
+}
+
+// The simulation's parameters as a table, from the JSONB column (the structured truth).
+void DrawSimulationParameters(const app::DetailsState& details) {
+    SectionHeading("Parameters");
+    if (!details.stored || !details.stored->simulationParameters) {
+        TextMuted(details.request.running() ? "loading\xE2\x80\xA6" : "\xE2\x80\x94");
+        return;
+    }
+    DrawParameterTable("##sim_parameters", *details.stored->simulationParameters, "details.parameters");
 }
 
 // Copy, Copy as JSON, the form and the hash, on one line.
@@ -411,6 +422,8 @@ void DrawDetailsPanel(app::Workbench& wb, UiContext& ctx) {
     const SelectedNodes nodes = FindSelectedNodes(state, ctx.window().details.hints);
     if (s.kind == Selection::Kind::Dataset) return DrawDataset(wb, ctx, nodes.dataset);
     DrawRunHeader(wb, ctx, nodes);
+    if (s.kind == Selection::Kind::Run) DrawFoldsSection(wb, ctx);
+    if (s.kind == Selection::Kind::Simulation) DrawSimulationParameters(state.details);
 
     SectionHeading(s.kind == Selection::Kind::Simulation ? "Simulation config" : "Run config");
     DrawConfigToolbar(wb, ctx);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "ui/compare_panel.hpp"
 #include "ui/search_panel.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
@@ -262,8 +263,19 @@ void StatusCell(const std::string& status, double now) {
 
 // Indent, the expand arrow (datasets and runs) and the row-wide selectable; then the name.
 // Returns with the cursor after the name, on the same line.
-void NodeCell(app::Workbench& wb, const VisibleRow& row, bool selected, const std::string& name,
+// The runs of the tree, top to bottom: where a Shift-click range is drawn.
+std::vector<std::string> ListedRuns(app::Workbench& wb) {
+    std::vector<std::string> ids;
+    for (const VisibleRow& row : wb.hierarchy().visibleRows())
+        if (row.kind == RowKind::Run) ids.push_back(RunOf(wb.state(), row).row.runId);
+    return ids;
+}
+
+// A run's row also marks it for comparison (Ctrl/Shift-click) and has a context menu.
+void NodeCell(app::Workbench& wb, UiContext& ctx, const VisibleRow& row, bool selected, const std::string& name,
               const std::string& tag, const std::string& toggleTag, bool nullConfig = false) {
+    const std::string* runId = row.kind == RowKind::Run ? &RunOf(wb.state(), row).row.runId : nullptr;
+    if (runId != nullptr && wb.compare().isMarked(*runId)) selected = true;
     ImGui::SetCursorPosX(ImGui::GetCursorPosX() + em(1.1f) * static_cast<float>(row.depth));
     const bool hasChildren = row.kind == RowKind::Dataset || row.kind == RowKind::Run;
     if (hasChildren) {
@@ -281,9 +293,11 @@ void NodeCell(app::Workbench& wb, const VisibleRow& row, bool selected, const st
                           ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap |
                               ImGuiSelectableFlags_AllowDoubleClick)) {
         wb.hierarchy().select(row);
+        if (runId != nullptr) MarkOnClick(wb, ctx, *runId, [&wb] { return ListedRuns(wb); });
         if (hasChildren && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) wb.hierarchy().toggle(row);
     }
     TagLastItem(tag);
+    if (runId != nullptr) RunContextMenu(wb, ctx, *runId);
     ImGui::SameLine(0.0f, 0.0f);
     ImGui::SetCursorScreenPos(start);
     if (nullConfig) {  // before the name, so a narrow column cannot hide it
@@ -294,9 +308,9 @@ void NodeCell(app::Workbench& wb, const VisibleRow& row, bool selected, const st
     ImGui::TextUnformatted(name.c_str());
 }
 
-void DatasetRow(app::Workbench& wb, const VisibleRow& row, bool selected) {
+void DatasetRow(app::Workbench& wb, UiContext& ctx, const VisibleRow& row, bool selected) {
     const app::DatasetNode& d = DatasetOf(wb.state(), row);
-    NodeCell(wb, row, selected, d.row.slug, "tree.dataset." + d.row.slug,
+    NodeCell(wb, ctx, row, selected, d.row.slug, "tree.dataset." + d.row.slug,
              "tree.toggle.dataset." + d.row.slug);
     ImGui::SameLine();
     std::string facts = d.row.symbol + " \xC2\xB7 " + d.row.granularity;
@@ -319,10 +333,10 @@ void DatasetRow(app::Workbench& wb, const VisibleRow& row, bool selected) {
     ImGui::TextDisabled("%s", ShortTimestamp(d.row.createdAt).c_str());
 }
 
-void RunRow(app::Workbench& wb, const VisibleRow& row, bool selected, double now) {
+void RunRow(app::Workbench& wb, UiContext& ctx, const VisibleRow& row, bool selected, double now) {
     const app::RunNode& r = RunOf(wb.state(), row);
     const std::string& name = r.row.measurement;
-    NodeCell(wb, row, selected, name, "tree.run." + name, "tree.toggle.run." + name,
+    NodeCell(wb, ctx, row, selected, name, "tree.run." + name, "tree.toggle.run." + name,
              !r.row.hasSerializedConfig);
     if (r.expanded && r.simulations().loaded && r.simulations().items.empty() &&
         !r.simulations().request.running()) {
@@ -341,10 +355,10 @@ void RunRow(app::Workbench& wb, const VisibleRow& row, bool selected, double now
     ImGui::TextDisabled("%s", ShortTimestamp(r.row.createdAt).c_str());
 }
 
-void SimulationRow(app::Workbench& wb, const VisibleRow& row, bool selected, double now) {
+void SimulationRow(app::Workbench& wb, UiContext& ctx, const VisibleRow& row, bool selected, double now) {
     const db::SimulationRow& s =
         RunOf(wb.state(), row).simulations().items[static_cast<size_t>(row.simulation)];
-    NodeCell(wb, row, selected, s.namespaceName, "tree.sim." + s.namespaceName, "", !s.hasSerializedConfig);
+    NodeCell(wb, ctx, row, selected, s.namespaceName, "tree.sim." + s.namespaceName, "", !s.hasSerializedConfig);
     ImGui::TableNextColumn();
     StatusCell(s.status, now);
     ImGui::TableNextColumn();
@@ -386,11 +400,11 @@ void DrawRow(app::Workbench& wb, UiContext& ctx, const VisibleRow& row, bool sel
     ImGui::TableSetColumnIndex(0);
     switch (row.kind) {
         case RowKind::Dataset:
-            return DatasetRow(wb, row, selected);
+            return DatasetRow(wb, ctx, row, selected);
         case RowKind::Run:
-            return RunRow(wb, row, selected, now);
+            return RunRow(wb, ctx, row, selected, now);
         case RowKind::Simulation:
-            return SimulationRow(wb, row, selected, now);
+            return SimulationRow(wb, ctx, row, selected, now);
         case RowKind::MoreDatasets:
             return MoreRow(wb, ctx, row, s.hierarchy.datasets.request, "tree.more.datasets");
         case RowKind::NewerRuns: {
@@ -515,6 +529,7 @@ void DrawHierarchyPanel(app::Workbench& wb, UiContext& ctx) {
     DrawSearchBar(wb, ctx);
     if (wb.state().search.active) return DrawSearchResults(wb, ctx);
     DrawFilterBar(wb, view);
+    DrawMarkedLine(wb, "tree.compare");
     if (DrawTreeState(wb, ctx)) return;
     DrawTree(wb, ctx, view);
 }

@@ -5,6 +5,7 @@
 #include <GLFW/glfw3.h>
 
 #include "ui/hierarchy_panel.hpp"
+#include "ui/compare_panel.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
 #include "ui/window_shell.hpp"
@@ -100,6 +101,7 @@ void DrawSearchResults(app::Workbench& wb, UiContext& ctx) {
     const app::SearchState& s = wb.state().search;
     ResultsHeader(wb, ctx);
     if (s.error) return;
+    DrawMarkedLine(wb, "search.compare");
     const int columns = 4 + static_cast<int>(s.fields.size());
     const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
                                   ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable |
@@ -122,11 +124,18 @@ void DrawSearchResults(app::Workbench& wb, UiContext& ctx) {
             const db::search::SearchRow& row = s.rows[static_cast<size_t>(i)];
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
-            const bool selected = wb.state().selection.runId == row.runId;
+            const bool selected = wb.state().selection.runId == row.runId || wb.compare().isMarked(row.runId);
             ImGui::PushID(i);
-            if (ImGui::Selectable(row.datasetSlug.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns))
+            if (ImGui::Selectable(row.datasetSlug.c_str(), selected, ImGuiSelectableFlags_SpanAllColumns)) {
                 wb.search().open(static_cast<size_t>(i));
+                MarkOnClick(wb, ctx, row.runId, [&s] {
+                    std::vector<std::string> ids;
+                    for (const auto& listed : s.rows) ids.push_back(listed.runId);
+                    return ids;
+                });
+            }
             TagLastItem("search.row." + std::to_string(i));
+            RunContextMenu(wb, ctx, row.runId);
             ImGui::PopID();
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(row.measurement.c_str());

@@ -26,7 +26,7 @@ UiDriver::UiDriver(WindowShell& shell, DrawFn draw)
 void UiDriver::inject(ImGuiIO& io) {
     io.MousePos = mouse_;
     for (bool& down : io.MouseDown) down = false;
-    io.MouseDown[0] = mouseDown_;
+    io.MouseDown[button_] = mouseDown_;
     io.MouseWheel = wheel_;
     wheel_ = 0;
     // Only the keys the driver touched: nothing else ever changes them under Xvfb.
@@ -103,6 +103,19 @@ void UiDriver::click(const std::string& tag) {
     mouseDown_ = false;
     frame();
     frame();
+}
+
+void UiDriver::click(const std::string& tag, bool ctrl, bool shift) {
+    ctrl_ = ctrl;
+    shift_ = shift;
+    click(tag);
+    ctrl_ = shift_ = false;
+}
+
+void UiDriver::rightClick(const std::string& tag) {
+    button_ = ImGuiMouseButton_Right;
+    click(tag);
+    button_ = ImGuiMouseButton_Left;
 }
 
 void UiDriver::doubleClick(const std::string& tag) {

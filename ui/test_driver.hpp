@@ -29,6 +29,9 @@ class UiDriver {
     // Mouse, by tag. Each throws std::runtime_error listing the tags drawn last frame when `tag`
     // was not among them. click = hover frame, down frame, up frame, one more frame.
     void click(const std::string& tag);
+    // The same with Ctrl and/or Shift held for the whole click.
+    void click(const std::string& tag, bool ctrl, bool shift);
+    void rightClick(const std::string& tag);  // opens a context menu
     void doubleClick(const std::string& tag);
     void hover(const std::string& tag);
     // The mouse wheel over the tag (negative = down, in ImGui wheel units, ~5 lines each).
@@ -65,6 +68,7 @@ class UiDriver {
     DrawFn draw_;
     ImVec2 mouse_;
     bool mouseDown_ = false;
+    int button_ = 0;  // which button mouseDown_ holds
     float wheel_ = 0;
     std::set<int> keysDown_, keysTouched_;
     bool ctrl_ = false, shift_ = false;

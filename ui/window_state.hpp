@@ -17,7 +17,7 @@
 
 namespace ui {
 
-enum class Tab { Details, Paste, Backfill, Checks };
+enum class Tab { Details, Compare, Paste, Backfill, Checks };
 
 // Saved as [Stage1Layout][Main] in the ImGui ini file. Sizes in em, so they survive a change of
 // display scale.
@@ -36,6 +36,9 @@ struct TabsState {
     app::Selection lastSelection;
     std::optional<Tab> selectNext;  // brought forward on the next frame
     Tab shown = Tab::Details;
+    // A Ctrl/Shift-click marks runs for comparison: the selection follows it, the tab stays.
+    bool keepTabOnce = false;
+    db::RequestId lastCompareRequest = 0;  // a new comparison brings the Compare tab forward
 };
 
 struct ConnectionPanelState {

@@ -11,10 +11,12 @@ Workbench::Workbench(db::Mailbox& mailbox, EnvLookup env)
                        hierarchy_.reset();
                        configs_.reset();
                        search_.reset();
+                       compare_.reset();
+                       folds_.reset();
                    },
                    [this] { hierarchy_.loadFirstPage(); }, [this] { refresh(); }}),
       hierarchy_(
-          state_, runner_, log_, [this] { configs_.load(); }, [this] { refresh(); }),
+          state_, runner_, log_, [this] { selectionChanged(); }, [this] { refresh(); }),
       configs_(state_, runner_, log_),
       backfill_(state_, runner_, log_, env,
                 [this](const std::string& datasetId) {
@@ -22,7 +24,9 @@ Workbench::Workbench(db::Mailbox& mailbox, EnvLookup env)
                     checks_.placeholderLanded();
                 }),
       checks_(state_, runner_, log_, backfill_, env),
-      search_(state_, runner_, log_, hierarchy_) {
+      search_(state_, runner_, log_, hierarchy_),
+      compare_(state_, runner_, log_),
+      folds_(state_, runner_, log_) {
     runner_.setHooks({[this](const db::DbError& error, const TunnelError* tunnelError) {
                           return connection_.diagnose(error, tunnelError);
                       },
@@ -39,8 +43,13 @@ void Workbench::refresh() {
     if (state_.connection.phase != ConnectionPhase::Connected) return;
     hierarchy_.reload();
     const Selection::Kind kind = state_.selection.kind;
-    if (kind == Selection::Kind::Run || kind == Selection::Kind::Simulation) configs_.load();
+    if (kind == Selection::Kind::Run || kind == Selection::Kind::Simulation) selectionChanged();
     log_.info("refreshed");
+}
+
+void Workbench::selectionChanged() {
+    configs_.load();
+    folds_.load();
 }
 
 void Workbench::cancel(const RequestStatus& request) {

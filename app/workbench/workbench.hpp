@@ -1,5 +1,5 @@
-// The window's controller: one controller per feature (connection, tree, configs, backfill, checks)
-// over one request runner, and the wiring between them. Panels read state() and call the feature
+// The window's controller: one controller per feature (connection, tree, configs, backfill, checks,
+// search, compare, folds) over one request runner, and the wiring between them. Panels read state() and call the feature
 // controllers' intents; outcomes come back through the mailbox and each controller applies them to
 // its own slice of WorkbenchState on the UI thread. No ImGui here, so the same logic is tested
 // without a window.
@@ -11,9 +11,11 @@
 
 #include "app/workbench/backfill_controller.hpp"
 #include "app/workbench/checks_controller.hpp"
+#include "app/workbench/compare_controller.hpp"
 #include "app/workbench/configs_controller.hpp"
 #include "app/workbench/connection_controller.hpp"
 #include "app/workbench/event_log.hpp"
+#include "app/workbench/folds_controller.hpp"
 #include "app/workbench/hierarchy_controller.hpp"
 #include "app/workbench/request_runner.hpp"
 #include "app/workbench/search_controller.hpp"
@@ -36,6 +38,8 @@ class Workbench {
     BackfillController& backfill() { return backfill_; }
     ChecksController& checks() { return checks_; }
     SearchController& search() { return search_; }
+    CompareController& compare() { return compare_; }
+    FoldsController& folds() { return folds_; }
 
     // F5: the datasets again, the expanded levels, and the selection's details.
     void refresh();
@@ -50,6 +54,8 @@ class Workbench {
     void onLog(std::function<void(const LogEntry&)> sink) { log_.onEntry(std::move(sink)); }
 
   private:
+    void selectionChanged();  // the details of the new selection: config and folds
+
     WorkbenchState state_;
     EventLog log_;
     RequestRunner runner_;
@@ -59,6 +65,8 @@ class Workbench {
     BackfillController backfill_;
     ChecksController checks_;
     SearchController search_;
+    CompareController compare_;
+    FoldsController folds_;
 };
 
 }  // namespace app
