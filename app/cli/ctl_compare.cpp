@@ -111,7 +111,7 @@ json comparisonJson(const RunComparison& comparison, bool all) {
 int runCompare(const ParsedArgs& args, CtlIo& io) {
     const auto& ids = args.positional;
     if (ids.size() < 2 || ids.size() > db::kMaxCompareRuns)
-        throw UsageError("compare needs 2 to " + std::to_string(db::kMaxCompareRuns) + " run ids, got " +
+        throw UsageError("needs 2 to " + std::to_string(db::kMaxCompareRuns) + " run ids, got " +
                          std::to_string(ids.size()));
     std::vector<std::string> malformed;
     for (const auto& id : ids)
@@ -122,8 +122,7 @@ int runCompare(const ParsedArgs& args, CtlIo& io) {
         for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         distinct.insert(id);
     }
-    if (distinct.size() < 2)
-        throw UsageError("compare needs 2 different runs; every id given names the same run");
+    if (distinct.size() < 2) throw UsageError("needs 2 different runs; every id given names the same one");
 
     auto conn = connectForCommand(args, io);
     if (!conn) return kExitConnection;
