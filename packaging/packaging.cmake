@@ -143,8 +143,8 @@ set(CPACK_DEBIAN_CLI_PACKAGE_SUGGESTS "rsync")
 set(CPACK_DEBIAN_CLI_DESCRIPTION "operator CLI for the Stage 1 metadata store (PostgreSQL)
 stage1ctl is the operator CLI of the Stage1 Server Debugger, for the database
 host where the nightly jobs run: migrate, status, doctor, datasets, runs,
-sims, config show/check/find, backfill-dataset, find, search, validate,
-replay-spool, backup, restore-check and demo-seed.
+sims, config show/check/find, backfill-dataset, find, search, compare,
+folds, validate, replay-spool, backup, restore-check and demo-seed.
 .
 The package also ships the SQL migrations, psql checks and helper scripts,
 example systemd units and crontab, the operator runbook and bash completion.

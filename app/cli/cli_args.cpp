@@ -45,7 +45,7 @@ ParsedArgs parseOptions(const std::vector<std::string>& args, const std::vector<
     auto addPositional = [&](const std::string& arg) {
         if (positionals.empty())
             throw UsageError("unexpected argument '" + arg + "' (options start with --)");
-        if (parsed.positional.size() == positionals.size())
+        if (parsed.positional.size() >= positionals.size() && !positionals.back()->repeats)
             throw UsageError("unexpected argument '" + arg + "' (expected only <" + positionals.back()->name +
                              ">)");
         parsed.positional.push_back(arg);
@@ -130,7 +130,8 @@ void mergeLeadingOptions(const ParsedArgs& before, ParsedArgs& after) {
 
 std::string describeOptions(const std::vector<OptionSpec>& specs) {
     auto leftOf = [](const OptionSpec& s) {
-        return s.positional ? "  <" + s.name + ">" : "  --" + s.name + (s.takesValue ? " VALUE" : "");
+        return s.positional ? "  <" + s.name + ">" + (s.repeats ? "..." : "")
+                            : "  --" + s.name + (s.takesValue ? " VALUE" : "");
     };
     // The help column starts at 29, or further right when a long option would touch it.
     size_t column = 29;

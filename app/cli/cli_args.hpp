@@ -24,6 +24,9 @@ struct OptionSpec {
     // A positional argument instead of an option: `name` is only its label in the help
     // (`<name>`); bare arguments fill the positional specs in order, and never as --name.
     bool positional = false;
+    // Only on the last positional: it takes every further bare argument too (`<run_id>...`); the
+    // command checks how many it got.
+    bool repeats = false;
 };
 
 struct ParsedArgs {

@@ -112,5 +112,7 @@ CtlCommand restoreCheckCommand();
 CtlCommand replaySpoolCommand();
 CtlCommand findCommand();
 CtlCommand searchCommand();
+CtlCommand compareCommand();
+CtlCommand foldsCommand();
 
 }  // namespace app

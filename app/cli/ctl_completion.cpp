@@ -25,9 +25,10 @@ std::vector<std::string> optionWords(const std::vector<OptionSpec>& specs) {
     return words;
 }
 
-bool takesPositional(const CtlCommand& command) {
+// A repeating positional holds ids (compare's runs), not file names.
+bool takesFileArgument(const CtlCommand& command) {
     for (const auto& o : command.options)
-        if (o.positional) return true;
+        if (o.positional && !o.repeats) return true;
     return false;
 }
 
@@ -177,7 +178,7 @@ std::string bashCompletionScript() {
     // A command's positional argument (a spool file, a dump) completes as a file name.
     std::string positionalCommands;
     for (const auto& c : ctlCommands())
-        if (takesPositional(c))
+        if (takesFileArgument(c))
             positionalCommands += (positionalCommands.empty() ? "'" : " | '") + c.name + "'";
     if (!positionalCommands.empty())
         s << "        else\n"

@@ -27,7 +27,8 @@ const std::vector<CtlCommand>& commands() {
         configCheckCommand(), configFindCommand(),   backfillDatasetCommand(),
         doctorCommand(),      demoSeedCommand(),     validateCommand(),
         backupCommand(),      restoreCheckCommand(), replaySpoolCommand(),
-        findCommand(),        searchCommand()};
+        findCommand(),        searchCommand(),       compareCommand(),
+        foldsCommand()};
     return all;
 }
 
@@ -69,7 +70,7 @@ void printUsage(std::ostream& out) {
 void printCommandHelp(const CtlCommand& c, std::ostream& out) {
     out << "usage: stage1ctl " << c.name << " [options]";
     for (const auto& o : c.options)
-        if (o.positional) out << " <" << o.name << ">";
+        if (o.positional) out << " <" << o.name << ">" << (o.repeats ? "..." : "");
     out << "\n" << c.summary << "\n\noptions:\n" << describeOptions(optionsOf(c));
 }
 

@@ -23,7 +23,8 @@ struct CompareCell {
 struct CompareRow {
     std::string key;                 // "hp.max_depth"
     std::vector<CompareCell> cells;  // one per run, in run order
-    bool differs = false;            // not every run has the same text (a missing key differs)
+    bool differs = false;            // not every run has the same text (a missing key differs), or a
+                                     // number where another has a string of the same text
 };
 
 struct FeatureSets {

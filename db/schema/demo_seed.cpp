@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 #include <random>
 #include <set>
 #include <utility>
@@ -17,6 +18,7 @@ namespace {
 const char* const kSymbols[] = {"btc",  "eth",  "sol", "ada", "xrp", "doge",
                                 "avax", "link", "dot", "ltc", "bnb", "atom"};
 const char* const kGranularities[] = {"1m", "5m", "15m", "1h", "4h", "1d"};
+const long long kBarSeconds[] = {60, 300, 900, 3600, 14400, 86400};  // one bar of each granularity
 const char* const kTargets[] = {"ret_fwd_1",  "ret_fwd_6", "ret_fwd_24",
                                 "vol_fwd_12", "dir_fwd_6", "drawdown_fwd_48"};
 const char* const kModels[] = {"lgbm", "xgb", "ridge", "mlp", "catboost"};
@@ -164,7 +166,63 @@ struct DatasetRow {
     std::string id;
     std::string slug;
     long long createdAt;
+    long long barSeconds;
 };
+
+// The dataset's bars cover [created - 365 d, created - 1 h] (the seeded first_bar_ts/last_bar_ts).
+constexpr long long kDatasetDays = 365;
+
+// Deliberate fold problems, so ./dev demo shows the Folds flags: the first three runs (measurement
+// suffixes wf000000..wf000002) of the first dataset each seeding creates. Every other run's folds
+// honour its walk config and have no findings (tests/integration/test_compare_folds_cli.cpp).
+enum class FoldFlaw { None, OverlappingTests, NoPurgeGap, TestBeforeTrainEnd };
+
+FoldFlaw flawFor(int datasetIndex, int runIndex) {
+    if (datasetIndex != 0) return FoldFlaw::None;
+    switch (runIndex) {
+        case 0:
+            return FoldFlaw::OverlappingTests;
+        case 1:
+            return FoldFlaw::NoPurgeGap;
+        case 2:
+            return FoldFlaw::TestBeforeTrainEnd;
+        default:
+            return FoldFlaw::None;
+    }
+}
+
+// What cutting a run's folds needs from its walk config, in bars.
+struct WalkCut {
+    long long trainBars, testBars, stepBars, purgeBars;
+    bool expanding;
+};
+
+struct FoldWindow {
+    long long trainStart, trainEnd, testStart, testEnd;
+};
+
+// Fold f of a walk-forward cut that starts at the dataset's first bar: train windows from
+// train_bars (rolling: sliding by step_bars; expanding: train_start fixed, growing by step_bars),
+// each test window purge_bars after its train window ends. Window lengths shrink below one bar
+// when the folds would not fit in the dataset's year; the purge gap never does (it is what the
+// Folds check compares against the config).
+FoldWindow foldWindow(const WalkCut& cut, int folds, int f, long long firstBar, long long barSeconds,
+                      FoldFlaw flaw) {
+    const long long purge = flaw == FoldFlaw::NoPurgeGap ? 0 : cut.purgeBars * barSeconds;
+    const long long available = 86400LL * kDatasetDays - 3600 - cut.purgeBars * barSeconds;
+    const long long spanBars = cut.trainBars + (folds - 1) * cut.stepBars + cut.testBars;
+    const long long unit = std::max(1LL, std::min(barSeconds, available / spanBars));
+    const long long test = cut.testBars * unit;
+    // Test windows half as far apart as they are long overlap their neighbours.
+    const long long step = flaw == FoldFlaw::OverlappingTests ? test / 2 : cut.stepBars * unit;
+    FoldWindow w{};
+    w.trainStart = cut.expanding ? firstBar : firstBar + f * step;
+    w.trainEnd =
+        cut.expanding ? firstBar + cut.trainBars * unit + f * step : w.trainStart + cut.trainBars * unit;
+    w.testStart = flaw == FoldFlaw::TestBeforeTrainEnd ? w.trainEnd - test / 2 : w.trainEnd + purge;
+    w.testEnd = w.testStart + test;
+    return w;
+}
 
 }  // namespace
 
@@ -198,15 +256,16 @@ DemoSeedCounts seedDemoData(Connection& conn, const DemoSeedOptions& options) {
                 "row_count, first_bar_ts, last_bar_ts, created_at) FROM STDIN");
             for (int d = 0; d < options.datasets; ++d) {
                 std::string symbol = pick(rng, kSymbols);
-                std::string granularity = pick(rng, kGranularities);
+                const size_t g = rng() % std::size(kGranularities);
+                std::string granularity = kGranularities[g];
                 std::string year = std::to_string(2022 + static_cast<int>(rng() % 5));
                 std::string slug = symbol + "_" + year + "_" + granularity;
                 for (int n = 2; slugs.count(slug); ++n)
                     slug = symbol + "_" + year + "_" + granularity + "_" + std::to_string(n);
                 slugs.insert(slug);
                 long long created = baseEpoch - 86400LL * (options.datasets - d);
-                long long firstBar = created - 86400LL * 365;
-                DatasetRow row{uuidV4(rng), slug, created};
+                long long firstBar = created - 86400LL * kDatasetDays;
+                DatasetRow row{uuidV4(rng), slug, created, kBarSeconds[g]};
                 std::string upper = symbol;
                 std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
                 appendCopyRow(copy.buffer(), {row.id, upper, granularity, std::string("binance_ohlcv"), slug,
@@ -228,10 +287,14 @@ DemoSeedCounts seedDemoData(Connection& conn, const DemoSeedOptions& options) {
             std::string id;
             long long createdAt;
             std::string features, hyper, walk;
+            long long firstBar, barSeconds;
+            WalkCut cut;
+            FoldFlaw flaw;
         };
         std::vector<RunRef> runRefs;
         const bool keepRefs = options.simsPerRun > 0 || options.foldsPerRun > 0;
-        for (const auto& dataset : datasets) {
+        for (size_t d = 0; d < datasets.size(); ++d) {
+            const DatasetRow& dataset = datasets[d];
             for (int r = 0; r < options.runsPerDataset; ++r) {
                 // Three runs share each timestamp so paging is exercised on created_at ties.
                 long long created = dataset.createdAt + 60 + (r / 3);
@@ -249,14 +312,26 @@ DemoSeedCounts seedDemoData(Connection& conn, const DemoSeedOptions& options) {
                                         .raw("n_estimators", std::to_string(100 * (1 + rng() % 10)))
                                         .raw("learning_rate", fixed(0.01 * (1 + rng() % 10), 2))
                                         .text();
+                const FoldFlaw flaw = flawFor(static_cast<int>(d), r);
+                WalkCut cut{};
+                cut.stepBars = 250 * (1 + rng() % 4);
+                cut.testBars = 250 * (1 + rng() % 4);
+                // Steps at least as long as a test window, so test windows never overlap.
+                cut.stepBars = std::max(cut.stepBars, cut.testBars);
+                cut.purgeBars = static_cast<long long>(rng() % 24);
+                // The run whose folds leave out the purge gap must ask for one.
+                if (flaw == FoldFlaw::NoPurgeGap) cut.purgeBars = std::max(cut.purgeBars, 8LL);
+                cut.trainBars = 1000 * (1 + rng() % 5);
+                const std::string embargoBars = std::to_string(rng() % 12);
+                cut.expanding = rng() % 2;
                 std::string walk = JsonbObject()
                                        .raw("folds", std::to_string(std::max(1, options.foldsPerRun)))
-                                       .raw("step_bars", std::to_string(250 * (1 + rng() % 4)))
-                                       .raw("test_bars", std::to_string(250 * (1 + rng() % 4)))
-                                       .raw("purge_bars", std::to_string(rng() % 24))
-                                       .raw("train_bars", std::to_string(1000 * (1 + rng() % 5)))
-                                       .raw("embargo_bars", std::to_string(rng() % 12))
-                                       .str("scheme", rng() % 2 ? "expanding" : "rolling")
+                                       .raw("step_bars", std::to_string(cut.stepBars))
+                                       .raw("test_bars", std::to_string(cut.testBars))
+                                       .raw("purge_bars", std::to_string(cut.purgeBars))
+                                       .raw("train_bars", std::to_string(cut.trainBars))
+                                       .raw("embargo_bars", embargoBars)
+                                       .str("scheme", cut.expanding ? "expanding" : "rolling")
                                        .text();
                 std::optional<std::string> config;
                 if (!leaveNull()) config = legacyConfigText(features, hyper, walk, "");
@@ -264,7 +339,10 @@ DemoSeedCounts seedDemoData(Connection& conn, const DemoSeedOptions& options) {
                 appendCopyRow(runs.buffer(), {id, dataset.id, measurement, features, hyper, walk,
                                               std::string(pick(rng, kRunStatuses)), isoUtc(created), config});
                 runs.maybeFlush();
-                if (keepRefs) runRefs.push_back({id, created, features, hyper, walk});
+                if (keepRefs)
+                    runRefs.push_back({id, created, features, hyper, walk,
+                                       dataset.createdAt - 86400LL * kDatasetDays, dataset.barSeconds, cut,
+                                       flaw});
             }
         }
         counts.runs = runs.finish();
@@ -276,19 +354,17 @@ DemoSeedCounts seedDemoData(Connection& conn, const DemoSeedOptions& options) {
                 "COPY public.walkforward_folds (run_id, fold_index, train_start, train_end, test_start, "
                 "test_end, metrics) FROM STDIN");
             for (const auto& run : runRefs) {
-                long long start = run.createdAt - 86400LL * 300;
                 for (int f = 0; f < options.foldsPerRun; ++f) {
-                    long long trainStart = start + 86400LL * 30 * f;
-                    long long trainEnd = trainStart + 86400LL * 120;
-                    long long testEnd = trainEnd + 86400LL * 30;
+                    const FoldWindow w =
+                        foldWindow(run.cut, options.foldsPerRun, f, run.firstBar, run.barSeconds, run.flaw);
                     std::string metrics = JsonbObject()
                                               .raw("ic", fixed(((rng() % 2000) / 10000.0) - 0.05, 4))
                                               .raw("sharpe", fixed(((rng() % 400) / 100.0) - 1.0, 2))
                                               .raw("hit_rate", fixed(0.45 + (rng() % 150) / 1000.0, 3))
                                               .text();
                     appendCopyRow(folds.buffer(),
-                                  {run.id, std::to_string(f), isoUtc(trainStart), isoUtc(trainEnd),
-                                   isoUtc(trainEnd), isoUtc(testEnd), metrics});
+                                  {run.id, std::to_string(f), isoUtc(w.trainStart), isoUtc(w.trainEnd),
+                                   isoUtc(w.testStart), isoUtc(w.testEnd), metrics});
                     folds.maybeFlush();
                 }
             }

@@ -27,3 +27,15 @@ TEST_CASE("every wrong flag is a usage error that says what was wrong") {
     auto big = app::parseOptions({"--limit", "5000"}, kSpecs);
     CHECK_THROWS_AS(big.integer("limit", 50, 1, 1000), UsageError);
 }
+
+TEST_CASE("a repeating last positional takes every further bare argument; a plain one only its own") {
+    const std::vector<app::OptionSpec> specs = {{"run_id", false, "", true, true}, {"all", false, ""}};
+    auto parsed = app::parseOptions({"a", "--all", "b", "c", "--", "--d"}, specs);
+    CHECK(parsed.positional == std::vector<std::string>{"a", "b", "c", "--d"});
+    CHECK(parsed.flags.count("all") == 1);
+    CHECK(app::parseOptions({}, specs).positional.empty());
+    const std::vector<app::OptionSpec> single = {{"file", false, "", true}};
+    CHECK_THROWS_WITH_AS(app::parseOptions({"a", "b"}, single), doctest::Contains("unexpected argument 'b'"),
+                         app::UsageError);
+    CHECK(app::describeOptions(specs).rfind("  <run_id>...  ", 0) == 0);
+}

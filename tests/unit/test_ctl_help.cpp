@@ -93,6 +93,8 @@ TEST_CASE("positional arguments appear in a command's usage line") {
           0);
     CHECK(run({"replay-spool", "--help"}).out.rfind("usage: stage1ctl replay-spool [options] <file>\n", 0) ==
           0);
+    CHECK(run({"help", "compare"}).out.rfind("usage: stage1ctl compare [options] <run_id>...\n", 0) == 0);
+    CHECK(run({"folds", "--help"}).out.find("  --run VALUE") != std::string::npos);
 }
 
 TEST_CASE("config alone lists its commands and help of an unknown command is a usage error") {
