@@ -5,8 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <regex>
 #include <set>
+
+#include "app/runconfig/json_paths.hpp"
 
 namespace app {
 
@@ -17,16 +18,6 @@ using nlohmann::json;
 // What one run has under each row key (the identity rows are added apart).
 using Values = std::map<std::string, CompareCell>;
 
-// A key as the query language reads it: an identifier as is, anything else in double quotes with
-// "" for a quote (db/search/run_query.hpp, `key`).
-std::string queryKey(const std::string& key) {
-    static const std::regex identifier("^[A-Za-z_][A-Za-z0-9_]*$");
-    if (std::regex_match(key, identifier)) return key;
-    std::string quoted = "\"";
-    for (char c : key) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-}
-
 CompareCell leafCell(const json& value) {
     if (value.is_string()) return {value.get<std::string>(), std::nullopt};
     // dump() writes a number the shortest way that reads back the same (0.1 stays 0.1).
@@ -34,15 +25,10 @@ CompareCell leafCell(const json& value) {
     return {value.dump(), std::nullopt};  // true, null, arrays: compact JSON
 }
 
-// Objects become paths ("hp.model.depth"); everything else, a nested empty object included, is a
-// leaf. An empty document ({}) has no rows; one that is not an object is one row under the family.
-void flatten(const json& value, const std::string& path, Values& out, bool root = true) {
-    if (value.is_object() && (!value.empty() || root)) {
-        for (const auto& [key, member] : value.items())
-            flatten(member, path + "." + queryKey(key), out, false);
-        return;
-    }
-    if (!value.is_discarded()) out[path] = leafCell(value);
+// Every leaf under its query path ("hp.model.depth"; app/runconfig/json_paths.hpp).
+void flatten(const json& document, const std::string& prefix, Values& out) {
+    if (document.is_discarded()) return;
+    for (const auto& [path, leaf] : flattenJson(document, prefix)) out[path] = leafCell(leaf);
 }
 
 std::string meanText(double mean) {
@@ -174,7 +160,7 @@ RunComparison compareRuns(const std::vector<db::RunFacts>& runs) {
     std::vector<Values> means, hyper, walk;
     for (const auto& run : runs) {
         Values m;
-        for (const auto& [name, mean] : run.metricMeans) m["fold." + queryKey(name)] = {meanText(mean), mean};
+        for (const auto& [name, mean] : run.metricMeans) m["fold." + queryPathStep(name)] = {meanText(mean), mean};
         means.push_back(std::move(m));
         Values h, w;
         flatten(json::parse(run.hyperparameters, nullptr, false), "hp", h);
