@@ -214,9 +214,11 @@ std::optional<double> foldMetric(const db::FoldRow& fold, const std::string& nam
 
 std::vector<std::string> foldMetricNames(const std::vector<db::FoldRow>& folds) {
     std::set<std::string> names;
-    for (const auto& fold : folds)
-        for (const auto& [name, value] : parsedObject(fold.metrics).items())
+    for (const auto& fold : folds) {
+        const json metrics = parsedObject(fold.metrics);  // items() must not outlive it
+        for (const auto& [name, value] : metrics.items())
             if (value.is_number()) names.insert(name);
+    }
     return {names.begin(), names.end()};
 }
 

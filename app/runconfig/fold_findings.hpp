@@ -14,9 +14,13 @@ namespace app {
 struct FoldFinding {
     // test_overlap          two folds' test windows share time (folds: the pair)
     // test_before_train_end a fold's test starts before its train ends (folds: that fold)
-    // purge_gap_short       test_start - train_end < purge_bars × bar length (folds: every such fold)
-    // window_empty          a train or test window ends at or before it starts
-    // fold_count_mismatch   walk config's "folds" differs from the number of fold rows (folds: none)
+    // purge_gap_short       test_start - train_end < purge_bars × bar length, one finding for the run
+    //                       (folds: every such fold; a test that starts before its train ends is a
+    //                       test_before_train_end finding instead)
+    // window_empty          a train or test window ends at or before it starts (folds: that fold; one
+    //                       finding per window)
+    // fold_count_mismatch   walk config's "folds" (a number) differs from the number of fold rows, for
+    //                       a run that has any (a pending run without folds is not cut yet) (folds: none)
     std::string kind;
     std::vector<int> folds;  // fold_index values, ascending
     std::string message;     // one sentence with the instants and numbers involved
