@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ui/hierarchy_panel.hpp"
+#include "ui/questdb_section.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
 #include "ui/window_shell.hpp"
@@ -409,8 +410,12 @@ void DrawDetailsPanel(app::Workbench& wb, UiContext& ctx) {
         return;
     }
     const SelectedNodes nodes = FindSelectedNodes(state, ctx.window().details.hints);
-    if (s.kind == Selection::Kind::Dataset) return DrawDataset(wb, ctx, nodes.dataset);
+    if (s.kind == Selection::Kind::Dataset) {
+        DrawDataset(wb, ctx, nodes.dataset);
+        return DrawQuestDbSection(wb, ctx);
+    }
     DrawRunHeader(wb, ctx, nodes);
+    DrawQuestDbSection(wb, ctx);
 
     SectionHeading(s.kind == Selection::Kind::Simulation ? "Simulation config" : "Run config");
     DrawConfigToolbar(wb, ctx);

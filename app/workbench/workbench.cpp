@@ -11,10 +11,16 @@ Workbench::Workbench(db::Mailbox& mailbox, EnvLookup env)
                        hierarchy_.reset();
                        configs_.reset();
                        search_.reset();
+                       questdb_.reset();
                    },
                    [this] { hierarchy_.loadFirstPage(); }, [this] { refresh(); }}),
       hierarchy_(
-          state_, runner_, log_, [this] { configs_.load(); }, [this] { refresh(); }),
+          state_, runner_, log_,
+          [this] {
+              configs_.load();
+              questdb_.load();
+          },
+          [this] { refresh(); }),
       configs_(state_, runner_, log_),
       backfill_(state_, runner_, log_, env,
                 [this](const std::string& datasetId) {
@@ -22,7 +28,8 @@ Workbench::Workbench(db::Mailbox& mailbox, EnvLookup env)
                     checks_.placeholderLanded();
                 }),
       checks_(state_, runner_, log_, backfill_, env),
-      search_(state_, runner_, log_, hierarchy_) {
+      search_(state_, runner_, log_, hierarchy_),
+      questdb_(state_, runner_, log_, connection_) {
     runner_.setHooks({[this](const db::DbError& error, const TunnelError* tunnelError) {
                           return connection_.diagnose(error, tunnelError);
                       },
@@ -40,6 +47,7 @@ void Workbench::refresh() {
     hierarchy_.reload();
     const Selection::Kind kind = state_.selection.kind;
     if (kind == Selection::Kind::Run || kind == Selection::Kind::Simulation) configs_.load();
+    questdb_.load();
     log_.info("refreshed");
 }
 

@@ -15,6 +15,7 @@
 #include "app/workbench/connection_controller.hpp"
 #include "app/workbench/event_log.hpp"
 #include "app/workbench/hierarchy_controller.hpp"
+#include "app/workbench/questdb_controller.hpp"
 #include "app/workbench/request_runner.hpp"
 #include "app/workbench/search_controller.hpp"
 #include "app/workbench/workbench_state.hpp"
@@ -36,6 +37,7 @@ class Workbench {
     BackfillController& backfill() { return backfill_; }
     ChecksController& checks() { return checks_; }
     SearchController& search() { return search_; }
+    QuestDbController& questdb() { return questdb_; }
 
     // F5: the datasets again, the expanded levels, and the selection's details.
     void refresh();
@@ -59,6 +61,7 @@ class Workbench {
     BackfillController backfill_;
     ChecksController checks_;
     SearchController search_;
+    QuestDbController questdb_;
 };
 
 }  // namespace app
