@@ -115,8 +115,9 @@ void PasswordToggle(const app::ConnectionStatus& c, ConnectionPanelState& panel)
 void DrawQuestDbFields(app::QuestDbForm& q) {
     Label("QuestDB host");
     TextField("##qhost", q.host, "connect.questdb.host", 0.0f, "empty: no QuestDB section");
-    TooltipIfHovered("QuestDB's PostgreSQL wire protocol (no TLS: use a private network or a tunnel).\n"
-                     "The password comes from STAGE1_QUESTDB_PASSWORD or ~/.pgpass, never a profile.");
+    TooltipIfHovered(
+        "QuestDB's PostgreSQL wire protocol (no TLS: use a private network or a tunnel).\n"
+        "The password comes from STAGE1_QUESTDB_PASSWORD or ~/.pgpass, never a profile.");
     Label("QuestDB port");
     TextField("##qport", q.port, "connect.questdb.port", 0.0f, "8812");
     Label("QuestDB db");

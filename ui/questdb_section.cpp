@@ -15,8 +15,7 @@ namespace {
 constexpr float kLabelWidthEm = 7.5f;
 
 // "label    value", tagged on the value.
-void Row(const char* label, const std::string& value, const std::string& tag,
-         const ImVec4* color = nullptr) {
+void Row(const char* label, const std::string& value, const std::string& tag, const ImVec4* color = nullptr) {
     const float x0 = ImGui::GetCursorPosX();
     TextMuted(label);
     ImGui::SameLine(x0 + em(kLabelWidthEm));
@@ -63,8 +62,9 @@ void DrawCoverage(const app::WorkbenchState& state) {
         TagLastItem("questdb.coverage");
         return;
     }
-    ImGui::TextColored(StatusColor(Status::Warn), "%d of %d test windows not covered:",
-                       static_cast<int>(coverage->uncovered.size()), coverage->foldCount);
+    ImGui::TextColored(StatusColor(Status::Warn),
+                       "%d of %d test windows not covered:", static_cast<int>(coverage->uncovered.size()),
+                       coverage->foldCount);
     TagLastItem("questdb.coverage");
     for (const app::UncoveredFold& fold : coverage->uncovered) {
         ImGui::BulletText("fold %d: %s", fold.foldIndex, app::describeUncovered(fold).c_str());
@@ -120,7 +120,8 @@ void DrawQuestDbSection(app::Workbench& wb, UiContext& ctx) {
     }
     const app::RequestStatus& request = side.request;
     if (request.running()) {
-        RequestProgress(wb, "asking QuestDB for " + side.table + "\xE2\x80\xA6", request, ctx, "questdb.cancel");
+        RequestProgress(wb, "asking QuestDB for " + side.table + "\xE2\x80\xA6", request, ctx,
+                        "questdb.cancel");
         return;
     }
     if (request.phase == app::RequestPhase::Failed) {

@@ -131,7 +131,8 @@ CtlCommand validateCommand() {
         "check the data: counts, orphans, missing configs, duplicates, stale placeholders, pending "
         "migrations, the spool's references and QuestDB alignment (exit 1 when a check fails)",
         {{"spool", true, "also check the desktop's spool file (pending_postgres_inserts.sql)"},
-         {"questdb", true, "also compare with QuestDB: libpq conninfo, e.g. 'host=q port=8812 user=admin' (default: "
+         {"questdb", true,
+          "also compare with QuestDB: libpq conninfo, e.g. 'host=q port=8812 user=admin' (default: "
           "STAGE1_QUESTDB_* or the profile's \"questdb\"; none: QuestDB is not checked)"},
          {"placeholder-days", true, "flag empty placeholder datasets older than this (default 7)"},
          {"max-rows", true, "rows listed per check (default 20)"},

@@ -56,7 +56,8 @@ QuestDbSettings questDbSettingsFromEnvironment(const EnvLookup& env) {
     fields.password = envText(env, "STAGE1_QUESTDB_PASSWORD");
     fields.dbname = envText(env, "STAGE1_QUESTDB_DBNAME");
     QuestDbSettings dsn;
-    if (auto text = envText(env, "STAGE1_QUESTDB_DSN")) dsn = questDbSettingsFromDsn(*text, "STAGE1_QUESTDB_DSN");
+    if (auto text = envText(env, "STAGE1_QUESTDB_DSN"))
+        dsn = questDbSettingsFromDsn(*text, "STAGE1_QUESTDB_DSN");
     return fields.over(dsn);
 }
 

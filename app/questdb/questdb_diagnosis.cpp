@@ -5,12 +5,13 @@ namespace app {
 namespace {
 
 Fix settingsFix(const ResolvedQuestDb& q) {
-    return {"Check the QuestDB settings (Connection settings > QuestDB, the profile's \"questdb\", or these "
-            "variables)",
-            "STAGE1_QUESTDB_HOST=" + q.settings.host.value_or("") +
-                "\nSTAGE1_QUESTDB_PORT=" + q.settings.port.value_or(kQuestDbDefaultPort) +
-                "\nSTAGE1_QUESTDB_USER=" + q.settings.user.value_or(kQuestDbDefaultUser) +
-                "\nSTAGE1_QUESTDB_DBNAME=" + q.settings.dbname.value_or(kQuestDbDefaultDbname)};
+    return {
+        "Check the QuestDB settings (Connection settings > QuestDB, the profile's \"questdb\", or these "
+        "variables)",
+        "STAGE1_QUESTDB_HOST=" + q.settings.host.value_or("") +
+            "\nSTAGE1_QUESTDB_PORT=" + q.settings.port.value_or(kQuestDbDefaultPort) +
+            "\nSTAGE1_QUESTDB_USER=" + q.settings.user.value_or(kQuestDbDefaultUser) +
+            "\nSTAGE1_QUESTDB_DBNAME=" + q.settings.dbname.value_or(kQuestDbDefaultDbname)};
 }
 
 Fix serverFix(const ResolvedQuestDb& q) {

@@ -156,13 +156,12 @@ void RequestRunner::submitQuestDb(RequestStatus& status, std::string label, db::
     options.postgresServer = false;  // only the work's own SQL reaches QuestDB
     options.statementTimeoutMs = 0;
     const db::RequestId id =
-        kFirstQuestDbId +
-        questdb_->submitWith<T>(std::move(options), std::move(work),
-                                [this, done = std::move(done)](db::Outcome<T> o) {
-                                    o.id += kFirstQuestDbId;
-                                    untrack(o.id);
-                                    done(std::move(o));
-                                });
+        kFirstQuestDbId + questdb_->submitWith<T>(std::move(options), std::move(work),
+                                                  [this, done = std::move(done)](db::Outcome<T> o) {
+                                                      o.id += kFirstQuestDbId;
+                                                      untrack(o.id);
+                                                      done(std::move(o));
+                                                  });
     track(status, id, std::move(label), true);
 }
 

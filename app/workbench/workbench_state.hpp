@@ -278,15 +278,15 @@ struct FoldsState {
 // ---- the selection's QuestDB side (questdb_controller.cpp; ui/questdb_section.cpp) ----
 
 struct QuestDbSideState {
-    bool configured = false;  // a QuestDB host is known (form, STAGE1_QUESTDB_*, profile)
-    std::string target;       // "admin@host:8812/qdb" it asks (never a password)
-    Selection of;             // the selection these facts are of
-    std::string kind;         // "dataset" | "run" | "simulation"
-    std::string table;        // questdb_tag / prediction_measurement / questdb_namespace
+    bool configured = false;                // a QuestDB host is known (form, STAGE1_QUESTDB_*, profile)
+    std::string target;                     // "admin@host:8812/qdb" it asks (never a password)
+    Selection of;                           // the selection these facts are of
+    std::string kind;                       // "dataset" | "run" | "simulation"
+    std::string table;                      // questdb_tag / prediction_measurement / questdb_namespace
     std::optional<long long> expectedRows;  // a dataset's indicator_datasets.row_count
     bool placeholder = false;  // a placeholder dataset (laptop_imgui, row_count 0): nothing to compare yet
-    std::string problem;  // why nothing was asked ("the row is not in the loaded tree", a bad name)
-    RequestStatus request;  // failure: a QuestDB diagnosis (app/questdb/questdb_diagnosis.hpp)
+    std::string problem;       // why nothing was asked ("the row is not in the loaded tree", a bad name)
+    RequestStatus request;     // failure: a QuestDB diagnosis (app/questdb/questdb_diagnosis.hpp)
     std::optional<db::QuestDbTable> result;
     bool rowCountMismatch() const {
         return result && result->exists && expectedRows && !placeholder && *expectedRows != result->rowCount;

@@ -115,7 +115,8 @@ std::optional<QuestDbInstant> parseQuestDbTimestamp(std::string_view text) {
     return instant;
 }
 
-QuestDbTable readQuestDbTable(Connection& questdb, const std::string& name, const std::atomic<bool>* cancelled) {
+QuestDbTable readQuestDbTable(Connection& questdb, const std::string& name,
+                              const std::atomic<bool>* cancelled) {
     if (auto problem = questDbTableNameProblem(name))
         throw Error(DbError{"22023", "table name '" + name + "' was not queried: " + *problem, "", ""});
     QuestDbTable table;

@@ -198,7 +198,8 @@ RequestId Session::submitCancellable(std::function<T(Connection&, const std::ato
 }
 
 template <typename T>
-RequestId Session::submitWith(SessionOptions options, std::function<T(Connection&, const std::atomic<bool>&)> work,
+RequestId Session::submitWith(SessionOptions options,
+                              std::function<T(Connection&, const std::atomic<bool>&)> work,
                               std::function<void(Outcome<T>)> done) {
     return enqueueWork<T>(std::move(options), std::move(work), std::move(done));
 }
