@@ -69,7 +69,7 @@ TEST_CASE("fold coverage: no timestamps, no folds, and a tolerance for an exclus
     CHECK(app::describeSpan(59) == "59 s");
 }
 
-TEST_CASE("QuestDB timestamps: QuestDB's and PostgreSQL's text, offsets, fractions; junk refused") {
+TEST_CASE("QuestDB timestamps: QuestDB's and PostgreSQL's text, offsets, fractions, and junk refused") {
     auto t = db::parseQuestDbTimestamp("2024-01-01 00:00:00.000000");
     REQUIRE(t);
     CHECK(t->epoch == doctest::Approx(1704067200.0));

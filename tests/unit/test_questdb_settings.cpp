@@ -32,7 +32,7 @@ app::QuestDbSettings hostOnly(const std::string& host) {
 
 }  // namespace
 
-TEST_CASE("questdb settings: nothing given is not configured; QuestDB's defaults fill the rest") {
+TEST_CASE("questdb settings: nothing given is not configured, and QuestDB's defaults fill the rest") {
     app::ResolvedQuestDb none = app::resolveQuestDb({}, {}, envOf({}));
     CHECK_FALSE(none.configured);
 
