@@ -110,6 +110,22 @@ void PasswordToggle(const app::ConnectionStatus& c, ConnectionPanelState& panel)
     TooltipIfHovered("Type a password for the next Connect (it is never saved)");
 }
 
+// QuestDB's PostgreSQL wire protocol, for the selection's QuestDB section (questdb_section.cpp).
+// Empty host: STAGE1_QUESTDB_HOST, else QuestDB is not configured. Its PG wire has no TLS.
+void DrawQuestDbFields(app::QuestDbForm& q) {
+    Label("QuestDB host");
+    TextField("##qhost", q.host, "connect.questdb.host", 0.0f, "empty: no QuestDB section");
+    TooltipIfHovered(
+        "QuestDB's PostgreSQL wire protocol (no TLS: use a private network or a tunnel).\n"
+        "The password comes from STAGE1_QUESTDB_PASSWORD or ~/.pgpass, never a profile.");
+    Label("QuestDB port");
+    TextField("##qport", q.port, "connect.questdb.port", 0.0f, "8812");
+    Label("QuestDB db");
+    TextField("##qdb", q.dbname, "connect.questdb.db", 0.0f, "qdb");
+    Label("QuestDB user");
+    TextField("##quser", q.user, "connect.questdb.user", 0.0f, "admin");
+}
+
 // Two fields per row: [label field | label field]. The fields edit a copy of the form; an edit
 // goes to the controller as one intent.
 void DrawForm(app::Workbench& wb, ConnectionPanelState& panel) {
@@ -158,6 +174,7 @@ void DrawForm(app::Workbench& wb, ConnectionPanelState& panel) {
         Label("Remote port");
         PortField("##rport", form.remotePort, "connect.tunnel.remote_port");
     }
+    DrawQuestDbFields(form.questdb);
     ImGui::EndTable();
     // Compared with the copy, not the state: choosing a profile above changed the state itself.
     if (form != original) wb.connection().editForm(form);

@@ -13,6 +13,7 @@
 
 #include "ui/folds_section.hpp"
 #include "ui/hierarchy_panel.hpp"
+#include "ui/questdb_section.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
 #include "ui/window_shell.hpp"
@@ -420,8 +421,12 @@ void DrawDetailsPanel(app::Workbench& wb, UiContext& ctx) {
         return;
     }
     const SelectedNodes nodes = FindSelectedNodes(state, ctx.window().details.hints);
-    if (s.kind == Selection::Kind::Dataset) return DrawDataset(wb, ctx, nodes.dataset);
+    if (s.kind == Selection::Kind::Dataset) {
+        DrawDataset(wb, ctx, nodes.dataset);
+        return DrawQuestDbSection(wb, ctx);
+    }
     DrawRunHeader(wb, ctx, nodes);
+    DrawQuestDbSection(wb, ctx);
     if (s.kind == Selection::Kind::Run) DrawFoldsSection(wb, ctx);
     if (s.kind == Selection::Kind::Simulation) DrawSimulationParameters(state.details);
 

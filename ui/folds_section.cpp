@@ -11,6 +11,7 @@
 
 #include "app/runconfig/fold_timeline.hpp"
 #include "app/runconfig/json_paths.hpp"
+#include "app/workbench/questdb_controller.hpp"
 #include "ui/hierarchy_panel.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"
@@ -275,7 +276,8 @@ void DrawFoldsSection(app::Workbench& wb, UiContext& ctx) {
         return;
     }
     const std::set<int> flagged = app::foldsNamedBy(f.findings);
-    const std::set<int> uncovered;  // QuestDB coverage marks come with the QuestDB section
+    const std::vector<int> notInQuestDb = app::uncoveredFolds(wb.state());
+    const std::set<int> uncovered(notInQuestDb.begin(), notInQuestDb.end());
     DrawFindings(f);
     DrawTable(f, flagged);
     ImGui::Spacing();

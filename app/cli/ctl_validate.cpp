@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "app/cli/ctl_commands.hpp"
+#include "app/connect/questdb_connection.hpp"
 #include "app/ops/data_checks.hpp"
 #include "db/checks/validation.hpp"
 
@@ -16,26 +17,19 @@ namespace {
 
 using nlohmann::json;
 
-struct ConninfoDeleter {
-    void operator()(PQconninfoOption* o) const { PQconninfoFree(o); }
-};
-
-// --questdb takes a libpq conninfo or URI (QuestDB speaks the wire protocol on port 8812).
-db::ConnectParams questDbParams(const std::string& dsn) {
-    char* error = nullptr;
-    std::unique_ptr<PQconninfoOption, ConninfoDeleter> options(PQconninfoParse(dsn.c_str(), &error));
-    if (!options) {
-        std::string why = error ? error : "out of memory";
-        PQfreemem(error);
-        while (!why.empty() && why.back() == '\n') why.pop_back();
-        throw UsageError("--questdb is not a valid connection string: " + maskPasswords(why));
+// --questdb (a libpq conninfo or URI) wins; without it STAGE1_QUESTDB_* and the profile's
+// "questdb" object decide (app/connect/questdb_connection.hpp), as in the window.
+std::optional<db::ConnectParams> questDbParams(const ParsedArgs& args, CtlIo& io) {
+    try {
+        const QuestDbSettings profile = resolveForCommand(args, io).settings.questdb;
+        const std::optional<std::string> dsn = args.value("questdb");
+        const QuestDbSettings flag = dsn ? questDbSettingsFromDsn(*dsn, "--questdb") : QuestDbSettings{};
+        const ResolvedQuestDb resolved = resolveQuestDb(flag, profile, io.env, dsn.has_value());
+        if (!resolved.configured) return std::nullopt;
+        return resolved.connectParams("stage1ctl-validate");
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
     }
-    db::ConnectParams params;
-    params.set("connect_timeout", "5");
-    params.set("application_name", "stage1ctl-validate");
-    for (PQconninfoOption* o = options.get(); o->keyword; ++o)
-        if (o->val && *o->val) params.set(o->keyword, o->val);
-    return params;
 }
 
 // A missing spool file is an empty spool (the replay removes it); an unreadable one is a mistake.
@@ -74,8 +68,7 @@ int runValidate(const ParsedArgs& args, CtlIo& io) {
     options.maxRows = static_cast<int>(args.integer("max-rows", 20, 1, 10000));
     options.topN = static_cast<int>(args.integer("top", 5, 1, 1000));
     options.placeholderAgeDays = static_cast<int>(args.integer("placeholder-days", 7, 0, 36500));
-    std::optional<db::ConnectParams> questdb;
-    if (auto dsn = args.value("questdb")) questdb = questDbParams(*dsn);
+    std::optional<db::ConnectParams> questdb = questDbParams(args, io);
     SpoolInput spool;  // no path: the spool is not checked
     if (auto path = args.value("spool")) spool = readSpool(*path);
     auto catalog = migrationCatalog(args);  // before connecting: a bad folder is a usage error
@@ -138,7 +131,9 @@ CtlCommand validateCommand() {
         "check the data: counts, orphans, missing configs, duplicates, stale placeholders, pending "
         "migrations, the spool's references and QuestDB alignment (exit 1 when a check fails)",
         {{"spool", true, "also check the desktop's spool file (pending_postgres_inserts.sql)"},
-         {"questdb", true, "also compare with QuestDB: libpq conninfo, e.g. 'host=q port=8812 user=admin'"},
+         {"questdb", true,
+          "also compare with QuestDB: libpq conninfo, e.g. 'host=q port=8812 user=admin' (default: "
+          "STAGE1_QUESTDB_* or the profile's \"questdb\"; none: QuestDB is not checked)"},
          {"placeholder-days", true, "flag empty placeholder datasets older than this (default 7)"},
          {"max-rows", true, "rows listed per check (default 20)"},
          {"top", true, "highest and lowest N in the count distributions (default 5)"},

@@ -66,6 +66,14 @@ const std::vector<EnvVariable>& stage1EnvironmentVariables() {
         {"STAGE1_SSH_IDENTITY", "tunnel mode: private key for ssh -i (default: ssh's own keys and agent)"},
         {"STAGE1_SSH_KNOWN_HOSTS", "tunnel mode: known_hosts file (default: ~/.ssh/known_hosts)"},
         {"STAGE1_SSH_CONFIG", "tunnel mode: ssh config file for ssh -F (default: ~/.ssh/config)"},
+        {"STAGE1_QUESTDB_HOST",
+         "QuestDB host (its PostgreSQL wire protocol); set: the run's QuestDB side is shown"},
+        {"STAGE1_QUESTDB_PORT", "QuestDB PostgreSQL wire port (default 8812)"},
+        {"STAGE1_QUESTDB_USER", "QuestDB user (default admin)"},
+        {"STAGE1_QUESTDB_PASSWORD", "QuestDB password, kept in memory only (or ~/.pgpass)"},
+        {"STAGE1_QUESTDB_DBNAME", "QuestDB database name (default qdb)"},
+        {"STAGE1_QUESTDB_DSN",
+         "QuestDB as one libpq conninfo; the STAGE1_QUESTDB_* fields above win over its keywords"},
         {"STAGE1_PROFILE", "saved profile to use when --profile is not given"},
         {"STAGE1_SPOOL_PATH",
          "where the window queues writes it could not deliver (default "
@@ -95,6 +103,18 @@ ConnectionSettings ConnectionSettings::over(const ConnectionSettings& lower) con
     fill(out.sshConfig, lower.sshConfig);
     fill(out.password, lower.password);
     for (const auto& [k, v] : lower.extraKeywords) out.extraKeywords.emplace(k, v);  // emplace keeps ours
+    out.questdb = questdb.over(lower.questdb);
+    return out;
+}
+
+QuestDbSettings QuestDbSettings::over(const QuestDbSettings& lower) const {
+    QuestDbSettings out = *this;
+    fill(out.host, lower.host);
+    fill(out.port, lower.port);
+    fill(out.user, lower.user);
+    fill(out.dbname, lower.dbname);
+    fill(out.password, lower.password);
+    for (const auto& [k, v] : lower.extraKeywords) out.extraKeywords.emplace(k, v);
     return out;
 }
 

@@ -25,6 +25,19 @@ EnvLookup processEnvironment();
 
 enum class ConnectionMode { Direct, Tunnel };
 
+// Where QuestDB answers on its PostgreSQL wire protocol (the run's data side; resolved by
+// app/connect/questdb_connection.hpp). Every field optional so layers fall through, as below.
+struct QuestDbSettings {
+    std::optional<std::string> host, port, user, dbname;
+    std::optional<std::string> password;               // env or a DSN only; never saved
+    std::map<std::string, std::string> extraKeywords;  // other keywords of a QuestDB DSN
+    QuestDbSettings over(const QuestDbSettings& lower) const;
+    bool operator==(const QuestDbSettings& o) const {
+        return host == o.host && port == o.port && user == o.user && dbname == o.dbname &&
+               password == o.password && extraKeywords == o.extraKeywords;
+    }
+};
+
 struct ConnectionSettings {
     std::optional<std::string> host;  // may be a multi-host list "a,b"; passed to libpq untouched
     std::optional<std::string> port;
@@ -47,6 +60,8 @@ struct ConnectionSettings {
     std::map<std::string, std::string> extraKeywords;
     // Only from --dsn or STAGE1_POSTGRES_PASSWORD or a prompt; never saved, never printed.
     std::optional<std::string> password;
+    // The QuestDB beside this PostgreSQL (a profile's "questdb" object; STAGE1_QUESTDB_*).
+    QuestDbSettings questdb;
 
     // Fields set here win over the ones in `lower`.
     ConnectionSettings over(const ConnectionSettings& lower) const;

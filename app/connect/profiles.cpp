@@ -87,6 +87,18 @@ Profile profileFromJson(const json& j, const std::string& where, std::vector<std
         readField(t, "ssh_identity", s.sshIdentity, where);
         readField(t, "ssh_known_hosts", s.sshKnownHosts, where);
     }
+    if (j.contains("questdb")) {
+        const json& q = j["questdb"];
+        if (!q.is_object()) throw std::runtime_error(where + ": \"questdb\" must be an object");
+        readField(q, "host", s.questdb.host, where);
+        readField(q, "port", s.questdb.port, where);
+        readField(q, "user", s.questdb.user, where);
+        readField(q, "dbname", s.questdb.dbname, where);
+        if (q.contains("password"))
+            warnings.push_back(where +
+                               ": a \"questdb\" \"password\" field was ignored (profiles never hold "
+                               "passwords; use STAGE1_QUESTDB_PASSWORD or ~/.pgpass)");
+    }
     if (j.contains("password"))
         warnings.push_back(where +
                            ": a \"password\" field was ignored (profiles never hold passwords; use "
@@ -115,7 +127,13 @@ json profileToJson(const Profile& p) {
     writeField(tunnel, "ssh_identity", s.sshIdentity);
     writeField(tunnel, "ssh_known_hosts", s.sshKnownHosts);
     if (!tunnel.empty()) j["tunnel"] = tunnel;
-    return j;  // s.password is deliberately never written
+    json questdb = json::object();
+    writeField(questdb, "host", s.questdb.host);
+    writeField(questdb, "port", s.questdb.port);
+    writeField(questdb, "user", s.questdb.user);
+    writeField(questdb, "dbname", s.questdb.dbname);
+    if (!questdb.empty()) j["questdb"] = questdb;
+    return j;  // s.password and s.questdb.password are deliberately never written
 }
 
 }  // namespace

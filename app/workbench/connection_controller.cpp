@@ -5,6 +5,7 @@
 #include "app/connect/connect_failure.hpp"
 #include "app/connect/doctor.hpp"
 #include "app/connect/profiles.hpp"
+#include "app/connect/questdb_connection.hpp"
 #include "app/connect/ssh_tunnel.hpp"
 #include "db/schema/migrator.hpp"
 
@@ -48,6 +49,10 @@ ConnectionSettings settingsFromForm(const ConnectionForm& form) {
     s.remotePort = form.remotePort;
     s.password = text(form.password);
     s.extraKeywords = form.extraKeywords;
+    s.questdb.host = text(form.questdb.host);
+    s.questdb.port = text(form.questdb.port);
+    s.questdb.user = text(form.questdb.user);
+    s.questdb.dbname = text(form.questdb.dbname);
     return s;
 }
 
@@ -57,7 +62,8 @@ bool ConnectionForm::operator==(const ConnectionForm& o) const {
     return profile == o.profile && mode == o.mode && host == o.host && port == o.port && dbname == o.dbname &&
            user == o.user && sslmode == o.sslmode && sslrootcert == o.sslrootcert &&
            tunnelLocalPort == o.tunnelLocalPort && sshTarget == o.sshTarget && remoteHost == o.remoteHost &&
-           remotePort == o.remotePort && password == o.password && extraKeywords == o.extraKeywords;
+           remotePort == o.remotePort && password == o.password && extraKeywords == o.extraKeywords &&
+           questdb == o.questdb;
 }
 
 ConnectionController::ConnectionController(WorkbenchState& state, RequestRunner& runner, EventLog& log,
@@ -82,6 +88,10 @@ void ConnectionController::loadStartupSettings(const ConnectionSettings& flags,
         profile = p->settings;
     }
     fillForm(form_, resolveConnection(flags, profile, env_, "stage1-debugger"));
+    // QuestDB as given, in questdb_connection.hpp's order (not its defaults: an empty field shows
+    // the default as a hint); the password stays in the environment.
+    const QuestDbSettings q = flags.questdb.over(questDbSettingsFromEnvironment(env_)).over(profile.questdb);
+    form_.questdb = {q.host.value_or(""), q.port.value_or(""), q.user.value_or(""), q.dbname.value_or("")};
     form_.profile = profileName;
 }
 
@@ -91,6 +101,10 @@ void ConnectionController::editForm(const ConnectionForm& form) {
 
 ResolvedConnection ConnectionController::resolvedForm() const {
     return resolveConnection(settingsFromForm(form_), {}, env_, "stage1-debugger");
+}
+
+ResolvedQuestDb ConnectionController::resolvedQuestDb() const {
+    return resolveQuestDb(settingsFromForm(form_).questdb, {}, env_);
 }
 
 std::vector<std::string> ConnectionController::profileNames() const {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "app/connect/questdb_connection.hpp"
 #include "app/connect/ssh_tunnel.hpp"
 #include "app/workbench/event_log.hpp"
 #include "app/workbench/request_runner.hpp"
@@ -46,6 +47,9 @@ class ConnectionController {
     void declinePlaintextPassword();
     void runDoctor();
     ResolvedConnection resolvedForm() const;
+    // The form's QuestDB fields over STAGE1_QUESTDB_* and QuestDB's defaults; throws
+    // std::invalid_argument for a malformed STAGE1_QUESTDB_DSN.
+    ResolvedQuestDb resolvedQuestDb() const;
 
     // Every few seconds while idle: the latency probe, or the next reconnect attempt.
     void tick(double nowSeconds, bool busy);

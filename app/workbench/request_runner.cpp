@@ -7,6 +7,7 @@ namespace app {
 RequestRunner::RequestRunner(db::Mailbox& mailbox)
     : mailbox_(mailbox),
       session_(std::make_unique<db::Session>(db::SessionOptions{}, mailbox)),
+      questdb_(std::make_unique<db::Session>(db::SessionOptions{}, mailbox)),
       background_(mailbox) {}
 
 RequestRunner::~RequestRunner() {
@@ -15,6 +16,10 @@ RequestRunner::~RequestRunner() {
 
 void RequestRunner::shutdown() {
     // The session joins its worker; cancel first so a long statement does not hold up the exit.
+    if (questdb_) {
+        questdb_->cancelAll();
+        questdb_.reset();
+    }
     if (!session_) return;
     session_->cancelAll();
     session_.reset();
@@ -23,9 +28,9 @@ void RequestRunner::shutdown() {
 void RequestRunner::startGeneration() {
     ++generation_;
     // The session's requests sent so far are no longer this connection's activity (their outcomes
-    // are dropped); background work (the doctor) is not tied to a connection and stays listed.
+    // are dropped); QuestDB's and background work (the doctor) are not tied to it and stay listed.
     active_.erase(std::remove_if(active_.begin(), active_.end(),
-                                 [](const ActiveRequest& r) { return r.id < kFirstBackgroundId; }),
+                                 [](const ActiveRequest& r) { return r.id < kFirstQuestDbId; }),
                   active_.end());
 }
 
@@ -53,11 +58,17 @@ void RequestRunner::cancel(const RequestStatus& status) {
 }
 
 void RequestRunner::cancel(db::RequestId id) {
-    if (session_ && id < kFirstBackgroundId) session_->cancel(id);
+    if (id >= kFirstBackgroundId) return;  // background work cannot be cancelled
+    if (id >= kFirstQuestDbId) {
+        if (questdb_) questdb_->cancel(id - kFirstQuestDbId);
+        return;
+    }
+    if (session_) session_->cancel(id);
 }
 
 void RequestRunner::cancelAll() {
     if (session_) session_->cancelAll();
+    if (questdb_) questdb_->cancelAll();
 }
 
 }  // namespace app

@@ -22,6 +22,8 @@ namespace app {
 
 // Background work gets ids from here up, apart from the session's.
 constexpr db::RequestId kFirstBackgroundId = db::RequestId(1) << 62;
+// The QuestDB session's ids are shifted up to here, so one id names one request on either session.
+constexpr db::RequestId kFirstQuestDbId = db::RequestId(1) << 61;
 
 // A request in flight, as the status bar lists it.
 struct ActiveRequest {
@@ -63,6 +65,15 @@ class RequestRunner {
                            std::function<void(db::Outcome<T>)> done);
     void connect(RequestStatus& status, std::string label, const db::SessionOptions& options,
                  std::function<void(db::Outcome<db::ServerFacts>)> done);
+    // Work against QuestDB, on a session of its own (its own worker and connection, made with
+    // `options` on first use and kept while they stay the same): a slow or unreachable QuestDB never
+    // queues behind or holds up the PostgreSQL requests, Cancel reaches it with PQcancel, and its
+    // failures never count as losing the PostgreSQL connection. Outcomes do not depend on the
+    // PostgreSQL connection's generation: the controller that sent it decides what still applies.
+    template <typename T>
+    void submitQuestDb(RequestStatus& status, std::string label, db::SessionOptions options,
+                       std::function<T(db::Connection&, const std::atomic<bool>&)> work,
+                       std::function<void(db::Outcome<T>)> done);
     // Blocking work that is not a session request (the doctor opens its own connections), on its
     // own thread; it cannot be cancelled.
     template <typename T>
@@ -72,6 +83,11 @@ class RequestRunner {
     // Applies a finished outcome to its status; true when it succeeded. A failure gets a diagnosis.
     template <typename T>
     bool finish(RequestStatus& status, const db::Outcome<T>& outcome) const;
+    // The same with the failure diagnosed by `diagnose` (a request to another server than the
+    // connection's, e.g. QuestDB).
+    template <typename T>
+    bool finish(RequestStatus& status, const db::Outcome<T>& outcome,
+                const std::function<Diagnosis(const db::DbError&)>& diagnose) const;
 
     bool meansConnectionLost(const db::DbError& error) const {
         return hooks_.meansConnectionLost && hooks_.meansConnectionLost(error);
@@ -94,6 +110,7 @@ class RequestRunner {
 
     db::Mailbox& mailbox_;
     std::unique_ptr<db::Session> session_;
+    std::unique_ptr<db::Session> questdb_;
     BackgroundTasks background_;
     Hooks hooks_;
     std::uint64_t generation_ = 0;
@@ -133,6 +150,22 @@ void RequestRunner::submitCancellable(RequestStatus& status, std::string label,
 }
 
 template <typename T>
+void RequestRunner::submitQuestDb(RequestStatus& status, std::string label, db::SessionOptions options,
+                                  std::function<T(db::Connection&, const std::atomic<bool>&)> work,
+                                  std::function<void(db::Outcome<T>)> done) {
+    options.postgresServer = false;  // only the work's own SQL reaches QuestDB
+    options.statementTimeoutMs = 0;
+    const db::RequestId id =
+        kFirstQuestDbId + questdb_->submitWith<T>(std::move(options), std::move(work),
+                                                  [this, done = std::move(done)](db::Outcome<T> o) {
+                                                      o.id += kFirstQuestDbId;
+                                                      untrack(o.id);
+                                                      done(std::move(o));
+                                                  });
+    track(status, id, std::move(label), true);
+}
+
+template <typename T>
 void RequestRunner::runBackground(RequestStatus& status, std::string label, std::function<T()> work,
                                   std::function<void(T)> done) {
     const db::RequestId id = nextBackgroundId_++;
@@ -153,6 +186,19 @@ bool RequestRunner::finish(RequestStatus& status, const db::Outcome<T>& outcome)
     status.phase = outcome.cancelled ? RequestPhase::Cancelled : RequestPhase::Failed;
     if (outcome.error && !outcome.cancelled && hooks_.diagnose)
         status.failure = hooks_.diagnose(*outcome.error, outcome.template causeAs<TunnelError>());
+    return false;
+}
+
+template <typename T>
+bool RequestRunner::finish(RequestStatus& status, const db::Outcome<T>& outcome,
+                           const std::function<Diagnosis(const db::DbError&)>& diagnose) const {
+    status.elapsedMs = outcome.elapsedMs;
+    if (outcome.ok()) {
+        status.phase = RequestPhase::Done;
+        return true;
+    }
+    status.phase = outcome.cancelled ? RequestPhase::Cancelled : RequestPhase::Failed;
+    if (outcome.error && !outcome.cancelled) status.failure = diagnose(*outcome.error);
     return false;
 }
 

@@ -13,6 +13,7 @@ Workbench::Workbench(db::Mailbox& mailbox, EnvLookup env)
                        search_.reset();
                        compare_.reset();
                        folds_.reset();
+                       questdb_.reset();
                    },
                    [this] { hierarchy_.loadFirstPage(); }, [this] { refresh(); }}),
       hierarchy_(
@@ -26,7 +27,8 @@ Workbench::Workbench(db::Mailbox& mailbox, EnvLookup env)
       checks_(state_, runner_, log_, backfill_, env),
       search_(state_, runner_, log_, hierarchy_),
       compare_(state_, runner_, log_),
-      folds_(state_, runner_, log_) {
+      folds_(state_, runner_, log_),
+      questdb_(state_, runner_, log_, connection_) {
     runner_.setHooks({[this](const db::DbError& error, const TunnelError* tunnelError) {
                           return connection_.diagnose(error, tunnelError);
                       },
@@ -43,13 +45,17 @@ void Workbench::refresh() {
     if (state_.connection.phase != ConnectionPhase::Connected) return;
     hierarchy_.reload();
     const Selection::Kind kind = state_.selection.kind;
-    if (kind == Selection::Kind::Run || kind == Selection::Kind::Simulation) selectionChanged();
+    if (kind == Selection::Kind::Run || kind == Selection::Kind::Simulation)
+        selectionChanged();
+    else
+        questdb_.load();
     log_.info("refreshed");
 }
 
 void Workbench::selectionChanged() {
     configs_.load();
     folds_.load();
+    questdb_.load();
 }
 
 void Workbench::cancel(const RequestStatus& request) {

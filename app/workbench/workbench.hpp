@@ -1,5 +1,5 @@
 // The window's controller: one controller per feature (connection, tree, configs, backfill, checks,
-// search, compare, folds) over one request runner, and the wiring between them. Panels read state() and call the feature
+// search, compare, folds, QuestDB) over one request runner, and the wiring between them. Panels read state() and call the feature
 // controllers' intents; outcomes come back through the mailbox and each controller applies them to
 // its own slice of WorkbenchState on the UI thread. No ImGui here, so the same logic is tested
 // without a window.
@@ -17,6 +17,7 @@
 #include "app/workbench/event_log.hpp"
 #include "app/workbench/folds_controller.hpp"
 #include "app/workbench/hierarchy_controller.hpp"
+#include "app/workbench/questdb_controller.hpp"
 #include "app/workbench/request_runner.hpp"
 #include "app/workbench/search_controller.hpp"
 #include "app/workbench/workbench_state.hpp"
@@ -40,6 +41,7 @@ class Workbench {
     SearchController& search() { return search_; }
     CompareController& compare() { return compare_; }
     FoldsController& folds() { return folds_; }
+    QuestDbController& questdb() { return questdb_; }
 
     // F5: the datasets again, the expanded levels, and the selection's details.
     void refresh();
@@ -67,6 +69,7 @@ class Workbench {
     SearchController search_;
     CompareController compare_;
     FoldsController folds_;
+    QuestDbController questdb_;
 };
 
 }  // namespace app

@@ -20,6 +20,7 @@
 #include "app/runconfig/run_config.hpp"
 #include "app/runconfig/text_diff.hpp"
 #include "app/workbench/event_log.hpp"
+#include "db/browse/questdb_table.hpp"
 #include "db/browse/run_facts.hpp"
 #include "db/browse/stage1_queries.hpp"
 #include "db/pg/session.hpp"
@@ -41,6 +42,15 @@ struct RequestStatus {
 
 // ---- connection ----
 
+// The QuestDB fields of the connection form (empty = STAGE1_QUESTDB_* or QuestDB's default; no
+// host anywhere = not configured). The password comes from STAGE1_QUESTDB_PASSWORD or ~/.pgpass.
+struct QuestDbForm {
+    std::string host, port, user, dbname;
+    bool operator==(const QuestDbForm& o) const {
+        return host == o.host && port == o.port && user == o.user && dbname == o.dbname;
+    }
+};
+
 // What the connection panel edits. Filled at start-up from --dsn, STAGE1_* and the profile.
 struct ConnectionForm {
     std::string profile;  // the profile it came from ("" = none)
@@ -54,6 +64,7 @@ struct ConnectionForm {
     int remotePort = 5432;
     std::string password;                              // typed at the prompt; memory only
     std::map<std::string, std::string> extraKeywords;  // other --dsn keywords, passed through
+    QuestDbForm questdb;
     bool operator==(const ConnectionForm& o) const;
     bool operator!=(const ConnectionForm& o) const { return !(*this == o); }
 };
@@ -264,6 +275,24 @@ struct FoldsState {
     std::string chartMetric;  // the metric the bar chart shows ("" = the first)
 };
 
+// ---- the selection's QuestDB side (questdb_controller.cpp; ui/questdb_section.cpp) ----
+
+struct QuestDbSideState {
+    bool configured = false;                // a QuestDB host is known (form, STAGE1_QUESTDB_*, profile)
+    std::string target;                     // "admin@host:8812/qdb" it asks (never a password)
+    Selection of;                           // the selection these facts are of
+    std::string kind;                       // "dataset" | "run" | "simulation"
+    std::string table;                      // questdb_tag / prediction_measurement / questdb_namespace
+    std::optional<long long> expectedRows;  // a dataset's indicator_datasets.row_count
+    bool placeholder = false;  // a placeholder dataset (laptop_imgui, row_count 0): nothing to compare yet
+    std::string problem;       // why nothing was asked ("the row is not in the loaded tree", a bad name)
+    RequestStatus request;     // failure: a QuestDB diagnosis (app/questdb/questdb_diagnosis.hpp)
+    std::optional<db::QuestDbTable> result;
+    bool rowCountMismatch() const {
+        return result && result->exists && expectedRows && !placeholder && *expectedRows != result->rowCount;
+    }
+};
+
 struct WorkbenchState {
     ConnectionForm form;
     ConnectionStatus connection;
@@ -277,6 +306,7 @@ struct WorkbenchState {
     SearchState search;
     CompareState compare;
     FoldsState folds;
+    QuestDbSideState questdb;
     std::vector<LogEntry> log;
 };
 

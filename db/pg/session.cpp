@@ -73,36 +73,8 @@ RequestId Session::connect(std::optional<SessionOptions> replacement,
         outcome.id = id;
         auto started = std::chrono::steady_clock::now();
         if (replacement) options_ = *replacement;
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            cancelHandle_.reset();
-        }
-        conn_.reset();
-        connected_ = false;
         try {
-            ConnectParams params = options_.params;
-            if (options_.prepare) options_.prepare(params, cancelled);
-            auto conn = std::make_unique<Connection>(Connection::openCancellable(params, cancelled));
-            // Through a pooler nothing is set on the shared server session: the timeout goes with
-            // each statement instead (Connection::setStatementTimeout).
-            if (options_.statementTimeoutMs > 0) conn->setStatementTimeout(options_.statementTimeoutMs);
-            Result r = conn->query(
-                "SELECT current_user, current_setting('server_version_num')::int, "
-                "coalesce(host(inet_client_addr()), '')");
-            ServerFacts facts;
-            facts.serverVersion = conn->serverVersion();
-            facts.currentUser = std::string(r.text(0, 0));
-            facts.serverVersionNum = static_cast<int>(r.integer(0, 1));
-            facts.clientAddress = std::string(r.text(0, 2));
-            facts.throughPooler = conn->throughPooler();
-            facts.tls = readTlsFacts(conn->raw());
-            {
-                std::lock_guard<std::mutex> lock(mutex_);
-                cancelHandle_ = std::shared_ptr<PGcancel>(PQgetCancel(conn->raw()), PQfreeCancel);
-            }
-            conn_ = std::move(conn);
-            connected_ = true;
-            outcome.value = facts;
+            outcome.value = openConnection(cancelled);
         } catch (...) {
             recordFailure(outcome);  // also what the prepare step threw (e.g. the tunnel's own error)
         }
@@ -113,6 +85,51 @@ RequestId Session::connect(std::optional<SessionOptions> replacement,
     };
     job.dropped = droppedOutcome<ServerFacts>(shared);
     return enqueue(std::move(job));
+}
+
+ServerFacts Session::openConnection(const std::atomic<bool>& cancelled) {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        cancelHandle_.reset();
+    }
+    conn_.reset();
+    connected_ = false;
+    ConnectParams params = options_.params;
+    if (options_.prepare) options_.prepare(params, cancelled);
+    auto conn = std::make_unique<Connection>(Connection::openCancellable(params, cancelled));
+    ServerFacts facts;
+    facts.serverVersion = conn->serverVersion();
+    if (options_.postgresServer) {
+        // Through a pooler nothing is set on the shared server session: the timeout goes with
+        // each statement instead (Connection::setStatementTimeout).
+        if (options_.statementTimeoutMs > 0) conn->setStatementTimeout(options_.statementTimeoutMs);
+        Result r = conn->query(
+            "SELECT current_user, current_setting('server_version_num')::int, "
+            "coalesce(host(inet_client_addr()), '')");
+        facts.currentUser = std::string(r.text(0, 0));
+        facts.serverVersionNum = static_cast<int>(r.integer(0, 1));
+        facts.clientAddress = std::string(r.text(0, 2));
+        facts.throughPooler = conn->throughPooler();
+    }
+    facts.tls = readTlsFacts(conn->raw());
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        cancelHandle_ = std::shared_ptr<PGcancel>(PQgetCancel(conn->raw()), PQfreeCancel);
+    }
+    conn_ = std::move(conn);
+    connected_ = true;
+    return facts;
+}
+
+Connection& Session::connectionWith(const SessionOptions& options, const std::atomic<bool>& cancelled) {
+    const bool reusable = conn_ && PQstatus(conn_->raw()) == CONNECTION_OK &&
+                          options.params.entries() == options_.params.entries() &&
+                          options.postgresServer == options_.postgresServer;
+    if (!reusable) {
+        options_ = options;
+        openConnection(cancelled);
+    }
+    return *conn_;
 }
 
 RequestId Session::ping(std::function<void(Outcome<bool>)> done) {

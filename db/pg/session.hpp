@@ -80,6 +80,10 @@ struct SessionOptions {
     // Runs on the worker before every connect; may adjust the params (e.g. bring up the SSH
     // tunnel and point the port at it). Throws Error to fail the connect.
     std::function<void(ConnectParams& params, const std::atomic<bool>& cancelled)> prepare = nullptr;
+    // False for a server that speaks PostgreSQL's wire protocol but not its catalog (QuestDB):
+    // connecting then sends no SQL of its own (no statement_timeout, no server facts but the
+    // version libpq reports), so only the SQL the work itself runs reaches the server.
+    bool postgresServer = true;
 };
 
 class Session {
@@ -103,6 +107,13 @@ class Session {
     template <typename T>
     RequestId submitCancellable(std::function<T(Connection&, const std::atomic<bool>& cancelled)> work,
                                 std::function<void(Outcome<T>)> done);
+    // Work on a connection made with `options`: the one the session holds when it was made with the
+    // same params and is still good, else a new one (the old is closed). Connecting and the work are
+    // one request: one outcome (a connect failure is its error), one cancel for both.
+    template <typename T>
+    RequestId submitWith(SessionOptions options,
+                         std::function<T(Connection&, const std::atomic<bool>& cancelled)> work,
+                         std::function<void(Outcome<T>)> done);
     // A cheap round trip (SELECT 1); the outcome's elapsedMs is the latency.
     RequestId ping(std::function<void(Outcome<bool>)> done);
 
@@ -129,6 +140,14 @@ class Session {
     static std::function<std::function<void()>(RequestId)> droppedOutcome(
         std::shared_ptr<std::function<void(Outcome<T>)>> done);
     Connection& requireConnection();
+    // Worker only: closes the connection and opens one with options_ (throws Error on failure).
+    ServerFacts openConnection(const std::atomic<bool>& cancelled);
+    // Worker only: the connection submitWith's work runs on.
+    Connection& connectionWith(const SessionOptions& options, const std::atomic<bool>& cancelled);
+    template <typename T>
+    RequestId enqueueWork(std::optional<SessionOptions> connectWith,
+                          std::function<T(Connection&, const std::atomic<bool>&)> work,
+                          std::function<void(Outcome<T>)> done);
 
     SessionOptions options_;  // worker thread only once the session runs
     Mailbox& mailbox_;
@@ -175,14 +194,30 @@ RequestId Session::submit(std::function<T(Connection&)> work, std::function<void
 template <typename T>
 RequestId Session::submitCancellable(std::function<T(Connection&, const std::atomic<bool>&)> work,
                                      std::function<void(Outcome<T>)> done) {
+    return enqueueWork<T>(std::nullopt, std::move(work), std::move(done));
+}
+
+template <typename T>
+RequestId Session::submitWith(SessionOptions options,
+                              std::function<T(Connection&, const std::atomic<bool>&)> work,
+                              std::function<void(Outcome<T>)> done) {
+    return enqueueWork<T>(std::move(options), std::move(work), std::move(done));
+}
+
+template <typename T>
+RequestId Session::enqueueWork(std::optional<SessionOptions> connectWith,
+                               std::function<T(Connection&, const std::atomic<bool>&)> work,
+                               std::function<void(Outcome<T>)> done) {
     auto shared = std::make_shared<std::function<void(Outcome<T>)>>(std::move(done));
     Job job;
-    job.run = [this, work = std::move(work), shared](RequestId id, const std::atomic<bool>& cancelled) {
+    job.run = [this, work = std::move(work), shared, connectWith = std::move(connectWith)](
+                  RequestId id, const std::atomic<bool>& cancelled) {
         Outcome<T> outcome;
         outcome.id = id;
         auto started = std::chrono::steady_clock::now();
         try {
-            outcome.value = work(requireConnection(), cancelled);
+            Connection& conn = connectWith ? connectionWith(*connectWith, cancelled) : requireConnection();
+            outcome.value = work(conn, cancelled);
         } catch (...) {
             recordFailure(outcome);
         }
