@@ -168,7 +168,7 @@ TEST_CASE("compare: text is an aligned table of differences, the hidden count, t
     CHECK(all.out.find("\ndataset ") != std::string::npos);
 }
 
-TEST_CASE("compare: unknown and malformed ids exit 2 naming each; fewer than 2 or more than 12 exit 2") {
+TEST_CASE("compare: unknown and malformed ids exit 2 naming each, and so do fewer than 2 or more than 12") {
     TestDatabase database;
     seed(database);
     auto unknown = database.ctl({"compare", kRunA, kNoSuchRun, "ffffffff-0000-4000-8000-000000000006"});
@@ -242,7 +242,7 @@ TEST_CASE("folds --json: the folds as stored and the findings, exit 0 either way
     CHECK(pending == json{{"run_id", kPending}, {"folds", json::array()}, {"findings", json::array()}});
 }
 
-TEST_CASE("folds: text lists folds with metric columns and the findings; unknown runs exit 2") {
+TEST_CASE("folds: text lists folds with metric columns and the findings, and unknown runs exit 2") {
     TestDatabase database;
     seed(database);
     auto b = database.ctl({"folds", "--run", kRunB});
@@ -299,7 +299,7 @@ TEST_CASE(
     }
 }
 
-TEST_CASE("demo-seed: folds honour the walk config; only the three deliberate runs have findings") {
+TEST_CASE("demo-seed: folds honour the walk config, and only the three deliberate runs have findings") {
     TestDatabase database;
     database.migrate();
     auto seeded = database.ctl({"demo-seed", "--datasets", "4", "--runs-per-dataset", "8", "--sims-per-run",

@@ -28,7 +28,7 @@ TEST_CASE("every wrong flag is a usage error that says what was wrong") {
     CHECK_THROWS_AS(big.integer("limit", 50, 1, 1000), UsageError);
 }
 
-TEST_CASE("a repeating last positional takes every further bare argument; a plain one only its own") {
+TEST_CASE("a repeating last positional takes every further bare argument, a plain one only its own") {
     const std::vector<app::OptionSpec> specs = {{"run_id", false, "", true, true}, {"all", false, ""}};
     auto parsed = app::parseOptions({"a", "--all", "b", "c", "--", "--d"}, specs);
     CHECK(parsed.positional == std::vector<std::string>{"a", "b", "c", "--d"});

@@ -66,7 +66,7 @@ TEST_CASE("fold findings: a clean walk-forward cut has none") {
     CHECK(app::findFoldProblems(r).empty());
 }
 
-TEST_CASE("fold findings: overlapping test windows are reported per pair; touching windows are fine") {
+TEST_CASE("fold findings: overlapping test windows are reported per pair, touching windows are fine") {
     auto overlapping =
         run({fold(0, 0, 100, 100, 140), fold(1, 20, 120, 120, 160), fold(2, 40, 140, 160, 200)});
     auto findings = app::findFoldProblems(overlapping);
