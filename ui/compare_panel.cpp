@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "ui/hierarchy_panel.hpp"
 #include "ui/test_tags.hpp"
@@ -64,8 +65,10 @@ void DrawToolbar(app::Workbench& wb, UiContext& ctx) {
     }
 }
 
-// One header cell: the run's short id, "reference" or a button to make it one, and remove.
-void RunHeader(app::Workbench& wb, size_t column) {
+// One header cell: the run's short id, "reference" or a button to make it one, and remove. True when
+// "x" was clicked: the caller removes the column once the table is drawn (removing it now would
+// rebuild the comparison under the loop drawing it).
+bool RunHeader(app::Workbench& wb, size_t column) {
     const app::CompareState& c = wb.state().compare;
     const db::RunFacts& run = c.runs[column];
     ImGui::PushID(static_cast<int>(column));
@@ -81,10 +84,11 @@ void RunHeader(app::Workbench& wb, size_t column) {
         TooltipIfHovered("make this run the reference: deltas and feature changes are against it");
     }
     ImGui::SameLine();
-    if (ImGui::SmallButton("x")) wb.compare().removeColumn(column);
+    const bool remove = ImGui::SmallButton("x");
     TagLastItem("compare.remove." + std::to_string(column));
     TooltipIfHovered("take this run out of the comparison");
     ImGui::PopID();
+    return remove;
 }
 
 void Cell(const app::CompareRow& row, size_t column, size_t reference) {
@@ -106,7 +110,8 @@ void Cell(const app::CompareRow& row, size_t column, size_t reference) {
     }
 }
 
-void DrawTable(app::Workbench& wb) {
+// The table; the column whose "x" was clicked, for the caller to remove after the frame's drawing.
+std::optional<size_t> DrawTable(app::Workbench& wb) {
     const app::CompareState& c = wb.state().compare;
     const app::RunComparison& comparison = *c.comparison;
     const size_t runs = comparison.runIds.size();
@@ -114,7 +119,8 @@ void DrawTable(app::Workbench& wb) {
                                   ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY |
                                   ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;
     const float height = std::max(em(10.0f), ImGui::GetContentRegionAvail().y - em(9.0f));
-    if (!ImGui::BeginTable("##compare", static_cast<int>(runs) + 1, flags, ImVec2(0.0f, height))) return;
+    if (!ImGui::BeginTable("##compare", static_cast<int>(runs) + 1, flags, ImVec2(0.0f, height)))
+        return std::nullopt;
     TagLastItem("compare.table");
     ImGui::TableSetupScrollFreeze(1, 1);
     ImGui::TableSetupColumn("key", ImGuiTableColumnFlags_WidthFixed, em(13.0f));
@@ -123,9 +129,10 @@ void DrawTable(app::Workbench& wb) {
     ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
     ImGui::TableSetColumnIndex(0);
     ImGui::TextDisabled("key");
+    std::optional<size_t> removed;
     for (size_t i = 0; i < runs; ++i) {
         ImGui::TableSetColumnIndex(static_cast<int>(i) + 1);
-        RunHeader(wb, i);
+        if (RunHeader(wb, i)) removed = i;
     }
     for (const app::CompareRow& row : comparison.rows) {
         if (c.onlyDifferences && !row.differs) continue;
@@ -141,6 +148,7 @@ void DrawTable(app::Workbench& wb) {
         }
     }
     ImGui::EndTable();
+    return removed;
 }
 
 void DrawFeatures(app::Workbench& wb) {
@@ -234,8 +242,9 @@ void DrawComparePanel(app::Workbench& wb, UiContext& ctx) {
         TagLastItem("compare.unknown");
     }
     if (!c.comparison) {
-        Hint("Mark runs in the tree or the search results (Ctrl+click adds one, Shift+click a range), then "
-             "press Compare. Up to 12 runs side by side; rows where every run agrees are hidden.");
+        Hint(
+            "Mark runs in the tree or the search results (Ctrl+click adds one, Shift+click a range), then "
+            "press Compare. Up to 12 runs side by side; rows where every run agrees are hidden.");
         return;
     }
     const app::RunComparison& comparison = *c.comparison;
@@ -247,8 +256,9 @@ void DrawComparePanel(app::Workbench& wb, UiContext& ctx) {
     else
         ImGui::TextDisabled("%zu of %zu rows differ", differing, comparison.rows.size());
     TagLastItem("compare.summary");
-    DrawTable(wb);
+    const std::optional<size_t> removed = DrawTable(wb);
     DrawFeatures(wb);
+    if (removed) wb.compare().removeColumn(*removed);
 }
 
 }  // namespace ui

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -54,7 +55,8 @@ ImU32 Color(const ImVec4& color) {
 
 void DrawFindings(const app::FoldsState& f) {
     if (f.findings.empty()) {
-        const bool purgeChecked = app::requiredPurgeSeconds(f.run->walkConfig, f.run->granularity).has_value();
+        const bool purgeChecked =
+            app::requiredPurgeSeconds(f.run->walkConfig, f.run->granularity).has_value();
         StatusDot(Status::Ok, purgeChecked ? "the cut looks right: no overlapping tests, purge gaps as the "
                                              "walk config asks"
                                            : "no overlapping tests (the purge gap is not checked: the walk "
@@ -100,7 +102,8 @@ void DrawTable(const app::FoldsState& f, const std::set<int>& flagged) {
                 ImGui::TextColored(StatusColor(Status::Warn), "%d !", fold.foldIndex);
             else
                 ImGui::Text("%d", fold.foldIndex);
-            for (const std::string* instant : {&fold.trainStart, &fold.trainEnd, &fold.testStart, &fold.testEnd}) {
+            for (const std::string* instant :
+                 {&fold.trainStart, &fold.trainEnd, &fold.testStart, &fold.testEnd}) {
                 ImGui::TableNextColumn();
                 ImGui::TextUnformatted(ShortTimestamp(*instant).c_str());
                 TooltipIfHovered(instant->c_str());
@@ -120,7 +123,8 @@ void DrawTable(const app::FoldsState& f, const std::set<int>& flagged) {
     ImGui::EndTable();
 }
 
-void FoldTooltip(const app::FoldsState& f, const db::FoldRow& fold) {
+// The fold's dates, its gap, what is wrong with its cut, and what QuestDB lacks under its test window.
+void FoldTooltip(const app::FoldsState& f, const db::FoldRow& fold, const app::UncoveredFold* missing) {
     ImGui::BeginTooltip();
     ImGui::Text("fold %d", fold.foldIndex);
     ImGui::Text("train %s \xE2\x86\x92 %s", ShortTimestamp(fold.trainStart).c_str(),
@@ -133,12 +137,19 @@ void FoldTooltip(const app::FoldsState& f, const db::FoldRow& fold) {
         for (int index : finding.folds)
             if (index == fold.foldIndex)
                 ImGui::TextColored(StatusColor(Status::Warn), "%s", finding.message.c_str());
+    if (missing)
+        ImGui::TextColored(StatusColor(Status::Error), "QuestDB: test window %s",
+                           app::describeUncovered(*missing).c_str());
     ImGui::PopTextWrapPos();
     ImGui::EndTooltip();
     IncludeWindowInTextSnapshot();
 }
 
-void DrawTimeline(const app::FoldsState& f, const std::set<int>& flagged, const std::set<int>& uncovered) {
+void DrawTimeline(const app::FoldsState& f, const std::set<int>& flagged,
+                  const std::optional<app::FoldCoverage>& coverage) {
+    std::set<int> uncovered;
+    if (coverage)
+        for (const app::UncoveredFold& fold : coverage->uncovered) uncovered.insert(fold.foldIndex);
     const float label = em(3.0f);
     const float width = std::max(em(10.0f), ImGui::GetContentRegionAvail().x - label - em(0.5f));
     app::TimelineMetrics metrics;
@@ -157,10 +168,12 @@ void DrawTimeline(const app::FoldsState& f, const std::set<int>& flagged, const 
         const app::TimelineLane& lane = layout.lanes[i];
         const float top = origin.y + lane.y0, bottom = origin.y + lane.y1;
         const std::string name = "f" + std::to_string(lane.foldIndex);
-        draw->AddText(ImVec2(origin.x, top - em(0.1f)),
-                      Color(lane.flagged ? StatusColor(Status::Warn) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled)),
-                      name.c_str());
-        draw->AddRectFilled(ImVec2(x0 + lane.train.x0, top), ImVec2(x0 + lane.train.x1, bottom), Color(kTrain));
+        draw->AddText(
+            ImVec2(origin.x, top - em(0.1f)),
+            Color(lane.flagged ? StatusColor(Status::Warn) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled)),
+            name.c_str());
+        draw->AddRectFilled(ImVec2(x0 + lane.train.x0, top), ImVec2(x0 + lane.train.x1, bottom),
+                            Color(kTrain));
         draw->AddRectFilled(ImVec2(x0 + lane.test.x0, top), ImVec2(x0 + lane.test.x1, bottom), Color(kTest));
         if (lane.flagged)
             draw->AddRect(ImVec2(x0 + lane.test.x0 - 1, top - 1), ImVec2(x0 + lane.test.x1 + 1, bottom + 1),
@@ -168,6 +181,9 @@ void DrawTimeline(const app::FoldsState& f, const std::set<int>& flagged, const 
         if (lane.uncovered)  // no QuestDB rows under this test window: struck through
             draw->AddLine(ImVec2(x0 + lane.test.x0, bottom), ImVec2(x0 + lane.test.x1, top),
                           Color(StatusColor(Status::Error)), 2.0f);
+        TagRect("folds.lane." + std::to_string(lane.foldIndex),
+                ImVec2(x0 + std::min(lane.train.x0, lane.test.x0), top),
+                ImVec2(x0 + std::max(lane.train.x1, lane.test.x1), bottom));
     }
     const float axisY = origin.y + layout.height + em(0.2f);
     const ImU32 muted = Color(ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
@@ -178,9 +194,14 @@ void DrawTimeline(const app::FoldsState& f, const std::set<int>& flagged, const 
     }
     if (!ImGui::IsItemHovered()) return;
     const float mouseY = ImGui::GetIO().MousePos.y - origin.y;
-    for (size_t i = 0; i < layout.lanes.size(); ++i)
-        if (mouseY >= layout.lanes[i].y0 - metrics.laneGap && mouseY <= layout.lanes[i].y1)
-            return FoldTooltip(f, f.run->folds[i]);
+    for (size_t i = 0; i < layout.lanes.size(); ++i) {
+        if (mouseY < layout.lanes[i].y0 - metrics.laneGap || mouseY > layout.lanes[i].y1) continue;
+        const app::UncoveredFold* missing = nullptr;
+        if (coverage)
+            for (const app::UncoveredFold& fold : coverage->uncovered)
+                if (fold.foldIndex == layout.lanes[i].foldIndex) missing = &fold;
+        return FoldTooltip(f, f.run->folds[i], missing);
+    }
 }
 
 void DrawChart(app::Workbench& wb, const app::FoldsState& f) {
@@ -209,17 +230,21 @@ void DrawChart(app::Workbench& wb, const app::FoldsState& f) {
     const ImU32 muted = Color(ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     for (const app::MetricBar& bar : chart.bars) {
         if (!bar.value) continue;
-        draw->AddRectFilled(ImVec2(origin.x + bar.x0, origin.y + bar.y0), ImVec2(origin.x + bar.x1, origin.y + bar.y1),
+        draw->AddRectFilled(ImVec2(origin.x + bar.x0, origin.y + bar.y0),
+                            ImVec2(origin.x + bar.x1, origin.y + bar.y1),
                             Color(*bar.value < 0 ? kNegativeBar : kBar));
     }
-    draw->AddLine(ImVec2(origin.x, origin.y + chart.zeroY), ImVec2(origin.x + width, origin.y + chart.zeroY), muted);
+    draw->AddLine(ImVec2(origin.x, origin.y + chart.zeroY), ImVec2(origin.x + width, origin.y + chart.zeroY),
+                  muted);
     if (chart.meanY)
-        draw->AddLine(ImVec2(origin.x, origin.y + *chart.meanY), ImVec2(origin.x + width, origin.y + *chart.meanY),
-                      Color(StatusColor(Status::Warn)), 1.5f);
+        draw->AddLine(ImVec2(origin.x, origin.y + *chart.meanY),
+                      ImVec2(origin.x + width, origin.y + *chart.meanY), Color(StatusColor(Status::Warn)),
+                      1.5f);
     if (!ImGui::IsItemHovered() || chart.bars.empty()) return;
     const float slot = width / static_cast<float>(chart.bars.size());
-    const size_t i = std::min(chart.bars.size() - 1,
-                              static_cast<size_t>(std::max(0.0f, ImGui::GetIO().MousePos.x - origin.x) / slot));
+    const size_t i =
+        std::min(chart.bars.size() - 1,
+                 static_cast<size_t>(std::max(0.0f, ImGui::GetIO().MousePos.x - origin.x) / slot));
     const app::MetricBar& bar = chart.bars[i];
     ImGui::BeginTooltip();
     if (bar.value)
@@ -241,8 +266,8 @@ void DrawParameterTable(const char* id, const std::string& jsonText, const std::
         TagLastItem(tag);
         return;
     }
-    const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
-                                  ImGuiTableFlags_SizingFixedFit;
+    const ImGuiTableFlags flags =
+        ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit;
     if (!ImGui::BeginTable(id, 2, flags)) return;
     TagLastItem(tag);
     ImGui::TableSetupColumn("key");
@@ -266,7 +291,8 @@ void DrawFoldsSection(app::Workbench& wb, UiContext& ctx) {
     if (!open) return;
     if (f.request.running())
         return RequestProgress(wb, "loading the folds\xE2\x80\xA6", f.request, ctx, "folds.cancel");
-    if (f.request.phase == app::RequestPhase::Failed) return FailureLine(f.request, "loading the folds failed");
+    if (f.request.phase == app::RequestPhase::Failed)
+        return FailureLine(f.request, "loading the folds failed");
     if (f.request.phase == app::RequestPhase::Cancelled)
         return Hint("Loading the folds was cancelled: select the run again (or F5) to reload.");
     if (!f.run) return;
@@ -276,12 +302,10 @@ void DrawFoldsSection(app::Workbench& wb, UiContext& ctx) {
         return;
     }
     const std::set<int> flagged = app::foldsNamedBy(f.findings);
-    const std::vector<int> notInQuestDb = app::uncoveredFolds(wb.state());
-    const std::set<int> uncovered(notInQuestDb.begin(), notInQuestDb.end());
     DrawFindings(f);
     DrawTable(f, flagged);
     ImGui::Spacing();
-    DrawTimeline(f, flagged, uncovered);
+    DrawTimeline(f, flagged, app::questDbFoldCoverage(wb.state()));
     ImGui::Spacing();
     DrawChart(wb, f);
 }

@@ -1,5 +1,6 @@
 #include "ui/test_driver.hpp"
 
+#include <algorithm>
 #include <cfloat>
 #include <chrono>
 #include <stdexcept>
@@ -28,7 +29,8 @@ void UiDriver::inject(ImGuiIO& io) {
     for (bool& down : io.MouseDown) down = false;
     io.MouseDown[button_] = mouseDown_;
     io.MouseWheel = wheel_;
-    wheel_ = 0;
+    io.MouseWheelH = wheelH_;
+    wheel_ = wheelH_ = 0;
     // Only the keys the driver touched: nothing else ever changes them under Xvfb.
     for (int key : keysTouched_) io.KeysDown[key] = keysDown_.count(key) > 0;
     io.KeyCtrl = ctrl_;
@@ -75,13 +77,30 @@ bool UiDriver::runUntil(const std::function<bool()>& done, double timeoutSeconds
     return true;
 }
 
-ImVec2 UiDriver::centerOf(const std::string& tag) const {
-    const TaggedRect* rect = FindTag(tag);
-    if (rect != nullptr && rect->frame == ImGui::GetFrameCount()) return rect->center();
-    std::string known;
-    for (const std::string& name : DrawnTags()) known += "\n  " + name;
-    throw std::runtime_error("UiDriver: tag '" + tag + "' was not drawn in the last frame; drawn:" +
-                             (known.empty() ? std::string(" (none)") : known));
+ImVec2 UiDriver::pointAt(const std::string& tag) {
+    constexpr int kMaxWheelTurns = 60;
+    constexpr float kInset = 4.0f;  // keep the mouse off the window's very edge (its border, a resize grip)
+    for (int turn = 0; turn <= kMaxWheelTurns; ++turn) {
+        const TaggedRect* rect = FindTag(tag);
+        if (rect == nullptr || rect->frame != ImGui::GetFrameCount()) {
+            std::string known;
+            for (const std::string& name : DrawnTags()) known += "\n  " + name;
+            throw std::runtime_error("UiDriver: tag '" + tag + "' was not drawn in the last frame; drawn:" +
+                                     (known.empty() ? std::string(" (none)") : known));
+        }
+        ImVec2 point;
+        if (rect->pointOnScreen(point)) return point;
+        const ImVec2 c = rect->center(), lo = rect->visibleMin, hi = rect->visibleMax;
+        if (hi.x - lo.x < 2 * kInset || hi.y - lo.y < 2 * kInset) break;  // its window shows nothing
+        // Over the visible point nearest the tag, the wheel turns toward it (negative: down or right).
+        mouse_ = ImVec2(std::clamp(c.x, lo.x + kInset, hi.x - kInset),
+                        std::clamp(c.y, lo.y + kInset, hi.y - kInset));
+        wheel_ = rect->max.y > hi.y ? -1.0f : rect->min.y < lo.y ? 1.0f : 0.0f;
+        wheelH_ = rect->max.x > hi.x ? -1.0f : rect->min.x < lo.x ? 1.0f : 0.0f;
+        frame();  // the wheel scrolls
+        frame();  // the tag is recorded where the scroll put it
+    }
+    throw std::runtime_error("UiDriver: tag '" + tag + "' is drawn but could not be scrolled into view");
 }
 
 bool UiDriver::drawn(const std::string& tag) const {
@@ -90,14 +109,14 @@ bool UiDriver::drawn(const std::string& tag) const {
 }
 
 void UiDriver::hover(const std::string& tag) {
-    mouse_ = centerOf(tag);
+    mouse_ = pointAt(tag);
     frame();
 }
 
 void UiDriver::click(const std::string& tag) {
-    mouse_ = centerOf(tag);
+    mouse_ = pointAt(tag);
     frame();  // hover: ImGui sees the mouse over the item first, as with a real pointer
-    if (drawn(tag)) mouse_ = centerOf(tag);
+    if (drawn(tag)) mouse_ = pointAt(tag);
     mouseDown_ = true;
     frame();
     mouseDown_ = false;
@@ -119,7 +138,7 @@ void UiDriver::rightClick(const std::string& tag) {
 }
 
 void UiDriver::doubleClick(const std::string& tag) {
-    mouse_ = centerOf(tag);
+    mouse_ = pointAt(tag);
     frame();
     for (int i = 0; i < 2; ++i) {
         mouseDown_ = true;
@@ -131,7 +150,7 @@ void UiDriver::doubleClick(const std::string& tag) {
 }
 
 void UiDriver::scroll(const std::string& tag, float wheel) {
-    mouse_ = centerOf(tag);
+    mouse_ = pointAt(tag);
     frame();
     wheel_ = wheel;
     frame();

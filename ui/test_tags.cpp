@@ -1,5 +1,7 @@
 #include "ui/test_tags.hpp"
 
+#include <imgui_internal.h>  // the current window's InnerClipRect: 1.86 has no public call for it
+
 #include <algorithm>
 #include <unordered_map>
 
@@ -12,10 +14,19 @@ std::unordered_map<std::string, TaggedRect>& tags() {
     return map;
 }
 
+void record(const std::string& tag, ImVec2 min, ImVec2 max) {
+    const ImRect visible = ImGui::GetCurrentWindowRead()->InnerClipRect;
+    tags()[tag] = TaggedRect{min, max, visible.Min, visible.Max, ImGui::GetFrameCount()};
+}
+
 }  // namespace
 
 void TagLastItem(const std::string& tag) {
-    tags()[tag] = TaggedRect{ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), ImGui::GetFrameCount()};
+    record(tag, ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+}
+
+void TagRect(const std::string& tag, ImVec2 min, ImVec2 max) {
+    record(tag, min, max);
 }
 
 const TaggedRect* FindTag(const std::string& tag) {

@@ -5,6 +5,7 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -12,12 +13,29 @@ namespace ui {
 
 struct TaggedRect {
     ImVec2 min, max;
+    // What of its window is on screen (inside the parents' visible parts): a rect outside it is
+    // scrolled away, and a person would scroll to it first (UiDriver does).
+    ImVec2 visibleMin, visibleMax;
     int frame = -1;  // ImGui::GetFrameCount() when it was last drawn
     ImVec2 center() const { return ImVec2((min.x + max.x) * 0.5f, (min.y + max.y) * 0.5f); }
+    // Where a person would point at it: the middle of its part on screen, when enough of it shows
+    // (a few pixels each way, or all of a smaller item); false when it is scrolled away.
+    bool pointOnScreen(ImVec2& point) const {
+        constexpr float kEnough = 6.0f;
+        const ImVec2 lo(std::max(min.x, visibleMin.x), std::max(min.y, visibleMin.y));
+        const ImVec2 hi(std::min(max.x, visibleMax.x), std::min(max.y, visibleMax.y));
+        if (hi.x - lo.x < std::min(kEnough, max.x - min.x) ||
+            hi.y - lo.y < std::min(kEnough, max.y - min.y) || hi.x <= lo.x || hi.y <= lo.y)
+            return false;
+        point = ImVec2((lo.x + hi.x) * 0.5f, (lo.y + hi.y) * 0.5f);
+        return true;
+    }
 };
 
 // Records the rectangle of the last submitted item (after Button, InputText, Selectable...).
 void TagLastItem(const std::string& tag);
+// A part of an item drawn with the draw list (a timeline lane): hovering it hovers the item.
+void TagRect(const std::string& tag, ImVec2 min, ImVec2 max);
 // The rectangle drawn in the latest frame, or nullptr when the tag was not drawn then.
 const TaggedRect* FindTag(const std::string& tag);
 // Every tag FindTag would find now, sorted (for the driver's "no such tag" message).

@@ -1,6 +1,7 @@
 #include "app/workbench/questdb_controller.hpp"
 
 #include "app/questdb/questdb_diagnosis.hpp"
+#include "app/runconfig/fold_findings.hpp"
 #include "db/checks/validation.hpp"
 
 namespace app {
@@ -114,10 +115,10 @@ std::optional<FoldCoverage> questDbFoldCoverage(const WorkbenchState& state) {
     std::optional<TimeRange> range;
     if (side.result->first && side.result->last)
         range = TimeRange{side.result->first->epoch, side.result->last->epoch};
-    // test_end is taken as inclusive (no tolerance): a run whose last prediction sits one bar
-    // before an exclusive test_end is flagged by that bar. granularitySeconds (fold_findings.hpp)
-    // can supply a one-bar tolerance once it is implemented.
-    return foldCoverage(range, folds.run->folds);
+    // test_end is usually an exclusive bound: the last prediction then sits one bar before it. One
+    // bar of the dataset's granularity is allowed; with the granularity unknown, none is.
+    const std::optional<long long> bar = granularitySeconds(folds.run->granularity);
+    return foldCoverage(range, folds.run->folds, bar ? static_cast<double>(*bar) : 0.0);
 }
 
 std::vector<int> uncoveredFolds(const WorkbenchState& state) {

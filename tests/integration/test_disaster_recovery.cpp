@@ -243,7 +243,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "synchronous_commit = off: replay-spool warns and commits its own batches synchronously; doctor warns") {
+    "synchronous_commit = off: replay-spool warns and commits its own batches synchronously, doctor warns") {
     TestDatabase database;
     database.migrate();
     auto conn = database.connect();

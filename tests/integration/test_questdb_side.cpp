@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "app/questdb/fold_coverage.hpp"
+#include "app/workbench/questdb_controller.hpp"
 #include "db/browse/questdb_table.hpp"
 #include "tests/support/blackhole_listener.hpp"
 #include "tests/support/loopback.hpp"
@@ -53,7 +54,7 @@ void seedMetadata(db::Connection& conn) {
            '{}', 'completed', 'c1');
         INSERT INTO walkforward_folds (run_id, fold_index, train_start, train_end, test_start, test_end) VALUES
           ('aaaaaaaa-0000-4000-8000-000000000001', 0, '2023-12-01 00:00+00', '2024-01-01 00:00+00', '2024-01-02 00:00+00', '2024-01-10 00:00+00'),
-          ('aaaaaaaa-0000-4000-8000-000000000001', 1, '2023-12-10 00:00+00', '2024-01-10 00:00+00', '2024-01-10 00:00+00', '2024-01-20 00:00+00'),
+          ('aaaaaaaa-0000-4000-8000-000000000001', 1, '2023-12-10 00:00+00', '2024-01-10 00:00+00', '2024-01-10 00:00+00', '2024-01-20 04:00+00'),
           ('aaaaaaaa-0000-4000-8000-000000000001', 2, '2023-12-20 00:00+00', '2024-01-20 00:00+00', '2024-01-20 00:00+00', '2024-01-30 00:00+00');
         INSERT INTO simulation_runs (simulation_id, run_id, questdb_namespace, serialized_config) VALUES
           ('bbbbbbbb-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-000000000001', 'btc_sim_1', 's1');
@@ -203,33 +204,26 @@ TEST_CASE("questdb side: a simulation without a designated timestamp, and a run 
     REQUIRE(f.side().result);
     REQUIRE(f.side().result->last);
     CHECK(f.side().result->last->iso == "2024-01-20T00:00:00.000000Z");
-    // Nothing on this branch loads WorkbenchState::folds yet (the Folds feature does): the folds
-    // inserted above, read back here, against the range the controller read.
-    auto conn = f.pg.connect();
-    db::Result rows = conn.query(
-        "SELECT fold_index, extract(epoch FROM test_start)::float8, extract(epoch FROM test_end)::float8 "
-        "FROM walkforward_folds WHERE run_id = $1 ORDER BY fold_index",
-        {std::string(kRun)});
-    std::vector<db::FoldRow> folds;
-    for (int i = 0; i < rows.rows(); ++i) {
-        db::FoldRow fold;
-        fold.foldIndex = static_cast<int>(rows.integer(i, 0));
-        fold.testStartEpoch = std::stod(std::string(rows.text(i, 1)));
-        fold.testEndEpoch = std::stod(std::string(rows.text(i, 2)));
-        folds.push_back(fold);
-    }
-    const app::FoldCoverage coverage =
-        app::foldCoverage(app::TimeRange{f.side().result->first->epoch, f.side().result->last->epoch}, folds);
-    CHECK(coverage.foldCount == 3);
-    REQUIRE(coverage.uncovered.size() == 1);
-    CHECK(coverage.uncovered[0].foldIndex == 2);
-    CHECK(app::describeUncovered(coverage.uncovered[0]) == "ends 10 d after the last row");
-    // Until the folds are loaded the controller marks nothing.
+    // Selecting the run loads its folds too (the Folds feature); coverage joins the two. Fold 1's
+    // test_end is one 4h bar after the last row (an exclusive bound): covered by the dataset's
+    // granularity. Fold 2 ends 10 days after it.
+    REQUIRE(f.h.until([&] { return f.h.wb.state().folds.run.has_value() && !f.h.wb.busy(); }));
+    const std::optional<app::FoldCoverage> coverage = app::questDbFoldCoverage(f.h.wb.state());
+    REQUIRE(coverage);
+    CHECK(coverage->foldCount == 3);
+    REQUIRE(coverage->uncovered.size() == 1);
+    CHECK(coverage->uncovered[0].foldIndex == 2);
+    CHECK(app::describeUncovered(coverage->uncovered[0]) == "ends 10 d after the last row");
+    CHECK(app::uncoveredFolds(f.h.wb.state()) == std::vector<int>{2});
+
+    // Another selection: the coverage is of nothing until both sides are of the new one.
+    f.selectDataset(kEth);
+    CHECK_FALSE(app::questDbFoldCoverage(f.h.wb.state()));
     CHECK(app::uncoveredFolds(f.h.wb.state()).empty());
 }
 
 TEST_CASE(
-    "questdb side: not configured asks nothing; unreachable is a QuestDB diagnosis, not a lost connection") {
+    "questdb side: not configured asks nothing, unreachable is a QuestDB diagnosis, not a lost connection") {
     Fixture f;
     f.selectDataset(kBtc);
     f.h.mailbox.drain();

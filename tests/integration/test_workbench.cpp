@@ -331,7 +331,7 @@ TEST_CASE(
     CHECK(h.wb.state().selection.runId == expected[2900]);
 }
 
-TEST_CASE("workbench: revealing the newest run has nothing above it; a run the filter hides is reported") {
+TEST_CASE("workbench: revealing the newest run has nothing above it, a run the filter hides is reported") {
     TestDatabase database;
     database.migrate();
     seed(database, 1, 500, 0);

@@ -16,7 +16,8 @@ namespace {
 // One dataset of six runs, four folds each; its first three runs carry demo-seed's deliberate
 // fold problems (db/schema/demo_seed.cpp).
 void seed(const testsupport::TestDatabase& database) {
-    auto seeded = database.ctl({"demo-seed", "--datasets", "1", "--runs-per-dataset", "6", "--sims-per-run", "1"});
+    auto seeded =
+        database.ctl({"demo-seed", "--datasets", "1", "--runs-per-dataset", "6", "--sims-per-run", "1"});
     REQUIRE_MESSAGE(seeded.exitCode == 0, seeded.err);
 }
 
@@ -46,7 +47,7 @@ void expandDataset(WindowHarness& w) {
 
 }  // namespace
 
-TEST_CASE("compare: Ctrl and Shift-click mark runs in the tree; only differences, reference, copy, remove") {
+TEST_CASE("compare: Ctrl and Shift-click mark runs in the tree, only differences, reference, copy, remove") {
     testsupport::TestDatabase database;
     database.migrate();
     seed(database);
@@ -62,8 +63,8 @@ TEST_CASE("compare: Ctrl and Shift-click mark runs in the tree; only differences
     CHECK_FALSE(w.ui().drawn("tree.compare"));  // one run: nothing to compare yet
     w.ui().click(tag(2), true, false);          // Ctrl: adds
     w.ui().click(tag(4), true, true);           // Ctrl+Shift: adds the range from the last Ctrl-click
-    CHECK(w.state().compare.marked ==
-          std::vector<std::string>{runs[0]->row.runId, runs[2]->row.runId, runs[3]->row.runId, runs[4]->row.runId});
+    CHECK(w.state().compare.marked == std::vector<std::string>{runs[0]->row.runId, runs[2]->row.runId,
+                                                               runs[3]->row.runId, runs[4]->row.runId});
     w.ui().click(tag(3), true, false);  // Ctrl on a marked run: takes it out
     CHECK(w.state().compare.marked.size() == 3);
     CHECK(w.state().selection.runId == runs[3]->row.runId);  // the details follow the click
@@ -114,9 +115,17 @@ TEST_CASE("compare: Ctrl and Shift-click mark runs in the tree; only differences
           std::vector<std::string>{runs[0]->row.runId, runs[4]->row.runId});
     CHECK(w.state().compare.reference == 1);  // it stays on the same run
     CHECK_FALSE(w.wb().compare().isMarked(runs[2]->row.runId));
+
+    // Down to none, one "x" at a time: the hint comes back.
+    w.ui().click("compare.remove.1");
+    CHECK(w.state().compare.comparison->runIds == std::vector<std::string>{runs[0]->row.runId});
+    w.ui().click("compare.remove.0");
+    CHECK_FALSE(w.state().compare.comparison.has_value());
+    CHECK(w.state().compare.marked.empty());
+    CHECK(w.ui().snapshot().find("Mark runs in the tree or the search results") != std::string::npos);
 }
 
-TEST_CASE("compare: the context menu compares the marked runs; a Shift range in the search results") {
+TEST_CASE("compare: the context menu compares the marked runs, a Shift range in the search results") {
     testsupport::TestDatabase database;
     database.migrate();
     seed(database);
@@ -155,8 +164,8 @@ TEST_CASE("folds: the table, the findings in words, the timeline and the metric 
     WindowHarness w;
     w.connectByTyping(database);
     // demo-seed's first run overlaps its test windows.
-    const std::string overlapping =
-        only(database, "SELECT run_id FROM walkforward_runs WHERE prediction_measurement LIKE '%\\_\\_wf000000'");
+    const std::string overlapping = only(
+        database, "SELECT run_id FROM walkforward_runs WHERE prediction_measurement LIKE '%\\_\\_wf000000'");
     w.wb().hierarchy().revealRun(overlapping);
     REQUIRE(w.ui().runUntil([&] { return w.state().folds.run.has_value() && w.idle(); }, 15.0));
     w.ui().frames(2);
@@ -186,16 +195,18 @@ TEST_CASE("folds: the table, the findings in words, the timeline and the metric 
     w.screenshot("folds-timeline");
 
     // A clean run says so; the third deliberate run starts testing before its training ends.
-    const std::string clean =
-        only(database, "SELECT run_id FROM walkforward_runs WHERE prediction_measurement LIKE '%\\_\\_wf000004'");
+    const std::string clean = only(
+        database, "SELECT run_id FROM walkforward_runs WHERE prediction_measurement LIKE '%\\_\\_wf000004'");
     w.wb().hierarchy().revealRun(clean);
-    REQUIRE(w.ui().runUntil([&] { return w.state().folds.run && w.state().folds.runId == clean && w.idle(); }, 15.0));
+    REQUIRE(w.ui().runUntil([&] { return w.state().folds.run && w.state().folds.runId == clean && w.idle(); },
+                            15.0));
     w.ui().frames(2);
     CHECK(w.ui().drawn("folds.no_findings"));
-    const std::string early =
-        only(database, "SELECT run_id FROM walkforward_runs WHERE prediction_measurement LIKE '%\\_\\_wf000002'");
+    const std::string early = only(
+        database, "SELECT run_id FROM walkforward_runs WHERE prediction_measurement LIKE '%\\_\\_wf000002'");
     w.wb().hierarchy().revealRun(early);
-    REQUIRE(w.ui().runUntil([&] { return w.state().folds.run && w.state().folds.runId == early && w.idle(); }, 15.0));
+    REQUIRE(w.ui().runUntil([&] { return w.state().folds.run && w.state().folds.runId == early && w.idle(); },
+                            15.0));
     w.ui().frames(2);
     REQUIRE_FALSE(w.state().folds.findings.empty());
     CHECK(w.state().folds.findings.front().kind == "test_before_train_end");
@@ -207,7 +218,8 @@ TEST_CASE("a simulation's Details show its parameters as a table") {
     database.migrate();
     seed(database);
     auto conn = database.connect();
-    conn.exec("UPDATE simulation_runs SET parameters = '{\"fee_bps\": 7, \"sizing\": {\"kind\": \"kelly\"}}'");
+    conn.exec(
+        "UPDATE simulation_runs SET parameters = '{\"fee_bps\": 7, \"sizing\": {\"kind\": \"kelly\"}}'");
     WindowHarness w;
     w.connectByTyping(database);
     expandDataset(w);

@@ -81,3 +81,62 @@ TEST_CASE("window: without QuestDB settings the section says how to configure it
     CHECK(w.ui().snapshot().find("QuestDB not configured: set STAGE1_QUESTDB_HOST") != std::string::npos);
     CHECK(w.state().questdb.request.phase == app::RequestPhase::Idle);
 }
+
+TEST_CASE("window: a run's folds its QuestDB series does not cover are struck through and named") {
+    testsupport::TestDatabase database;
+    database.migrate();
+    auto conn = database.connect();
+    seed(conn);
+    // A 4h run predicting 2024-01-02 .. 2024-01-20: fold 1 ends one bar after the last row (an
+    // exclusive test_end, covered); fold 2 runs 10 days past it.
+    conn.exec(R"sql(
+        INSERT INTO walkforward_runs (run_id, dataset_id, prediction_measurement, feature_columns, hyperparameters,
+                                      walk_config, status, serialized_config) VALUES
+          ('aaaaaaaa-0000-4000-8000-000000000001', '11111111-1111-4111-8111-111111111111', 'btc_pred_1', '[]', '{}',
+           '{}', 'completed', 'c1');
+        INSERT INTO walkforward_folds (run_id, fold_index, train_start, train_end, test_start, test_end, metrics) VALUES
+          ('aaaaaaaa-0000-4000-8000-000000000001', 0, '2023-12-01 00:00+00', '2024-01-01 00:00+00', '2024-01-02 00:00+00', '2024-01-10 00:00+00', '{"sharpe": 1.1}'),
+          ('aaaaaaaa-0000-4000-8000-000000000001', 1, '2023-12-10 00:00+00', '2024-01-10 00:00+00', '2024-01-10 00:00+00', '2024-01-20 04:00+00', '{"sharpe": 0.4}'),
+          ('aaaaaaaa-0000-4000-8000-000000000001', 2, '2023-12-20 00:00+00', '2024-01-20 00:00+00', '2024-01-20 04:00+00', '2024-01-30 00:00+00', '{"sharpe": -0.2}');
+    )sql");
+    testsupport::TestDatabase questdb;
+    auto q = questdb.connect();
+    makeStandIn(q);
+    q.exec(R"sql(
+        CREATE OR REPLACE FUNCTION tables() RETURNS TABLE (id int, table_name text, "designatedTimestamp" text)
+          LANGUAGE sql STABLE AS $$ VALUES (1, 'btc_2025_4h', 'ts'), (2, 'eth_2024_1h', 'ts'), (3, 'btc_pred_1', 'ts') $$;
+        CREATE TABLE btc_pred_1 (ts timestamp, prediction double precision);
+        INSERT INTO btc_pred_1 SELECT '2024-01-02'::timestamp + (i || ' days')::interval, i FROM generate_series(0, 18) i;
+    )sql");
+    testsupport::WindowHarness w({{"STAGE1_QUESTDB_HOST", testsupport::cluster().socketDir},
+                                  {"STAGE1_QUESTDB_PORT", testsupport::cluster().port},
+                                  {"STAGE1_QUESTDB_USER", "postgres"},
+                                  {"STAGE1_QUESTDB_DBNAME", questdb.name()}},
+                                 "");
+    w.connectByTyping(database);
+    w.wb().hierarchy().revealRun("aaaaaaaa-0000-4000-8000-000000000001");
+    REQUIRE(w.ui().runUntil(
+        [&] {
+            return w.state().folds.run && w.state().questdb.result && w.state().questdb.kind == "run" &&
+                   w.idle();
+        },
+        15.0));
+    w.ui().frames(2);
+    std::string text = w.ui().snapshot();
+    INFO(text);
+    REQUIRE(w.ui().drawn("questdb.coverage"));
+    CHECK(text.find("1 of 3 test windows not covered") != std::string::npos);
+    CHECK(w.ui().drawn("questdb.uncovered.2"));
+    CHECK_FALSE(w.ui().drawn("questdb.uncovered.1"));
+    CHECK(text.find("fold 2: the whole window is after the last row") != std::string::npos);
+
+    // The timeline names it on the lane's hover; a covered lane says nothing of QuestDB.
+    w.ui().hover("folds.lane.2");
+    text = w.ui().snapshot();
+    CHECK(text.find("fold 2") != std::string::npos);
+    CHECK(text.find("QuestDB: test window the whole window is after the last row") != std::string::npos);
+    w.ui().hover("folds.lane.1");
+    text = w.ui().snapshot();
+    CHECK(text.find("fold 1") != std::string::npos);
+    CHECK(text.find("QuestDB: test window") == std::string::npos);
+}

@@ -75,7 +75,7 @@ db::DbError failure(const char* sqlstate) {
 
 }  // namespace
 
-TEST_CASE("plan: consecutive plain INSERTs with the same head merge; the others go as written") {
+TEST_CASE("plan: consecutive plain INSERTs with the same head merge, the others go as written") {
     PlannedFile file(
         kFold1 + kFold2 +
         "INSERT INTO walkforward_folds (run_id, note) VALUES ('r5', 'e') ON CONFLICT DO NOTHING;\n"
@@ -111,7 +111,7 @@ TEST_CASE("plan: the ledger's statements and the grammar's refusals are never pl
 }
 
 TEST_CASE(
-    "plan: a failed merged INSERT runs again one by one; the failing statement is settled, the size grows "
+    "plan: a failed merged INSERT runs again one by one, the failing statement is settled, the size grows "
     "back") {
     PlannedFile file(kFold1 + kFold2 + kFold3 + kFold1);  // the last one repeats the first
     db::PipelineBatch merged = pipelineBatch(file.planner.next({}));
@@ -139,7 +139,7 @@ TEST_CASE(
     CHECK(file.planner.finish() == std::vector<bool>{false, true, false, false});
 }
 
-TEST_CASE("plan: 23505 statements' ledger rows ride with the next batch; a failed COMMIT goes one by one") {
+TEST_CASE("plan: 23505 statements' ledger rows ride with the next batch, a failed COMMIT goes one by one") {
     PlannedFile file(kFold1 + "DELETE FROM x;\n" + kFold2 + kFold3, db::SpoolBatchLimits{2, 1u << 20});
     db::PipelineBatch first = pipelineBatch(file.planner.next({}));
     CHECK(first.statements == std::vector<size_t>{0, 2});
@@ -167,7 +167,7 @@ TEST_CASE("plan: 23505 statements' ledger rows ride with the next batch; a faile
     CHECK(file.counts.applied == 1);
 }
 
-TEST_CASE("plan: COPY batches wait until nothing is in flight; a failed one goes again as INSERTs") {
+TEST_CASE("plan: COPY batches wait until nothing is in flight, a failed one goes again as INSERTs") {
     PlannedFile file(
         "INSERT INTO walkforward_folds (run_id, note) VALUES ('r0', now());\n" + kFold1 + kFold2 + kFold3, {},
         true);
