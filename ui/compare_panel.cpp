@@ -170,16 +170,14 @@ void DrawFeatures(app::Workbench& wb) {
         if (i == c.reference) continue;
         const app::FeatureDelta delta = app::featuresAgainst(c.runs, i, c.reference);
         if (delta.added.empty() && delta.removed.empty()) continue;
-        ImGui::SameLine();
-        ImGui::TextDisabled("vs reference:");
-        if (!delta.added.empty()) {
-            ImGui::SameLine();
-            ImGui::TextColored(StatusColor(Status::Ok), "+ %s", Join(delta.added).c_str());
-        }
-        if (!delta.removed.empty()) {
-            ImGui::SameLine();
-            ImGui::TextColored(StatusColor(Status::Error), "- %s", Join(delta.removed).c_str());
-        }
+        // On lines of their own: side by side, long lists wrap into a narrow column.
+        ImGui::Indent(em(1.5f));
+        if (!delta.added.empty())
+            ImGui::TextColored(StatusColor(Status::Ok), "+ %s  (vs reference)", Join(delta.added).c_str());
+        if (!delta.removed.empty())
+            ImGui::TextColored(StatusColor(Status::Error), "- %s  (vs reference)",
+                               Join(delta.removed).c_str());
+        ImGui::Unindent(em(1.5f));
     }
     ImGui::PopTextWrapPos();
 }

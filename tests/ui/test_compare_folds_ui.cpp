@@ -109,6 +109,8 @@ TEST_CASE("compare: Ctrl and Shift-click mark runs in the tree, only differences
     CHECK(w.state().compare.reference == 2);
     CHECK(w.ui().drawn("compare.reference.2"));
     CHECK(w.ui().drawn("compare.make_reference.0"));
+    w.ui().click("compare.only_differences");
+    CHECK(w.state().compare.onlyDifferences);
     w.screenshot("compare-runs");
     w.ui().click("compare.remove.1");
     CHECK(w.state().compare.comparison->runIds ==
