@@ -25,6 +25,14 @@ void makeStandIn(db::Connection& q) {
     )sql");
 }
 
+// The window's environment pointing QuestDB at the stand-in.
+std::map<std::string, std::string> questDbAt(const testsupport::TestDatabase& standIn) {
+    return {{"STAGE1_QUESTDB_HOST", testsupport::cluster().socketDir},
+            {"STAGE1_QUESTDB_PORT", testsupport::cluster().port},
+            {"STAGE1_QUESTDB_USER", "postgres"},
+            {"STAGE1_QUESTDB_DBNAME", standIn.name()}};
+}
+
 }  // namespace
 
 TEST_CASE("window: a selected dataset shows its QuestDB rows, and a row_count that disagrees") {
@@ -35,11 +43,7 @@ TEST_CASE("window: a selected dataset shows its QuestDB rows, and a row_count th
     testsupport::TestDatabase questdb;  // the stand-in
     auto q = questdb.connect();
     makeStandIn(q);
-    testsupport::WindowHarness w({{"STAGE1_QUESTDB_HOST", testsupport::cluster().socketDir},
-                                  {"STAGE1_QUESTDB_PORT", testsupport::cluster().port},
-                                  {"STAGE1_QUESTDB_USER", "postgres"},
-                                  {"STAGE1_QUESTDB_DBNAME", questdb.name()}},
-                                 "");
+    testsupport::WindowHarness w(questDbAt(questdb), "");
     w.connectByTyping(database);
 
     w.ui().click("tree.dataset.eth_2024_1h");
@@ -108,11 +112,7 @@ TEST_CASE("window: a run's folds its QuestDB series does not cover are struck th
         CREATE TABLE btc_pred_1 (ts timestamp, prediction double precision);
         INSERT INTO btc_pred_1 SELECT '2024-01-02'::timestamp + (i || ' days')::interval, i FROM generate_series(0, 18) i;
     )sql");
-    testsupport::WindowHarness w({{"STAGE1_QUESTDB_HOST", testsupport::cluster().socketDir},
-                                  {"STAGE1_QUESTDB_PORT", testsupport::cluster().port},
-                                  {"STAGE1_QUESTDB_USER", "postgres"},
-                                  {"STAGE1_QUESTDB_DBNAME", questdb.name()}},
-                                 "");
+    testsupport::WindowHarness w(questDbAt(questdb), "");
     w.connectByTyping(database);
     w.wb().hierarchy().revealRun("aaaaaaaa-0000-4000-8000-000000000001");
     REQUIRE(w.ui().runUntil(
