@@ -62,14 +62,15 @@ int runDoctorCommand(const ParsedArgs& args, CtlIo& io) {
             io.out << line << s.detail.substr(0, s.detail.find('\n')) << "\n";
         }
         if (report.diagnosis) io.out << "\n" << diagnosisText(*report.diagnosis);
-        for (const auto& s : report.steps)
-            if (s.warning) io.err << "warning: " << s.name << ": " << s.detail << "\n";
         if (report.connected && !report.serverSupported)
             io.out << "\nThe server is older than PostgreSQL " << db::kOldestSupportedMajor
                    << ", which Stage1 does not support: upgrade it (Debian: pg_upgradecluster).\n";
         else if (report.connected && !report.schemaOk)
             io.out << "\nThe schema is behind: run stage1ctl migrate as the tables' owner.\n";
     }
+    // On stderr in both forms, as replay-spool does: a cron job that keeps only stderr still sees it.
+    for (const auto& s : report.steps)
+        if (s.warning) io.err << "warning: " << s.name << ": " << s.detail << "\n";
     if (!report.connected) return kExitConnection;
     return report.ok() ? kExitOk : kExitFailed;
 }

@@ -147,6 +147,38 @@ TEST_CASE("workbench: every Copy button's text pastes back as the same run, and 
     }
 }
 
+TEST_CASE(
+    "workbench: a simulation's Copy and Copy as JSON paste back identical, and config check takes both") {
+    TestDatabase database;
+    database.migrate();
+    seed(database, 1, 1, 1);
+    Harness h;
+    h.connectTo(database);
+    h.wb.hierarchy().toggle(h.wb.hierarchy().visibleRows().at(0));  // the dataset
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    const int run = h.rowOf(app::RowKind::Run, [](const app::VisibleRow&) { return true; });
+    REQUIRE(run >= 0);
+    h.wb.hierarchy().toggle(h.wb.hierarchy().visibleRows()[static_cast<size_t>(run)]);
+    REQUIRE(h.until([&] { return !h.wb.busy(); }));
+    const int sim = h.rowOf(app::RowKind::Simulation, [](const app::VisibleRow&) { return true; });
+    REQUIRE(sim >= 0);
+    h.wb.hierarchy().select(h.wb.hierarchy().visibleRows()[static_cast<size_t>(sim)]);
+    REQUIRE(h.until([&] { return h.wb.configs().canCopy() && !h.wb.busy(); }));
+    REQUIRE(h.wb.state().selection.kind == app::Selection::Kind::Simulation);
+    const std::string json = h.wb.configs().copyAsJson();
+    CHECK(json.find("\"parameters\"") != std::string::npos);  // the simulation's own part travels with it
+    for (const std::string& text : {h.wb.configs().copyText(), json}) {
+        CAPTURE(text);
+        h.wb.configs().paste(text);
+        REQUIRE(h.until([&] { return !h.wb.state().paste.findRequest.running(); }));
+        REQUIRE(h.wb.state().paste.parsed);
+        REQUIRE(h.wb.state().paste.diff);
+        CHECK(h.wb.state().paste.diff->identical());
+        auto check = database.ctl({"config", "check"}, text);
+        CHECK_MESSAGE(check.exitCode == 0, check.err);
+    }
+}
+
 TEST_CASE("workbench: garbage on the clipboard is an error with line and column, and nothing is sent") {
     TestDatabase database;
     database.migrate();
