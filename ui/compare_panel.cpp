@@ -104,6 +104,9 @@ void Cell(const app::CompareRow& row, size_t column, size_t reference) {
         return;
     }
     ImGui::TextUnformatted(cell.text->c_str());
+    // A long measurement or JSON value is clipped by its column: the whole of it on hover.
+    if (ImGui::IsItemHovered() && ImGui::GetItemRectSize().x > ImGui::GetContentRegionAvail().x)
+        ImGui::SetTooltip("%s", cell.text->c_str());
     if (const auto delta = app::deltaAgainst(row, column, reference); delta && *delta != 0) {
         ImGui::SameLine();
         ImGui::TextDisabled("%s", DeltaText(*delta).c_str());
@@ -124,6 +127,7 @@ std::optional<size_t> DrawTable(app::Workbench& wb) {
     TagLastItem("compare.table");
     ImGui::TableSetupScrollFreeze(1, 1);
     ImGui::TableSetupColumn("key", ImGuiTableColumnFlags_WidthFixed, em(13.0f));
+    // Wide enough for the header (short id, "reference", x); more runs than fit scroll sideways.
     for (size_t i = 0; i < runs; ++i)
         ImGui::TableSetupColumn(comparison.runIds[i].c_str(), ImGuiTableColumnFlags_WidthFixed, em(15.0f));
     ImGui::TableNextRow(ImGuiTableRowFlags_Headers);

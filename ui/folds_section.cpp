@@ -64,13 +64,23 @@ void DrawFindings(const app::FoldsState& f) {
         TagLastItem("folds.no_findings");
         return;
     }
+    // A badly cut run of hundreds of folds has hundreds of overlaps: the first few, the rest folded
+    // away, so the table and the pictures stay in reach.
+    constexpr size_t kShownFindings = 5;
     ImGui::PushTextWrapPos(0.0f);
     for (size_t i = 0; i < f.findings.size(); ++i) {
+        if (i == kShownFindings) {
+            const std::string more = std::to_string(f.findings.size() - i) + " more findings";
+            const bool open = ImGui::TreeNode("##more_findings", "%s", more.c_str());
+            TagLastItem("folds.more_findings");
+            if (!open) break;
+        }
         const app::FoldFinding& finding = f.findings[i];
         ImGui::TextColored(StatusColor(Status::Warn), "%s", finding.kind.c_str());
         ImGui::SameLine();
         ImGui::TextUnformatted(finding.message.c_str());
         TagLastItem("folds.finding." + std::to_string(i));
+        if (i + 1 == f.findings.size() && i >= kShownFindings) ImGui::TreePop();
     }
     ImGui::PopTextWrapPos();
 }
@@ -156,6 +166,9 @@ void DrawTimeline(const app::FoldsState& f, const std::set<int>& flagged,
     metrics.width = width;
     metrics.laneHeight = em(0.8f);
     metrics.laneGap = em(0.3f);
+    metrics.maxHeight = em(24.0f);  // ~30 folds at full size; more get thinner lanes, not a taller picture
+    metrics.minLaneHeight = 1.0f;   // 300 folds still fit in about 400 px
+    metrics.labelHeight = ImGui::GetTextLineHeight();
     const app::TimelineLayout layout = app::layoutFoldTimeline(f.run->folds, flagged, uncovered, metrics);
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const float axis = ImGui::GetTextLineHeight() + em(0.5f);
@@ -168,10 +181,11 @@ void DrawTimeline(const app::FoldsState& f, const std::set<int>& flagged,
         const app::TimelineLane& lane = layout.lanes[i];
         const float top = origin.y + lane.y0, bottom = origin.y + lane.y1;
         const std::string name = "f" + std::to_string(lane.foldIndex);
-        draw->AddText(
-            ImVec2(origin.x, top - em(0.1f)),
-            Color(lane.flagged ? StatusColor(Status::Warn) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled)),
-            name.c_str());
+        if (lane.labeled)
+            draw->AddText(ImVec2(origin.x, top - em(0.1f)),
+                          Color(lane.flagged ? StatusColor(Status::Warn)
+                                             : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled)),
+                          name.c_str());
         draw->AddRectFilled(ImVec2(x0 + lane.train.x0, top), ImVec2(x0 + lane.train.x1, bottom),
                             Color(kTrain));
         draw->AddRectFilled(ImVec2(x0 + lane.test.x0, top), ImVec2(x0 + lane.test.x1, bottom), Color(kTest));
@@ -195,7 +209,7 @@ void DrawTimeline(const app::FoldsState& f, const std::set<int>& flagged,
     if (!ImGui::IsItemHovered()) return;
     const float mouseY = ImGui::GetIO().MousePos.y - origin.y;
     for (size_t i = 0; i < layout.lanes.size(); ++i) {
-        if (mouseY < layout.lanes[i].y0 - metrics.laneGap || mouseY > layout.lanes[i].y1) continue;
+        if (mouseY < layout.lanes[i].y0 - layout.laneGap || mouseY > layout.lanes[i].y1) continue;
         const app::UncoveredFold* missing = nullptr;
         if (coverage)
             for (const app::UncoveredFold& fold : coverage->uncovered)

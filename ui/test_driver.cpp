@@ -1,11 +1,11 @@
 #include "ui/test_driver.hpp"
 
-#include <algorithm>
 #include <cfloat>
 #include <chrono>
 #include <stdexcept>
 
 #include <GLFW/glfw3.h>
+#include <imgui_internal.h>  // ScrollToRect: 1.86 has no public call to scroll to an item
 
 #include "ui/test_tags.hpp"
 
@@ -29,8 +29,7 @@ void UiDriver::inject(ImGuiIO& io) {
     for (bool& down : io.MouseDown) down = false;
     io.MouseDown[button_] = mouseDown_;
     io.MouseWheel = wheel_;
-    io.MouseWheelH = wheelH_;
-    wheel_ = wheelH_ = 0;
+    wheel_ = 0;
     // Only the keys the driver touched: nothing else ever changes them under Xvfb.
     for (int key : keysTouched_) io.KeysDown[key] = keysDown_.count(key) > 0;
     io.KeyCtrl = ctrl_;
@@ -78,9 +77,7 @@ bool UiDriver::runUntil(const std::function<bool()>& done, double timeoutSeconds
 }
 
 ImVec2 UiDriver::pointAt(const std::string& tag) {
-    constexpr int kMaxWheelTurns = 60;
-    constexpr float kInset = 4.0f;  // keep the mouse off the window's very edge (its border, a resize grip)
-    for (int turn = 0; turn <= kMaxWheelTurns; ++turn) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
         const TaggedRect* rect = FindTag(tag);
         if (rect == nullptr || rect->frame != ImGui::GetFrameCount()) {
             std::string known;
@@ -90,15 +87,14 @@ ImVec2 UiDriver::pointAt(const std::string& tag) {
         }
         ImVec2 point;
         if (rect->pointOnScreen(point)) return point;
-        const ImVec2 c = rect->center(), lo = rect->visibleMin, hi = rect->visibleMax;
-        if (hi.x - lo.x < 2 * kInset || hi.y - lo.y < 2 * kInset) break;  // its window shows nothing
-        // Over the visible point nearest the tag, the wheel turns toward it (negative: down or right).
-        mouse_ = ImVec2(std::clamp(c.x, lo.x + kInset, hi.x - kInset),
-                        std::clamp(c.y, lo.y + kInset, hi.y - kInset));
-        wheel_ = rect->max.y > hi.y ? -1.0f : rect->min.y < lo.y ? 1.0f : 0.0f;
-        wheelH_ = rect->max.x > hi.x ? -1.0f : rect->min.x < lo.x ? 1.0f : 0.0f;
-        frame();  // the wheel scrolls
-        frame();  // the tag is recorded where the scroll put it
+        // Scrolled away: scroll its window (and the windows around it) to it, as ImGui's own test
+        // engine does before a click. A wheel over the panel would turn whatever child table lies
+        // under the mouse instead.
+        ImGuiWindow* window = ImGui::FindWindowByID(rect->window);
+        if (window == nullptr) break;
+        ImGui::ScrollToRect(window, ImRect(rect->min, rect->max));
+        frame();  // the scroll applies
+        frame();  // the tag is recorded where it put it
     }
     throw std::runtime_error("UiDriver: tag '" + tag + "' is drawn but could not be scrolled into view");
 }

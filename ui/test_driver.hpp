@@ -60,9 +60,8 @@ class UiDriver {
     int framesSinceReset() const { return frameCount_; }
 
   private:
-    // Where to point at the tag (its visible middle), scrolled into view first with the mouse wheel as a
-    // person would (over the visible part of its window, toward the tag). Throws when it was not drawn or
-    // cannot be reached.
+    // Where to point at the tag: the middle of its part on screen, its window scrolled to it first
+    // when it is scrolled away. Throws when it was not drawn or cannot be reached.
     ImVec2 pointAt(const std::string& tag);
     void inject(ImGuiIO& io);
     void step(bool captureText);
@@ -72,7 +71,7 @@ class UiDriver {
     ImVec2 mouse_;
     bool mouseDown_ = false;
     int button_ = 0;  // which button mouseDown_ holds
-    float wheel_ = 0, wheelH_ = 0;
+    float wheel_ = 0;
     std::set<int> keysDown_, keysTouched_;
     bool ctrl_ = false, shift_ = false;
     std::string chars_;

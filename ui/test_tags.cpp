@@ -1,6 +1,6 @@
 #include "ui/test_tags.hpp"
 
-#include <imgui_internal.h>  // the current window's InnerClipRect: 1.86 has no public call for it
+#include <imgui_internal.h>  // the current window and its ClipRect: 1.86 has no public call for them
 
 #include <algorithm>
 #include <unordered_map>
@@ -15,8 +15,10 @@ std::unordered_map<std::string, TaggedRect>& tags() {
 }
 
 void record(const std::string& tag, ImVec2 min, ImVec2 max) {
-    const ImRect visible = ImGui::GetCurrentWindowRead()->InnerClipRect;
-    tags()[tag] = TaggedRect{min, max, visible.Min, visible.Max, ImGui::GetFrameCount()};
+    const ImGuiWindow* window = ImGui::GetCurrentWindowRead();
+    // The clip rect in force (a table column's, within the window's): what of the item can show.
+    const ImRect visible = window->ClipRect;
+    tags()[tag] = TaggedRect{min, max, visible.Min, visible.Max, window->ID, ImGui::GetFrameCount()};
 }
 
 }  // namespace

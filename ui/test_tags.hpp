@@ -13,10 +13,11 @@ namespace ui {
 
 struct TaggedRect {
     ImVec2 min, max;
-    // What of its window is on screen (inside the parents' visible parts): a rect outside it is
-    // scrolled away, and a person would scroll to it first (UiDriver does).
+    // The clip rect it was drawn under (its window's visible part, or a table column's within it):
+    // an item outside it is scrolled away or cut off, and a person would scroll to it first.
     ImVec2 visibleMin, visibleMax;
-    int frame = -1;  // ImGui::GetFrameCount() when it was last drawn
+    ImGuiID window = 0;  // the window it was drawn in (ImGuiWindow::ID), for scrolling it into view
+    int frame = -1;      // ImGui::GetFrameCount() when it was last drawn
     ImVec2 center() const { return ImVec2((min.x + max.x) * 0.5f, (min.y + max.y) * 0.5f); }
     // Where a person would point at it: the middle of its part on screen, when enough of it shows
     // (a few pixels each way, or all of a smaller item); false when it is scrolled away.

@@ -90,11 +90,18 @@ void addTestsBeforeTrainEnd(const db::RunFolds& run, std::vector<FoldFinding>& o
     }
 }
 
-// "0", "0 and 3", "0, 1 and 3".
+// A message stays readable (and drawable: one wrapped text item) however many folds a finding
+// names; FoldFinding::folds keeps them all.
+constexpr size_t kFoldsNamed = 10;    // "0, 1, ..., 9 and 290 more"
+constexpr size_t kFoldsDetailed = 4;  // gaps spelled out; beyond, the first three and a count
+
+// "0", "0 and 3", "0, 1 and 3", "0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 290 more".
 std::string foldList(const std::vector<int>& folds) {
     std::string text;
-    for (size_t i = 0; i < folds.size(); ++i)
+    const size_t named = folds.size() > kFoldsNamed ? kFoldsNamed : folds.size();
+    for (size_t i = 0; i < named; ++i)
         text += (i == 0 ? "" : i + 1 == folds.size() ? " and " : ", ") + std::to_string(folds[i]);
+    if (named < folds.size()) text += " and " + std::to_string(folds.size() - named) + " more";
     return text;
 }
 
@@ -111,8 +118,10 @@ void addShortPurgeGaps(const db::RunFolds& run, std::vector<FoldFinding>& out) {
     if (shortGaps.empty()) return;
     FoldFinding finding{"purge_gap_short", {}, ""};
     std::string details;
+    const size_t detailed = shortGaps.size() > kFoldsDetailed ? kFoldsDetailed - 1 : shortGaps.size();
     for (const auto* f : shortGaps) {
         finding.folds.push_back(f->foldIndex);
+        if (finding.folds.size() > detailed) continue;
         const std::string gap = duration(f->testStartEpoch - f->trainEndEpoch);
         const std::string instants =
             "train ends " + shortInstant(f->trainEnd) + ", test starts " + shortInstant(f->testStart);
@@ -120,6 +129,8 @@ void addShortPurgeGaps(const db::RunFolds& run, std::vector<FoldFinding>& out) {
                                          : std::string(details.empty() ? "" : "; ") + "fold " +
                                                std::to_string(f->foldIndex) + ": " + gap + ", " + instants;
     }
+    if (detailed < shortGaps.size())
+        details += "; and " + std::to_string(shortGaps.size() - detailed) + " more folds alike";
     std::sort(finding.folds.begin(), finding.folds.end());
     const std::string purgeBars = numberText(parsedObject(run.walkConfig)["purge_bars"]);
     finding.message = (shortGaps.size() == 1

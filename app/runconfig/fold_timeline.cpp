@@ -20,10 +20,17 @@ struct TickStep {
 };
 
 const TickStep kSteps[] = {
-    {3600, 0, "%m-%d %H:%M"},     {6 * 3600, 0, "%m-%d %H:%M"}, {kDay, 0, "%Y-%m-%d"},
-    {7 * kDay, 0, "%Y-%m-%d"},    {0, 1, "%Y-%m"},              {0, 3, "%Y-%m"},
-    {0, 6, "%Y-%m"},              {0, 12, "%Y"},                {0, 24, "%Y"},
-    {0, 60, "%Y"},                {0, 120, "%Y"},
+    {3600, 0, "%m-%d %H:%M"},
+    {6 * 3600, 0, "%m-%d %H:%M"},
+    {kDay, 0, "%Y-%m-%d"},
+    {7 * kDay, 0, "%Y-%m-%d"},
+    {0, 1, "%Y-%m"},
+    {0, 3, "%Y-%m"},
+    {0, 6, "%Y-%m"},
+    {0, 12, "%Y"},
+    {0, 24, "%Y"},
+    {0, 60, "%Y"},
+    {0, 120, "%Y"},
 };
 
 std::string formatUtc(double epoch, const char* format) {
@@ -109,26 +116,39 @@ TimelineLayout layoutFoldTimeline(const std::vector<db::FoldRow>& folds, const s
     layout.startEpoch = folds.front().trainStartEpoch;
     layout.endEpoch = folds.front().testEndEpoch;
     for (const db::FoldRow& f : folds) {
-        layout.startEpoch = std::min({layout.startEpoch, f.trainStartEpoch, f.trainEndEpoch, f.testStartEpoch,
-                                      f.testEndEpoch});
+        layout.startEpoch = std::min(
+            {layout.startEpoch, f.trainStartEpoch, f.trainEndEpoch, f.testStartEpoch, f.testEndEpoch});
         layout.endEpoch =
             std::max({layout.endEpoch, f.trainStartEpoch, f.trainEndEpoch, f.testStartEpoch, f.testEndEpoch});
     }
     if (layout.endEpoch <= layout.startEpoch) layout.endEpoch = layout.startEpoch + kDay;
-    const float pitch = metrics.laneHeight + metrics.laneGap;
+    const float count = static_cast<float>(folds.size());
+    float laneHeight = metrics.laneHeight, laneGap = metrics.laneGap;
+    const float natural = count * (laneHeight + laneGap) - laneGap;
+    if (metrics.maxHeight > 0 && natural > metrics.maxHeight) {
+        const float scale = metrics.maxHeight / natural;
+        laneHeight = std::max(metrics.minLaneHeight, laneHeight * scale);
+        laneGap *= scale;
+    }
+    const float pitch = laneHeight + laneGap;
+    const size_t labelEvery = pitch > 0 && metrics.labelHeight > pitch
+                                  ? static_cast<size_t>(std::ceil(metrics.labelHeight / pitch))
+                                  : 1;
     for (size_t i = 0; i < folds.size(); ++i) {
         const db::FoldRow& f = folds[i];
         TimelineLane lane;
         lane.foldIndex = f.foldIndex;
         lane.y0 = static_cast<float>(i) * pitch;
-        lane.y1 = lane.y0 + metrics.laneHeight;
+        lane.y1 = lane.y0 + laneHeight;
+        lane.labeled = i % labelEvery == 0;
         lane.train = spanOf(layout, f.trainStartEpoch, f.trainEndEpoch, metrics);
         lane.test = spanOf(layout, f.testStartEpoch, f.testEndEpoch, metrics);
         lane.flagged = flaggedFolds.count(f.foldIndex) > 0;
         lane.uncovered = uncoveredFolds.count(f.foldIndex) > 0;
         layout.lanes.push_back(lane);
     }
-    layout.height = static_cast<float>(folds.size()) * pitch - metrics.laneGap;
+    layout.height = count * pitch - laneGap;
+    layout.laneGap = laneGap;
     layout.ticks = axisTicks(layout, metrics.width);
     return layout;
 }

@@ -8,6 +8,7 @@
 
 #include "tests/support/test_database.hpp"
 #include "tests/ui/window_harness.hpp"
+#include "ui/test_tags.hpp"
 
 using testsupport::WindowHarness;
 
@@ -213,6 +214,50 @@ TEST_CASE("folds: the table, the findings in words, the timeline and the metric 
     REQUIRE_FALSE(w.state().folds.findings.empty());
     CHECK(w.state().folds.findings.front().kind == "test_before_train_end");
     CHECK(w.ui().snapshot().find("test_before_train_end") != std::string::npos);
+}
+
+TEST_CASE("folds: a run of 300 folds is one picture of thin lanes, and its frames stay short") {
+    testsupport::TestDatabase database;
+    database.migrate();
+    seed(database);
+    const std::string run = only(database, "SELECT run_id FROM walkforward_runs ORDER BY run_id LIMIT 1");
+    auto conn = database.connect();
+    conn.query("DELETE FROM walkforward_folds WHERE run_id = $1", {run});
+    conn.query(
+        "INSERT INTO walkforward_folds (run_id, fold_index, train_start, train_end, test_start, test_end, "
+        "metrics) "
+        "SELECT $1, i, t, t + interval '30 days', t + interval '30 days', t + interval '32 days', "
+        "       jsonb_build_object('sharpe', sin(i)) "
+        "FROM generate_series(0, 299) i, LATERAL (SELECT timestamptz '2024-01-01' + i * interval '1 day' AS "
+        "t) s",
+        {run});
+    WindowHarness w;
+    w.connectByTyping(database);
+    w.wb().hierarchy().revealRun(run);
+    REQUIRE(w.ui().runUntil([&] { return w.state().folds.run && w.state().folds.runId == run && w.idle(); },
+                            15.0));
+    REQUIRE(w.state().folds.run->folds.size() == 300);
+    // Each test window overlaps the next: 299 findings, five shown and the rest folded away.
+    REQUIRE(w.state().folds.findings.size() >= 299);
+    w.ui().frames(2);
+    CHECK(w.ui().drawn("folds.finding.4"));
+    CHECK_FALSE(w.ui().drawn("folds.finding.5"));
+    REQUIRE(w.ui().drawn("folds.more_findings"));
+    w.ui().click("folds.more_findings");
+    CHECK(w.ui().drawn("folds.finding.5"));
+    w.ui().click("folds.more_findings");  // folded again
+    w.ui().hover("folds.timeline");       // scrolls it into view
+    const ui::TaggedRect* timeline = ui::FindTag("folds.timeline");
+    REQUIRE(timeline != nullptr);
+    const float height = timeline->max.y - timeline->min.y;
+    CHECK(height < 500.0f);  // 300 lanes at full size would be over 4,000 px
+    CHECK(height > 200.0f);
+    w.ui().resetStats();
+    w.ui().frames(30);
+    CHECK(w.ui().worstDrawMs() < 50.0);
+    // The last lane is reachable and names its fold.
+    w.ui().hover("folds.lane.299");
+    CHECK(w.ui().snapshot().find("fold 299") != std::string::npos);
 }
 
 TEST_CASE("a simulation's Details show its parameters as a table") {

@@ -206,3 +206,28 @@ TEST_CASE("fold metrics: numeric names over all folds, and one fold's value") {
     CHECK(!app::foldMetric(folds[1], "ic"));
     CHECK(!app::foldMetric(folds[2], "ic"));
 }
+
+TEST_CASE("fold findings: a finding over hundreds of folds names them all in folds, and a few in words") {
+    std::vector<db::FoldRow> folds;
+    for (int i = 0; i < 300; ++i) folds.push_back(fold(i, i, i + 30, i + 30, i + 31));
+    auto findings = app::findFoldProblems(run(folds, R"({"purge_bars": 8})", "4h"));
+    REQUIRE(findings.size() == 1);
+    const app::FoldFinding& gap = findings[0];
+    CHECK(gap.kind == "purge_gap_short");
+    CHECK(gap.folds.size() == 300);
+    CHECK(gap.folds.back() == 299);
+    INFO(gap.message);
+    CHECK(gap.message.rfind("folds 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 290 more: ", 0) == 0);
+    CHECK(gap.message.find("fold 2: 0 s") != std::string::npos);
+    CHECK(gap.message.find("fold 3:") == std::string::npos);
+    CHECK(gap.message.find("; and 297 more folds alike)") != std::string::npos);
+    CHECK(gap.message.size() < 600);
+
+    // Four folds are still spelled out one by one.
+    folds.resize(4);
+    findings = app::findFoldProblems(run(folds, R"({"purge_bars": 8})", "4h"));
+    REQUIRE(findings.size() == 1);
+    CHECK(findings[0].message.rfind("folds 0, 1, 2 and 3: ", 0) == 0);
+    CHECK(findings[0].message.find("fold 3: 0 s") != std::string::npos);
+    CHECK(findings[0].message.find("more") == std::string::npos);
+}

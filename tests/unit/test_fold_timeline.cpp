@@ -64,6 +64,53 @@ TEST_CASE("the timeline puts every fold on one shared axis, one lane each") {
     CHECK(layout.lanes[2].test.x1 == doctest::Approx(600));
 }
 
+TEST_CASE("hundreds of folds shrink into the height allowed, labelled every few lanes") {
+    std::vector<db::FoldRow> folds;
+    for (int i = 0; i < 400; ++i) {
+        db::FoldRow f;
+        f.foldIndex = i;
+        f.trainStartEpoch = kJan2025 + i * kDay;
+        f.trainEndEpoch = f.trainStartEpoch + 30 * kDay;
+        f.testStartEpoch = f.trainEndEpoch;
+        f.testEndEpoch = f.testStartEpoch + kDay;
+        folds.push_back(f);
+    }
+    app::TimelineMetrics m;
+    m.laneHeight = 10;
+    m.laneGap = 4;
+    m.maxHeight = 1200;  // 400 lanes at 14 px would take 5,596
+    m.minLaneHeight = 2;
+    m.labelHeight = 13;
+    const auto layout = layoutFoldTimeline(folds, {}, {}, m);
+    REQUIRE(layout.lanes.size() == 400);
+    CHECK(layout.height <= doctest::Approx(1200));
+    CHECK(layout.height >= 1100);  // it uses the room it has
+    size_t labeled = 0;
+    float lastLabelY = -100;
+    for (size_t i = 0; i < layout.lanes.size(); ++i) {
+        const app::TimelineLane& lane = layout.lanes[i];
+        CHECK(lane.y1 - lane.y0 >= 2.0f);
+        if (i > 0) CHECK(lane.y0 >= layout.lanes[i - 1].y1);  // in order, never overlapping
+        if (!lane.labeled) continue;
+        CHECK(lane.y0 - lastLabelY >= 13.0f - 0.01f);  // labels do not run into each other
+        lastLabelY = lane.y0;
+        ++labeled;
+    }
+    CHECK(layout.lanes.front().labeled);
+    CHECK(labeled >= 80);  // as many as fit
+
+    // Past the floor the picture grows instead: 2 px lanes at the least.
+    m.maxHeight = 100;
+    const auto floor = layoutFoldTimeline(folds, {}, {}, m);
+    CHECK(floor.lanes[0].y1 - floor.lanes[0].y0 == doctest::Approx(2.0));
+    CHECK(floor.height > 100);
+
+    // A few folds are left alone and all labelled.
+    const auto few = layoutFoldTimeline(threeFolds(), {}, {}, m);
+    CHECK(few.lanes[0].y1 - few.lanes[0].y0 == doctest::Approx(10));
+    for (const auto& lane : few.lanes) CHECK(lane.labeled);
+}
+
 TEST_CASE("flagged and uncovered folds are marked on their own lanes") {
     const auto layout = layoutFoldTimeline(threeFolds(), {1}, {2}, app::TimelineMetrics{});
     CHECK_FALSE(layout.lanes[0].flagged);
@@ -77,8 +124,8 @@ TEST_CASE("flagged and uncovered folds are marked on their own lanes") {
 }
 
 TEST_CASE("a zero-length window still shows as a sliver, and a single instant gets a day") {
-    std::vector<db::FoldRow> folds = {fold(0, kJan2025, kJan2025 + 10 * kDay, kJan2025 + 10 * kDay,
-                                           kJan2025 + 10 * kDay)};
+    std::vector<db::FoldRow> folds = {
+        fold(0, kJan2025, kJan2025 + 10 * kDay, kJan2025 + 10 * kDay, kJan2025 + 10 * kDay)};
     app::TimelineMetrics m;
     m.minSpanWidth = 3;
     const auto layout = layoutFoldTimeline(folds, {}, {}, m);
@@ -108,8 +155,8 @@ TEST_CASE("axis ticks fall on calendar boundaries and fit the width") {
     CHECK(narrow.ticks[1].label == "2025-04");
 
     // Hours of 1m bars: ticks every hour, labelled with the time.
-    std::vector<db::FoldRow> minutes = {fold(0, kJan2025, kJan2025 + 3600 * 3, kJan2025 + 3600 * 3,
-                                             kJan2025 + 3600 * 4)};
+    std::vector<db::FoldRow> minutes = {
+        fold(0, kJan2025, kJan2025 + 3600 * 3, kJan2025 + 3600 * 3, kJan2025 + 3600 * 4)};
     m.width = 600;
     const auto hours = layoutFoldTimeline(minutes, {}, {}, m);
     REQUIRE(hours.ticks.size() == 5);
@@ -147,7 +194,8 @@ TEST_CASE("the metric chart: bars from the zero line, the mean line, folds witho
 }
 
 TEST_CASE("JSON documents flatten to query paths") {
-    const auto doc = nlohmann::json::parse(R"({"b": {"c": 1, "max-depth": [1, 2], "e": {}}, "a": "x", "q\"k": null})");
+    const auto doc =
+        nlohmann::json::parse(R"({"b": {"c": 1, "max-depth": [1, 2], "e": {}}, "a": "x", "q\"k": null})");
     const auto leaves = app::flattenJson(doc, "hp");
     REQUIRE(leaves.size() == 5);
     CHECK(leaves[0].first == "hp.a");
