@@ -23,10 +23,18 @@ std::string ShortId(const std::string& id) {
     return id.substr(0, 8);
 }
 
+// "a, b, c", or as many as fit in a few lines' worth of text and "and 2700 more": a run of thousands
+// of features stays readable, and drawable (see DrawableText). "Copy features (TSV)" has them all.
 std::string Join(const std::vector<std::string>& names) {
+    constexpr size_t kNamesShown = 300, kCharsShown = 6000;
     std::string out;
-    for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
-    return out;
+    size_t shown = 0;
+    for (; shown < names.size() && shown < kNamesShown; ++shown) {
+        if (shown > 0 && out.size() + names[shown].size() > kCharsShown) break;
+        out += (out.empty() ? "" : ", ") + names[shown];
+    }
+    if (shown < names.size()) out += " and " + std::to_string(names.size() - shown) + " more";
+    return DrawableText(out);  // one name longer than the budget on its own
 }
 
 std::string DeltaText(double delta) {
@@ -155,10 +163,15 @@ std::optional<size_t> DrawTable(app::Workbench& wb) {
     return removed;
 }
 
-void DrawFeatures(app::Workbench& wb) {
+void DrawFeatures(app::Workbench& wb, UiContext& ctx) {
     const app::CompareState& c = wb.state().compare;
     const app::FeatureSets& sets = c.comparison->features;
     Heading("Features");
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Copy features (TSV)"))
+        ctx.setClipboard(app::featuresAsTsv(c.runs));  // built on click only
+    TagLastItem("compare.copy_features");
+    TooltipIfHovered("every feature of any run, one row each, 1 under the runs that have it");
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextDisabled("common to all %zu runs (%zu):", c.runs.size(), sets.common.size());
     ImGui::SameLine();
@@ -259,7 +272,7 @@ void DrawComparePanel(app::Workbench& wb, UiContext& ctx) {
         ImGui::TextDisabled("%zu of %zu rows differ", differing, comparison.rows.size());
     TagLastItem("compare.summary");
     const std::optional<size_t> removed = DrawTable(wb);
-    DrawFeatures(wb);
+    DrawFeatures(wb, ctx);
     if (removed) wb.compare().removeColumn(*removed);
 }
 

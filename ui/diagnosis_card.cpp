@@ -33,7 +33,7 @@ void DrawDiagnosisCard(const app::Diagnosis& d, UiContext& ctx, float height) {
     TagLastItem("diagnosis.title");
     ImGui::Spacing();
     ImGui::PushTextWrapPos(0.0f);
-    ImGui::TextUnformatted(d.explanation.c_str());
+    ImGui::TextUnformatted(DrawableText(d.explanation).c_str());
     ImGui::PopTextWrapPos();
 
     for (size_t i = 0; i < d.fixes.size(); ++i) {

@@ -131,19 +131,31 @@ void FailureLine(const app::RequestStatus& request, const char* fallback) {
     ImGui::TextDisabled("(%s)", std::string(app::kindName(d->kind)).c_str());
 }
 
+std::string DrawableText(const std::string& text) {
+    if (text.size() <= kMaxDrawnChars) return text;
+    size_t cut = kMaxDrawnChars;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut;  // not inside a UTF-8 character
+    return text.substr(0, cut) + "\xE2\x80\xA6 (" + std::to_string(text.size() - cut) +
+           " more characters not shown; Copy gives all)";
+}
+
 void MonoBox(const char* id, const std::string& text, const UiContext& ctx, const std::string& tag,
              int maxLines) {
     const ImGuiStyle& style = ImGui::GetStyle();
     const ImVec2 padding(em(0.6f), em(0.4f));
     if (ctx.mono != nullptr) ImGui::PushFont(ctx.mono);
     const float wrap = ImGui::GetContentRegionAvail().x - padding.x * 2.0f - style.ScrollbarSize;
-    const float textHeight = ImGui::CalcTextSize(text.c_str(), text.c_str() + text.size(), false, wrap).y;
+    const float textHeight =
+        ImGui::CalcTextSize(text.c_str(), text.c_str() + std::min(text.size(), kMaxDrawnChars), false, wrap)
+            .y;
     const float height = std::min(textHeight, ImGui::GetTextLineHeight() * static_cast<float>(maxLines));
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, padding);
     ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0.06f, 0.065f, 0.075f, 1.0f));
     ImGui::BeginChild(id, ImVec2(0.0f, height + padding.y * 2.0f + 2.0f), true);
+    const std::string drawn = DrawableText(text);
     ImGui::PushTextWrapPos(0.0f);
-    ImGui::TextUnformatted(text.c_str(), text.c_str() + text.size());
+    ImGui::TextUnformatted(drawn.c_str(), drawn.c_str() + drawn.size());
     ImGui::PopTextWrapPos();
     ImGui::EndChild();
     ImGui::PopStyleColor();

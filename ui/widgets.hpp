@@ -59,6 +59,13 @@ void RequestProgress(app::Workbench& wb, const std::string& label, const app::Re
 // tooltip; `fallback` when there is no diagnosis.
 void FailureLine(const app::RequestStatus& request, const char* fallback);
 
+// Debian's imgui 1.86 indexes vertices in 16 bits and puts one wrapped text item in one batch: past
+// ~16,000 glyphs it aborts (AddDrawListToDrawData's assert). Text of unbounded size (a server's
+// failing row, thousands of feature names) goes through this before it is drawn: its first
+// kMaxDrawnChars, cut at a character boundary, and how much was left out. Copy still gives it all.
+constexpr size_t kMaxDrawnChars = 8000;
+std::string DrawableText(const std::string& text);
+
 // Text in the mono font inside a framed box as wide as the line (wrapped, at most maxLines tall,
 // then it scrolls). The box is tagged `tag` when not empty.
 void MonoBox(const char* id, const std::string& text, const UiContext& ctx, const std::string& tag = "",

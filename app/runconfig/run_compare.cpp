@@ -160,7 +160,8 @@ RunComparison compareRuns(const std::vector<db::RunFacts>& runs) {
     std::vector<Values> means, hyper, walk;
     for (const auto& run : runs) {
         Values m;
-        for (const auto& [name, mean] : run.metricMeans) m["fold." + queryPathStep(name)] = {meanText(mean), mean};
+        for (const auto& [name, mean] : run.metricMeans)
+            m["fold." + queryPathStep(name)] = {meanText(mean), mean};
         means.push_back(std::move(m));
         Values h, w;
         flatten(json::parse(run.hyperparameters, nullptr, false), "hp", h);
@@ -215,6 +216,24 @@ std::string compareAsMarkdown(const RunComparison& comparison, bool onlyDifferen
     for (const auto* row : shownRows(comparison, onlyDifferences)) {
         out += "| " + markdownField(row->key) + " |";
         for (const auto& cell : row->cells) out += " " + markdownField(cell.text.value_or("")) + " |";
+        out += "\n";
+    }
+    return out;
+}
+
+std::string featuresAsTsv(const std::vector<db::RunFacts>& runs) {
+    std::vector<std::set<std::string>> perRun;
+    std::set<std::string> all;
+    for (const auto& run : runs) {
+        perRun.push_back(featureSet(run));
+        all.insert(perRun.back().begin(), perRun.back().end());
+    }
+    std::string out = "feature";
+    for (const auto& run : runs) out += "\t" + tsvField(run.runId);
+    out += "\n";
+    for (const std::string& feature : all) {
+        out += tsvField(feature);
+        for (const auto& features : perRun) out += features.count(feature) ? "\t1" : "\t";
         out += "\n";
     }
     return out;

@@ -56,4 +56,9 @@ FeatureDelta featuresAgainst(const std::vector<db::RunFacts>& runs, size_t colum
 std::string compareAsTsv(const RunComparison& comparison, bool onlyDifferences);
 std::string compareAsMarkdown(const RunComparison& comparison, bool onlyDifferences);
 
+// Every feature of any run, sorted, one row each: "feature" then one column per run id, "1" where
+// the run has it and empty where not (a spreadsheet filters it; the window shows only the first
+// few hundred names of a long set).
+std::string featuresAsTsv(const std::vector<db::RunFacts>& runs);
+
 }  // namespace app

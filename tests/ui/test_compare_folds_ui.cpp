@@ -160,6 +160,39 @@ TEST_CASE("compare: the context menu compares the marked runs, a Shift range in 
     CHECK(w.state().compare.comparison->runIds == expected);
 }
 
+TEST_CASE("compare: runs of 3,000 features each draw their feature sets in bounded frames") {
+    testsupport::TestDatabase database;
+    database.migrate();
+    seed(database);
+    auto conn = database.connect();
+    auto ids = conn.query("SELECT run_id FROM walkforward_runs ORDER BY run_id LIMIT 2");
+    const std::vector<std::string> runIds{std::string(ids.text(0, 0)), std::string(ids.text(1, 0))};
+    for (size_t i = 0; i < runIds.size(); ++i)
+        conn.query(
+            "UPDATE walkforward_runs SET feature_columns = (SELECT jsonb_agg($2 || g || '_' || repeat('x', "
+            "8)) "
+            "FROM generate_series(1, 3000) g) WHERE run_id = $1",
+            {runIds[i], std::string(i == 0 ? "alpha_" : "beta_")});
+    WindowHarness w;
+    w.connectByTyping(database);
+    w.wb().compare().compare(runIds);
+    REQUIRE(w.ui().runUntil([&] { return w.state().compare.comparison.has_value() && w.idle(); }, 15.0));
+    w.ui().frames(2);
+    REQUIRE(w.ui().drawn("compare.features.only.0"));
+    w.ui().resetStats();
+    w.ui().frames(20);
+    CHECK(w.ui().worstDrawMs() < 50.0);
+    const std::string text = w.ui().snapshot();
+    CHECK(text.find("alpha_1000_xxxxxxxx, alpha_1001_xxxxxxxx") != std::string::npos);  // sorted
+    CHECK(text.find("alpha_999_xxxxxxxx") == std::string::npos);  // the last sorted: counted, not drawn
+    CHECK(text.find("and 2713 more") != std::string::npos);  // 287 names fit in the 6,000 characters shown
+    // Copy features carries all 6,000, one row each.
+    w.ui().click("compare.copy_features");
+    const std::string tsv = WindowHarness::clipboard();
+    CHECK(lines(tsv) == 6001);
+    CHECK(tsv.find("\nalpha_3000_xxxxxxxx\t1\t\n") != std::string::npos);
+}
+
 TEST_CASE("folds: the table, the findings in words, the timeline and the metric chart with its hover") {
     testsupport::TestDatabase database;
     database.migrate();

@@ -179,3 +179,15 @@ TEST_CASE("compare: TSV and Markdown, with only the differing rows on request") 
     CHECK(all.find("status\tcompleted\tcompleted\n") != std::string::npos);
     CHECK(std::count(all.begin(), all.end(), '\n') == 1 + static_cast<long>(c.rows.size()));
 }
+
+TEST_CASE("compare: features as a membership TSV, every feature of any run once, sorted") {
+    const std::vector<db::RunFacts> runs{facts("a", "{}", "{}", R"(["rsi_14", "atr_14", "vwap"])"),
+                                         facts("b", "{}", "{}", R"(["rsi_14", "obv\tslope"])"),
+                                         facts("c", "{}", "{}", R"(["vwap", "rsi_14"])")};
+    CHECK(app::featuresAsTsv(runs) ==
+          "feature\ta\tb\tc\n"
+          "atr_14\t1\t\t\n"
+          "obv slope\t\t1\t\n"
+          "rsi_14\t1\t1\t1\n"
+          "vwap\t1\t\t1\n");
+}
