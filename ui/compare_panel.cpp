@@ -58,11 +58,13 @@ void DrawToolbar(app::Workbench& wb, UiContext& ctx) {
     TagLastItem("compare.only_differences");
     if (c.comparison) {
         ImGui::SameLine();
-        if (CopyButton("Copy TSV", wb.compare().copyTsv(), ctx, "compare.copy_tsv"))
+        if (CopyButton(
+                "Copy TSV", [&] { return wb.compare().copyTsv(); }, ctx, "compare.copy_tsv"))
             wb.log(app::LogEntry::Level::Info, "copied the comparison as TSV");
         TooltipIfHovered("tab-separated, for a spreadsheet; the rows shown");
         ImGui::SameLine();
-        if (CopyButton("Copy Markdown", wb.compare().copyMarkdown(), ctx, "compare.copy_markdown"))
+        if (CopyButton(
+                "Copy Markdown", [&] { return wb.compare().copyMarkdown(); }, ctx, "compare.copy_markdown"))
             wb.log(app::LogEntry::Level::Info, "copied the comparison as Markdown");
         TooltipIfHovered("a Markdown table, for a ticket or a notebook; the rows shown");
     }
@@ -168,9 +170,8 @@ void DrawFeatures(app::Workbench& wb, UiContext& ctx) {
     const app::FeatureSets& sets = c.comparison->features;
     Heading("Features");
     ImGui::SameLine();
-    if (ImGui::SmallButton("Copy features (TSV)"))
-        ctx.setClipboard(app::featuresAsTsv(c.runs));  // built on click only
-    TagLastItem("compare.copy_features");
+    CopyButton(
+        "Copy features (TSV)", [&] { return app::featuresAsTsv(c.runs); }, ctx, "compare.copy_features");
     TooltipIfHovered("every feature of any run, one row each, 1 under the runs that have it");
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextDisabled("common to all %zu runs (%zu):", c.runs.size(), sets.common.size());

@@ -12,7 +12,7 @@
 
 #include "app/runconfig/fold_timeline.hpp"
 #include "app/runconfig/json_paths.hpp"
-#include "app/workbench/questdb_controller.hpp"
+#include "app/workbench/run_views/questdb_controller.hpp"
 #include "ui/hierarchy_panel.hpp"
 #include "ui/test_tags.hpp"
 #include "ui/widgets.hpp"

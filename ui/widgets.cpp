@@ -165,9 +165,15 @@ void MonoBox(const char* id, const std::string& text, const UiContext& ctx, cons
 }
 
 bool CopyButton(const char* label, const std::string& text, UiContext& ctx, const std::string& tag) {
+    return CopyButton(
+        label, [&text] { return text; }, ctx, tag);
+}
+
+bool CopyButton(const char* label, const std::function<std::string()>& text, UiContext& ctx,
+                const std::string& tag) {
     const bool clicked = ImGui::SmallButton(label);
     if (!tag.empty()) TagLastItem(tag);
-    if (clicked) ctx.setClipboard(text);
+    if (clicked) ctx.setClipboard(text());
     return clicked;
 }
 

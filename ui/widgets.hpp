@@ -5,6 +5,7 @@
 
 #include <imgui.h>
 
+#include <functional>
 #include <string>
 
 #include "app/workbench/workbench.hpp"
@@ -73,6 +74,9 @@ void MonoBox(const char* id, const std::string& text, const UiContext& ctx, cons
 
 // A small button that puts `text` on the clipboard exactly; tagged.
 bool CopyButton(const char* label, const std::string& text, UiContext& ctx, const std::string& tag);
+// The same for text that costs something to build (a table as TSV): built only when clicked.
+bool CopyButton(const char* label, const std::function<std::string()>& text, UiContext& ctx,
+                const std::string& tag);
 
 // Coloured text drawn twice a pixel apart: a bold face without loading another font.
 void TextStrong(const std::string& text, const ImVec4& color);

@@ -1,8 +1,8 @@
 // The window's controller: one controller per feature (connection, tree, configs, backfill, checks,
-// search, compare, folds, QuestDB) over one request runner, and the wiring between them. Panels read state() and call the feature
-// controllers' intents; outcomes come back through the mailbox and each controller applies them to
-// its own slice of WorkbenchState on the UI thread. No ImGui here, so the same logic is tested
-// without a window.
+// search, compare, folds, QuestDB) over one request runner, and the wiring between them. Panels read state()
+// and call the feature controllers' intents; outcomes come back through the mailbox and each controller
+// applies them to its own slice of WorkbenchState on the UI thread. No ImGui here, so the same logic is
+// tested without a window.
 #pragma once
 
 #include <functional>
@@ -11,14 +11,14 @@
 
 #include "app/workbench/backfill_controller.hpp"
 #include "app/workbench/checks_controller.hpp"
-#include "app/workbench/compare_controller.hpp"
 #include "app/workbench/configs_controller.hpp"
 #include "app/workbench/connection_controller.hpp"
 #include "app/workbench/event_log.hpp"
-#include "app/workbench/folds_controller.hpp"
 #include "app/workbench/hierarchy_controller.hpp"
-#include "app/workbench/questdb_controller.hpp"
 #include "app/workbench/request_runner.hpp"
+#include "app/workbench/run_views/compare_controller.hpp"
+#include "app/workbench/run_views/folds_controller.hpp"
+#include "app/workbench/run_views/questdb_controller.hpp"
 #include "app/workbench/search_controller.hpp"
 #include "app/workbench/workbench_state.hpp"
 

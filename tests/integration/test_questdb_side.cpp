@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "app/questdb/fold_coverage.hpp"
-#include "app/workbench/questdb_controller.hpp"
+#include "app/workbench/run_views/questdb_controller.hpp"
 #include "db/browse/questdb_table.hpp"
 #include "tests/support/blackhole_listener.hpp"
 #include "tests/support/loopback.hpp"

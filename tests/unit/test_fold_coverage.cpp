@@ -2,7 +2,7 @@
 // state-level function the timeline reads.
 #include <doctest/doctest.h>
 
-#include "app/workbench/questdb_controller.hpp"
+#include "app/workbench/run_views/questdb_controller.hpp"
 #include "db/browse/questdb_table.hpp"
 
 namespace {

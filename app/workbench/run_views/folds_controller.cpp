@@ -1,4 +1,4 @@
-#include "app/workbench/folds_controller.hpp"
+#include "app/workbench/run_views/folds_controller.hpp"
 
 #include <algorithm>
 

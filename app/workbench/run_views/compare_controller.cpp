@@ -1,4 +1,4 @@
-#include "app/workbench/compare_controller.hpp"
+#include "app/workbench/run_views/compare_controller.hpp"
 
 #include <algorithm>
 
@@ -87,8 +87,8 @@ void CompareController::compare() {
             for (const std::string& id : compare_.unknown) log_.warning("run " + id + " no longer exists");
             compare_.reference = 0;
             rebuild();
-            log_.info("compared " + std::to_string(compare_.runs.size()) + " runs: " +
-                      std::to_string(compare_.comparison->differing()) + " rows differ");
+            log_.info("compared " + std::to_string(compare_.runs.size()) +
+                      " runs: " + std::to_string(compare_.comparison->differing()) + " rows differ");
         });
 }
 
@@ -109,9 +109,12 @@ void CompareController::removeColumn(size_t column) {
     if (column >= compare_.runs.size()) return;
     const std::string id = compare_.runs[column].runId;
     compare_.runs.erase(compare_.runs.begin() + static_cast<std::ptrdiff_t>(column));
-    compare_.marked.erase(std::remove(compare_.marked.begin(), compare_.marked.end(), id), compare_.marked.end());
-    if (compare_.reference == column) compare_.reference = 0;
-    else if (compare_.reference > column) --compare_.reference;
+    compare_.marked.erase(std::remove(compare_.marked.begin(), compare_.marked.end(), id),
+                          compare_.marked.end());
+    if (compare_.reference == column)
+        compare_.reference = 0;
+    else if (compare_.reference > column)
+        --compare_.reference;
     rebuild();
     log_.info("run " + shortId(id) + " left the comparison");
 }

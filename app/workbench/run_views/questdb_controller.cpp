@@ -1,4 +1,4 @@
-#include "app/workbench/questdb_controller.hpp"
+#include "app/workbench/run_views/questdb_controller.hpp"
 
 #include "app/questdb/questdb_diagnosis.hpp"
 #include "app/runconfig/fold_findings.hpp"
